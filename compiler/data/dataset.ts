@@ -1,0 +1,163 @@
+/**
+ * @fileoverview Labelled image data for calibration, accuracy and verification.
+ *
+ * Input: a directory or a file of images (+ labels) as IDX (optionally .gz) or .npy. Output: a `Dataset` of
+ * float32 samples laid out [N, ...sampleShape] (NHWC) and int32 labels. Rules (see CONTRACT.md): integer
+ * images are divided by 255, float images are taken as they are; a sample of H*W values is given the model's
+ * trailing channel axis when the model wants [H, W, 1].
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fail } from "../diagnostics.ts";
+import { type Shape, shapeSize } from "../ir/ann.ts";
+import { readIdx } from "./idx.ts";
+import { readNpy } from "./npy.ts";
+
+export interface Dataset {
+  /** Float samples, [count, ...sampleShape]. */
+  readonly images: Float32Array;
+  readonly labels: Int32Array | null;
+  readonly count: number;
+  readonly sampleShape: Shape;
+  /** Where it came from, for reports. */
+  readonly source: string;
+}
+
+interface RawArray {
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number>;
+  readonly integer: boolean;
+}
+
+const INTEGER_ARRAYS = [Uint8Array, Int8Array, Int16Array, Uint16Array, Int32Array, Uint32Array];
+
+function readArrayFile(file: string): RawArray {
+  if (!existsSync(file)) throw fail("SNNC001", "data file not found", { file });
+  const bytes = new Uint8Array(readFileSync(file));
+  const isNpy = /\.npy$/i.test(file);
+  const arr = isNpy ? readNpy(bytes, file) : readIdx(bytes, file);
+  return { shape: arr.shape, data: arr.data, integer: INTEGER_ARRAYS.some((C) => arr.data instanceof C) };
+}
+
+/** The labels file that goes with an images file, by the usual naming conventions. */
+function siblingLabels(imagesFile: string): string | null {
+  const dir = dirname(imagesFile);
+  const name = basename(imagesFile);
+  const candidates = [
+    name.replace("images", "labels").replace("idx3", "idx1"),
+    name.replace(/^x/, "y"),
+    name.replace(/^X/, "y"),
+    name.replace("images", "labels"),
+  ];
+  for (const c of candidates) {
+    if (c !== name && existsSync(join(dir, c))) return join(dir, c);
+  }
+  return null;
+}
+
+/** Picks the images file inside a directory: the test split when both splits are there. */
+function imagesInDir(dir: string): string {
+  const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile());
+  const images = files.filter((f) => /images.*\.(idx3-ubyte|idx)(\.gz)?$|idx3-ubyte(\.gz)?$/i.test(f) || /^(x|images).*\.npy$/i.test(f));
+  const ranked = [...images].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const best = ranked[0];
+  if (best === undefined) {
+    throw fail("SNNC153", "no images found in the data directory", { file: dir },
+      "give IDX files (e.g. t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz) or x.npy + y.npy");
+  }
+  return join(dir, best);
+}
+
+function rank(f: string): number {
+  if (/t10k|test/i.test(f)) return 0;
+  if (/train/i.test(f)) return 2;
+  return 1;
+}
+
+export interface LoadOptions {
+  /** Keep only the first `limit` samples. */
+  readonly limit?: number;
+  /** The model's per-sample input shape; the data are checked and reshaped to it. */
+  readonly inputShape?: Shape;
+}
+
+export function loadDataset(path: string, options: LoadOptions = {}): Dataset {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw fail("SNNC001", "data path not found", { file: path });
+  const imagesFile = statSync(abs).isDirectory() ? imagesInDir(abs) : abs;
+  const labelsFile = siblingLabels(imagesFile);
+  const images = readArrayFile(imagesFile);
+  const labels = labelsFile ? readArrayFile(labelsFile) : null;
+  return toDataset(images, labels, imagesFile, labelsFile, options);
+}
+
+function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string, labelsFile: string | null, options: LoadOptions): Dataset {
+  const total = images.shape[0] ?? 0;
+  if (images.shape.length < 2) {
+    throw fail("SNNC151", `images array has shape [${images.shape.join(", ")}]; expected [N, ...sample]`, { file: imagesFile });
+  }
+  let sampleShape: Shape = images.shape.slice(1);
+  if (options.inputShape) sampleShape = fitSampleShape(sampleShape, options.inputShape, imagesFile);
+  const per = shapeSize(sampleShape);
+  const count = Math.min(total, options.limit ?? total);
+  const out = new Float32Array(count * per);
+  const scale = images.integer ? 1 / 255 : 1;
+  for (let i = 0; i < out.length; i++) out[i] = (images.data[i] ?? 0) * scale;
+  let lab: Int32Array | null = null;
+  if (labels) {
+    const n = labels.shape[0] ?? 0;
+    if (labels.shape.length !== 1 || n !== total) {
+      throw fail("SNNC152", `labels shape [${labels.shape.join(", ")}] does not match ${total} images`, { file: labelsFile ?? imagesFile });
+    }
+    lab = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = labels.data[i] ?? -1;
+      if (!Number.isInteger(v) || v < 0) throw fail("SNNC152", `label ${i} is ${v}, not a class index`, { file: labelsFile ?? imagesFile });
+      lab[i] = v;
+    }
+  }
+  return { images: out, labels: lab, count, sampleShape, source: imagesFile };
+}
+
+/** Accepts data whose sample shape equals the model's, or differs only by unit axes (28x28 vs 28x28x1). */
+export function fitSampleShape(dataShape: Shape, modelShape: Shape, file: string): Shape {
+  const squeeze = (s: Shape) => s.filter((d) => d !== 1);
+  const a = squeeze(dataShape);
+  const b = squeeze(modelShape);
+  if (a.length === b.length && a.every((d, i) => d === b[i])) return modelShape;
+  throw fail("SNNC151", `data samples have shape [${dataShape.join(", ")}], the model takes [${modelShape.join(", ")}]`, { file },
+    "give data with the model's per-sample input shape (NHWC)");
+}
+
+/** One input or a batch for `snnc run --input x.npy`. */
+export function loadInputs(file: string, inputShape: Shape): Dataset {
+  const arr = readArrayFile(file);
+  const per = shapeSize(inputShape);
+  const size = arr.shape.reduce((a, b) => a * b, 1);
+  // A single sample may come without the batch axis.
+  const single = shapeSize(arr.shape) === per && fitsOne(arr.shape, inputShape);
+  const shape = single ? [1, ...arr.shape] : arr.shape;
+  if (size % per !== 0) {
+    throw fail("SNNC151", `input has shape [${arr.shape.join(", ")}], the model takes [${inputShape.join(", ")}] per sample`, { file });
+  }
+  return toDataset({ ...arr, shape }, null, file, null, { inputShape });
+}
+
+function fitsOne(shape: Shape, inputShape: Shape): boolean {
+  const a = shape.filter((d) => d !== 1);
+  const b = inputShape.filter((d) => d !== 1);
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Take samples [start, start+count) as a new dataset view (no copy). */
+export function sliceDataset(ds: Dataset, start: number, count: number): Dataset {
+  const per = shapeSize(ds.sampleShape);
+  const n = Math.max(0, Math.min(count, ds.count - start));
+  return {
+    images: ds.images.subarray(start * per, (start + n) * per),
+    labels: ds.labels ? ds.labels.subarray(start, start + n) : null,
+    count: n,
+    sampleShape: ds.sampleShape,
+    source: ds.source,
+  };
+}

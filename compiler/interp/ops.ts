@@ -1,0 +1,200 @@
+/**
+ * @fileoverview Float kernels of the reference interpreter, batched over NHWC typed arrays.
+ *
+ * Semantics are TensorFlow's: 'same' windows pad as in ir/shape.ts; average pooling divides by the number of
+ * in-bounds elements (padding is not counted); softmax is over the last axis. Accumulation is in float64, so
+ * the interpreter is at least as exact as tfjs' float32 kernels.
+ */
+import type { Activation, Conv2dOp, DenseOp, DepthwiseConv2dOp, PoolOp, Shape } from "../ir/ann.ts";
+import { shapeSize } from "../ir/ann.ts";
+import { window2d } from "../ir/shape.ts";
+
+export function applyActivation(x: Float32Array, act: Activation, lastDim: number): void {
+  switch (act) {
+    case "linear":
+      return;
+    case "relu":
+      for (let i = 0; i < x.length; i++) if ((x[i] as number) < 0) x[i] = 0;
+      return;
+    case "relu6":
+      for (let i = 0; i < x.length; i++) x[i] = Math.min(Math.max(x[i] as number, 0), 6);
+      return;
+    case "softmax":
+      for (let r = 0; r < x.length; r += lastDim) {
+        let max = -Infinity;
+        for (let j = 0; j < lastDim; j++) max = Math.max(max, x[r + j] as number);
+        let sum = 0;
+        for (let j = 0; j < lastDim; j++) sum += Math.exp((x[r + j] as number) - max);
+        for (let j = 0; j < lastDim; j++) x[r + j] = Math.exp((x[r + j] as number) - max) / sum;
+      }
+      return;
+  }
+}
+
+export function dense(op: DenseOp, x: Float32Array, batch: number, inN: number): Float32Array {
+  const units = op.units;
+  const out = new Float32Array(batch * units);
+  const acc = new Float64Array(units);
+  const w = op.kernel;
+  for (let n = 0; n < batch; n++) {
+    if (op.bias) for (let j = 0; j < units; j++) acc[j] = op.bias[j] as number;
+    else acc.fill(0);
+    const xb = n * inN;
+    for (let i = 0; i < inN; i++) {
+      const v = x[xb + i] as number;
+      if (v === 0) continue;
+      const row = i * units;
+      for (let j = 0; j < units; j++) acc[j] = (acc[j] as number) + v * (w[row + j] as number);
+    }
+    out.set(acc, n * units);
+  }
+  applyActivation(out, op.activation, units);
+  return out;
+}
+
+export function conv2d(op: Conv2dOp, x: Float32Array, batch: number, inShape: Shape): Float32Array {
+  const g = window2d(inShape, op.kernelSize, op.strides, op.dilation, op.padding);
+  const cin = inShape[2] ?? 0;
+  const cout = op.filters;
+  const w = op.kernel;
+  const out = new Float32Array(batch * g.outH * g.outW * cout);
+  const acc = new Float64Array(cout);
+  for (let n = 0; n < batch; n++) {
+    const xb = n * g.inH * g.inW * cin;
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        if (op.bias) for (let c = 0; c < cout; c++) acc[c] = op.bias[c] as number;
+        else acc.fill(0);
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh - g.padTop + ky * g.dh;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw - g.padLeft + kx * g.dw;
+            if (ix < 0 || ix >= g.inW) continue;
+            const xo = xb + (iy * g.inW + ix) * cin;
+            const wo = (ky * g.kw + kx) * cin * cout;
+            for (let ci = 0; ci < cin; ci++) {
+              const v = x[xo + ci] as number;
+              if (v === 0) continue;
+              const wr = wo + ci * cout;
+              for (let c = 0; c < cout; c++) acc[c] = (acc[c] as number) + v * (w[wr + c] as number);
+            }
+          }
+        }
+        out.set(acc, ((n * g.outH + oy) * g.outW + ox) * cout);
+      }
+    }
+  }
+  applyActivation(out, op.activation, cout);
+  return out;
+}
+
+export function depthwiseConv2d(op: DepthwiseConv2dOp, x: Float32Array, batch: number, inShape: Shape): Float32Array {
+  const g = window2d(inShape, op.kernelSize, op.strides, op.dilation, op.padding);
+  const cin = inShape[2] ?? 0;
+  const mult = op.depthMultiplier;
+  const cout = cin * mult;
+  const w = op.kernel;
+  const out = new Float32Array(batch * g.outH * g.outW * cout);
+  const acc = new Float64Array(cout);
+  for (let n = 0; n < batch; n++) {
+    const xb = n * g.inH * g.inW * cin;
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        if (op.bias) for (let c = 0; c < cout; c++) acc[c] = op.bias[c] as number;
+        else acc.fill(0);
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh - g.padTop + ky * g.dh;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw - g.padLeft + kx * g.dw;
+            if (ix < 0 || ix >= g.inW) continue;
+            const xo = xb + (iy * g.inW + ix) * cin;
+            const wo = (ky * g.kw + kx) * cin * mult;
+            for (let ci = 0; ci < cin; ci++) {
+              const v = x[xo + ci] as number;
+              for (let m = 0; m < mult; m++) acc[ci * mult + m] = (acc[ci * mult + m] as number) + v * (w[wo + ci * mult + m] as number);
+            }
+          }
+        }
+        out.set(acc, ((n * g.outH + oy) * g.outW + ox) * cout);
+      }
+    }
+  }
+  applyActivation(out, op.activation, cout);
+  return out;
+}
+
+export function pool(op: PoolOp, x: Float32Array, batch: number, inShape: Shape): Float32Array {
+  const g = window2d(inShape, op.poolSize, op.strides, [1, 1], op.padding);
+  const c = inShape[2] ?? 0;
+  const out = new Float32Array(batch * g.outH * g.outW * c);
+  const isMax = op.kind === "maxPool";
+  const acc = new Float64Array(c);
+  for (let n = 0; n < batch; n++) {
+    const xb = n * g.inH * g.inW * c;
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        acc.fill(isMax ? -Infinity : 0);
+        let count = 0;
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh - g.padTop + ky;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw - g.padLeft + kx;
+            if (ix < 0 || ix >= g.inW) continue;
+            count++;
+            const xo = xb + (iy * g.inW + ix) * c;
+            if (isMax) for (let k = 0; k < c; k++) acc[k] = Math.max(acc[k] as number, x[xo + k] as number);
+            else for (let k = 0; k < c; k++) acc[k] = (acc[k] as number) + (x[xo + k] as number);
+          }
+        }
+        const o = ((n * g.outH + oy) * g.outW + ox) * c;
+        for (let k = 0; k < c; k++) out[o + k] = isMax ? (acc[k] as number) : (acc[k] as number) / count;
+      }
+    }
+  }
+  return out;
+}
+
+export function globalAvgPool(x: Float32Array, batch: number, inShape: Shape): Float32Array {
+  const [h = 0, w = 0, c = 0] = inShape;
+  const out = new Float32Array(batch * c);
+  const acc = new Float64Array(c);
+  for (let n = 0; n < batch; n++) {
+    acc.fill(0);
+    const xb = n * h * w * c;
+    for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) acc[k] = (acc[k] as number) + (x[xb + p * c + k] as number);
+    for (let k = 0; k < c; k++) out[n * c + k] = (acc[k] as number) / (h * w);
+  }
+  return out;
+}
+
+export function zeroPad(x: Float32Array, batch: number, inShape: Shape, pad: readonly [readonly [number, number], readonly [number, number]]): Float32Array {
+  const [h = 0, w = 0, c = 0] = inShape;
+  const [[t, b], [l, r]] = pad;
+  const oh = h + t + b;
+  const ow = w + l + r;
+  const out = new Float32Array(batch * oh * ow * c);
+  for (let n = 0; n < batch; n++) {
+    for (let y = 0; y < h; y++) {
+      const src = ((n * h + y) * w) * c;
+      const dst = ((n * oh + y + t) * ow + l) * c;
+      out.set(x.subarray(src, src + w * c), dst);
+    }
+  }
+  return out;
+}
+
+export function concat(xs: readonly Float32Array[], shapes: readonly Shape[], axis: number, batch: number, outShape: Shape): Float32Array {
+  const out = new Float32Array(batch * shapeSize(outShape));
+  const outer = batch * shapeSize(outShape.slice(0, axis));
+  const outInner = shapeSize(outShape.slice(axis));
+  let offset = 0;
+  xs.forEach((x, k) => {
+    const inner = shapeSize((shapes[k] ?? []).slice(axis));
+    for (let o = 0; o < outer; o++) out.set(x.subarray(o * inner, (o + 1) * inner), o * outInner + offset);
+    offset += inner;
+  });
+  return out;
+}

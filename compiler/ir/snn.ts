@@ -1,0 +1,166 @@
+/**
+ * @fileoverview SnnGraph: the converted spiking network in float, the output of `convert` and the input of
+ * `quantise` and of the float SNN simulator.
+ *
+ * A list of populations (groups of neurons of one model, NHWC shape [h, w, c]; vectors are [1, 1, n]) in
+ * topological order. Each population lists its incoming projections; a projection carries the source
+ * population, a synaptic delay in timesteps (≥ 1: a spike sent at step t arrives at t + delay, as on Loihi
+ * and SpiNNaker) and a structured connectivity (dense matrix, convolution, pooling, one-to-one) whose weights
+ * are already normalised: a neuron's threshold is 1 (in units of its own input), so `weight` is the fraction
+ * of a threshold one spike adds.
+ *
+ * Timing semantics (shared with the integer model and the emulator):
+ *   - every population has a `depth`: the step at which its first meaningful input arrives (input = 0);
+ *     projection delays are chosen so that all paths into a population arrive aligned;
+ *   - the input is presented constantly; a run of T timesteps executes T + D steps (D = readout depth) and
+ *     the readout integrates the window [D, D + T);
+ *   - biases are added every step; `vInit` already subtracts the `depth * bias` a neuron integrates before
+ *     its window, so the charge inside the window is exactly T * bias + inputs.
+ */
+import type { Shape } from "./ann.ts";
+
+/** Explicit 2-D window geometry (padding resolved; zero-padding layers folded in). */
+export interface WindowGeometry {
+  readonly inH: number;
+  readonly inW: number;
+  readonly inC: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly outC: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
+export type Connectivity =
+  /** weights [srcSize, dstSize], row = source neuron (NHWC flat), column = target neuron. */
+  | { readonly kind: "dense"; readonly weights: Float32Array }
+  /** kernel [kh, kw, inC, outC]; source is the [inH, inW, inC] population, padded by the geometry. */
+  | { readonly kind: "conv"; readonly geometry: WindowGeometry; readonly kernel: Float32Array }
+  /** kernel [kh, kw, inC, multiplier]; output channel = c * multiplier + m. */
+  | { readonly kind: "depthwise"; readonly geometry: WindowGeometry; readonly kernel: Float32Array; readonly multiplier: number }
+  /** Average pooling as a linear map: each in-bounds input of channel c in the window adds
+   * `scale[c] / count(window)`; outC = inC. */
+  | { readonly kind: "avgPool"; readonly geometry: WindowGeometry; readonly scale: Float32Array }
+  /** Max pooling (only into `maxGate` populations). */
+  | { readonly kind: "maxPool"; readonly geometry: WindowGeometry }
+  /** Source neuron i drives target neuron i with weight[channel of i] (identity shortcuts, per-channel scale). */
+  | { readonly kind: "oneToOne"; readonly weights: Float32Array };
+
+export type ConnectivityKind = Connectivity["kind"];
+
+export interface Projection {
+  readonly source: number;
+  readonly delay: number;
+  readonly conn: Connectivity;
+  /** The ANN node the weights came from, for messages and reports. */
+  readonly origin: string;
+}
+
+export type ResetMode = "subtract" | "zero";
+
+export type NeuronModel =
+  /** Integrate-and-fire: v += I; spike when v >= 1 (normalised threshold); reset by subtraction or to 0. */
+  | { readonly kind: "if"; readonly reset: ResetMode }
+  /**
+   * ECMT multi-threshold neuron: levels ±2^k (k = 0..levels-1) of the positive threshold 1 and of
+   * `negThreshold` on the negative side; fires at most one graded spike per step, the largest level λ with
+   * v >= λ - 1/2 (v <= -(λ - θn/2) on the negative side), and subtracts it. Spike payload = ±λ.
+   */
+  | { readonly kind: "mt"; readonly levels: number; readonly negThreshold: number }
+  /** Non-spiking readout: v integrates its input; scores = v at the end of the window. */
+  | { readonly kind: "readout" }
+  /** Spike-count readout: IF neurons whose spikes in the window are counted. */
+  | { readonly kind: "countReadout"; readonly reset: ResetMode }
+  /** Spiking max-pool gate: passes through, each step, the spikes of the window input with the largest
+   * accumulated spike count so far (ties: first in window order). */
+  | { readonly kind: "maxGate" };
+
+export type NeuronKind = NeuronModel["kind"];
+
+export type InputEncoding = "current" | "poisson";
+
+export interface Population {
+  readonly id: number;
+  /** ANN node whose activation the population carries. */
+  readonly name: string;
+  readonly shape: readonly [number, number, number];
+  readonly size: number;
+  readonly neuron: NeuronModel;
+  /** Bias per channel, normalised (fraction of a threshold per step); null = none. */
+  readonly bias: Float32Array | null;
+  /** Initial membrane (normalised), per channel; already includes the -depth*bias pre-charge correction. */
+  readonly vInit: Float32Array;
+  readonly inputs: readonly Projection[];
+  readonly depth: number;
+  /** ANN activation value one spike (payload 1) stands for, per channel: activation ≈ rate * spikeValue. */
+  readonly spikeValue: Float32Array;
+  /** Threshold in ANN pre-activation units, per channel (normalised threshold 1 = this much ANN input). */
+  readonly threshold: Float32Array;
+}
+
+export interface InputPopulationInfo {
+  /** Which population receives the pixels, and how they enter. */
+  readonly population: number;
+  readonly encoding: InputEncoding;
+  /** pixel → normalised current per step: current = pixel * gain. */
+  readonly gain: number;
+  /** Seed of the Poisson generator (encoding "poisson"). */
+  readonly seed: number;
+}
+
+export interface SnnGraph {
+  readonly name: string;
+  readonly method: string;
+  readonly populations: readonly Population[];
+  readonly input: InputPopulationInfo;
+  /** The readout population (class scores). */
+  readonly output: number;
+  /** Depth of the readout: a run of T steps executes T + readoutDepth steps. */
+  readonly readoutDepth: number;
+  /** Per-sample input shape the model takes. */
+  readonly inputShape: Shape;
+}
+
+export function fanInSynapses(pop: Population, pops: readonly Population[]): number {
+  let n = 0;
+  for (const p of pop.inputs) n += projectionSynapses(p, pops[p.source] as Population, pop);
+  return n;
+}
+
+/** Number of synapses a projection has when expanded (conv: every in-bounds kernel tap). */
+export function projectionSynapses(p: Projection, src: Population, dst: Population): number {
+  const c = p.conn;
+  switch (c.kind) {
+    case "dense":
+      return src.size * dst.size;
+    case "oneToOne":
+      return dst.size;
+    case "conv":
+    case "depthwise":
+    case "avgPool":
+    case "maxPool": {
+      const g = c.geometry;
+      let taps = 0;
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh - g.padTop + ky * g.dh;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let ox = 0; ox < g.outW; ox++) {
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.sw - g.padLeft + kx * g.dw;
+              if (ix >= 0 && ix < g.inW) taps++;
+            }
+          }
+        }
+      }
+      const perTap = c.kind === "conv" ? g.inC * g.outC : c.kind === "depthwise" ? g.outC : g.outC;
+      return taps * perTap;
+    }
+  }
+}

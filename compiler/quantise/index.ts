@@ -1,0 +1,269 @@
+/**
+ * @fileoverview The `quantise` pass: SnnGraph (float) → QuantisedSnn in the target's integer formats.
+ *
+ * Per population D (fields of the target's `neuron` spec, no target names):
+ * 1. Scale S = state units per normalised threshold, a power of two (so multi-threshold levels and the
+ *    two-compartment self-synapse are exact), the largest that satisfies all of:
+ *      headroom   S · H ≤ 2^(stateBits−1) − 1, H = 1.5 · max(2, measured max |v|, 1 + measured max |input|)
+ *                 (ranges measured by the float simulator on calibration samples);
+ *      weights    max |w| · S ≤ largest weight mantissa · 2^(weightShift + weightExponentMax)  (Loihi) or
+ *                 (2^weightBits − 1) · 2^maxLeftShift (fixed point);
+ *      bias       max |b| · S ≤ (2^(biasMantissaBits−1) − 1) · 2^biasExponentMax;
+ *      threshold  S / 2^thresholdShift < 2^thresholdMantissaBits (and, for the two-compartment soft reset,
+ *                 ≤ self-weight mantissa max · 2^selfWeightExponentMax).
+ *    A population that cannot get S ≥ 2^thresholdShift is SNNC302 naming the layer.
+ * 2. Weights (one format per projection, Loihi): sign mode from the signs (excitatory 0..255, inhibitory
+ *    −255..0, mixed −256..254 in steps of 2); exponent = the smallest in [min, max] with max |w·S| /
+ *    2^(6+exp) ≤ the mode's largest mantissa, so the largest weight uses the full mantissa and nothing
+ *    overflows; mantissa = round-half-away(w·S / 2^(6+exp)). Fixed point (SpiNNaker): one left shift per
+ *    synapse type (excitatory, inhibitory) of the destination, the smallest with max |w·S| / 2^shift < 2^16.
+ * 3. Biases: mantissa · 2^exponent, the smallest exponent that fits the mantissa (Loihi), or exact s16.15.
+ * 4. Features the target lacks: reset by subtraction without native support uses the target's declared soft
+ *    reset construction, else SNNC303; graded spikes (mt) and spiking max-pool gates need target support,
+ *    else SNNC303 with a hint. Delays above the target's maximum are SNNC303.
+ * Weights that quantise to zero or lose precision are reported per layer (quantisation report), never
+ * dropped silently.
+ */
+import {
+  type IntPopulationParams, KIND_COUNT_READOUT, KIND_IF, KIND_INPUT, KIND_MAX_GATE, KIND_MT, KIND_READOUT,
+  MODEL_FIXED_IF, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT, RESET_ZERO,
+} from "../../runtime/neuron.ts";
+import { mantissaExponent, roundHalfAway } from "../../runtime/input.ts";
+import { fail, type Warning } from "../diagnostics.ts";
+import type { QConnectivity, QPopulation, QProjection, QuantisedSnn, SignMode } from "../ir/quantised.ts";
+import type { Connectivity, Population, SnnGraph } from "../ir/snn.ts";
+import type { Target } from "../target/schema.ts";
+import { connWeights, quantiseConn, type WeightFormat } from "./weights.ts";
+
+export interface PopulationRanges {
+  readonly maxAbsV: Float64Array;
+  readonly maxAbsInput: Float64Array;
+}
+
+export interface LayerQuantisation {
+  readonly name: string;
+  readonly scale: number;
+  readonly thresholdMantissa: number;
+  readonly projections: readonly {
+    readonly origin: string;
+    readonly format: string;
+    /** Largest |quantised − float| of one weight, in thresholds. */
+    readonly maxAbsError: number;
+    /** RMS error / RMS weight. */
+    readonly relRmsError: number;
+    /** Fraction of nonzero float weights that became 0. */
+    readonly zeroed: number;
+    /** Half a quantisation step, in thresholds (the format's resolution). */
+    readonly halfStep: number;
+  }[];
+  readonly biasMaxAbsError: number;
+}
+
+export interface QuantiseResult {
+  readonly q: QuantisedSnn;
+  readonly layers: readonly LayerQuantisation[];
+}
+
+function pow2Floor(x: number): number {
+  return x >= 1 ? 2 ** Math.floor(Math.log2(x)) : 0;
+}
+
+function maxAbs(a: ArrayLike<number> | null): number {
+  let m = 0;
+  if (a) for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
+  return m;
+}
+
+export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges, warn: (w: Warning) => void): QuantiseResult {
+  const ns = target.neuron;
+  const loihi = ns.model === "loihi-cuba";
+  const stateMax = 2 ** (ns.stateBits.value - 1) - 1;
+  const weightShift = ns.weightShift?.value ?? 0;
+  const expMin = ns.weightExponentMin?.value ?? 0;
+  const expMax = ns.weightExponentMax?.value ?? 0;
+  // Largest weight mantissa magnitude: 2^bits − 1 (Loihi's 8-bit field: 255; SpiNNaker's 16-bit: 65535).
+  const weightMax = 2 ** ns.weightBits.value - 1;
+  const leftShiftMax = ns.maxLeftShift?.value ?? 0;
+  const biasMantBits = ns.biasMantissaBits.value;
+  const biasExpMax = ns.biasExponentMax?.value ?? 0;
+  const biasMax = (2 ** (biasMantBits - 1) - 1) * 2 ** biasExpMax;
+  const thShift = ns.thresholdShift?.value ?? 0;
+  const thMantMax = ns.thresholdMantissaBits ? 2 ** ns.thresholdMantissaBits.value - 1 : Infinity;
+  const maxDelay = ns.maxDelaySteps.value;
+  const layers: LayerQuantisation[] = [];
+  const pops: QPopulation[] = [];
+
+  for (const p of snn.populations) {
+    const loc = { layer: p.name };
+    const kind = neuronKind(p, snn);
+    if (kind === KIND_MT && !ns.gradedSpikes.supported) {
+      throw fail("SNNC303", `multi-threshold neurons send graded spikes; target ${target.name} has none`, loc,
+        "use a target with graded spikes (loihi2) or another --method (ecc, qcfs, rnl, ttrbr)");
+    }
+    if (kind === KIND_MAX_GATE) {
+      throw fail("SNNC303", `spiking max-pool gate has no equivalent neuron on target ${target.name}`, loc,
+        "convert with --maxpool average (max pooling becomes average pooling, with a warning)");
+    }
+    const reset = resetOf(p, target, loc);
+    for (const pr of p.inputs) {
+      if (pr.delay > maxDelay) {
+        throw fail("SNNC303", `projection needs a delay of ${pr.delay} steps; target ${target.name} allows ${maxDelay}`, loc,
+          "the residual path is too long for the target's synaptic delays");
+      }
+    }
+    // 1. the scale S
+    const mtLevels = p.neuron.kind === "mt" ? p.neuron.levels : 1;
+    const vRange = Math.max(2, ranges.maxAbsV[p.id] ?? 0, 1 + (ranges.maxAbsInput[p.id] ?? 0), kind === KIND_MT ? 2 ** mtLevels : 0) * 1.5;
+    const limits: number[] = [stateMax / vRange];
+    let wMax = 0;
+    for (const pr of p.inputs) wMax = Math.max(wMax, maxAbs(connWeights(pr.conn)));
+    if (wMax > 0) limits.push(loihi ? (weightMax * 2 ** (weightShift + expMax)) / wMax : (weightMax * 2 ** leftShiftMax) / wMax);
+    const isInput = p.id === snn.input.population;
+    const bMax = isInput ? snn.input.gain : maxAbs(p.bias);
+    if (bMax > 0) limits.push(biasMax / bMax);
+    if (loihi) limits.push(thMantMax * 2 ** thShift);
+    if (reset === RESET_TWO_COMPARTMENT && ns.softReset) {
+      limits.push((2 ** ns.softReset.selfWeightMantissaBits.value - 1) * 2 ** ns.softReset.selfWeightExponentMax.value * 2 ** thShift);
+    }
+    if (!loihi) limits.push(2 ** 24);
+    const S = pow2Floor(Math.min(...limits));
+    if (S < 2 ** thShift || S < 2) {
+      throw fail("SNNC302", `no threshold scale fits this population on ${target.name} (weights up to ${wMax.toPrecision(3)} thresholds, bias up to ${bMax.toPrecision(3)})`, loc,
+        "the layer's weights or biases are too large relative to its threshold; try --percentile 100 or check the layer");
+    }
+    // 2. weights
+    const projections: QProjection[] = [];
+    const report: LayerQuantisation["projections"][number][] = [];
+    const fixedShifts = loihi ? null : fixedPointShifts(p, S, weightMax, leftShiftMax);
+    for (const pr of p.inputs) {
+      const fmt: WeightFormat = loihi
+        ? loihiFormat(pr.conn, S, weightShift, expMin, expMax, weightMax)
+        : { signMode: "mixed", posShift: fixedShifts?.pos ?? 0, negShift: fixedShifts?.neg ?? 0, weightExponent: null, maxMantissa: weightMax, even: false };
+      const { conn, stats } = quantiseConn(pr.conn, S, fmt);
+      projections.push({ source: pr.source, delay: pr.delay, conn, posShift: fmt.posShift, negShift: fmt.negShift, signMode: fmt.signMode, weightExponent: fmt.weightExponent, origin: pr.origin });
+      report.push({ origin: pr.origin, format: describeFormat(fmt), ...stats });
+      if (stats.zeroed > 0.2) {
+        warn({ code: "SNNC-W301", message: `${(stats.zeroed * 100).toFixed(1)}% of the nonzero weights from ${pr.origin} quantise to 0 (${describeFormat(fmt)})`, loc });
+      }
+    }
+    // 3. bias and initial membrane
+    const C = p.shape[2];
+    const biasMant = new Int32Array(C);
+    const biasExp = new Int32Array(C);
+    const bias = new Int32Array(C);
+    let biasErr = 0;
+    for (let c = 0; c < C; c++) {
+      const x = (p.bias ? (p.bias[c] as number) : 0) * S;
+      const me = mantissaExponent(roundHalfAway(x), biasMantBits, biasExpMax);
+      biasMant[c] = me.mantissa;
+      biasExp[c] = me.exponent;
+      bias[c] = me.mantissa * 2 ** me.exponent;
+      biasErr = Math.max(biasErr, Math.abs((bias[c] as number) - x) / S);
+    }
+    const vInit = Int32Array.from(p.vInit, (v) => Math.max(-stateMax, Math.min(stateMax, roundHalfAway(v * S))));
+    const negTh = p.neuron.kind === "mt" && p.neuron.negThreshold > 0 ? 2 ** Math.max(0, Math.round(Math.log2(p.neuron.negThreshold))) : 0;
+    if (kind === KIND_MT) {
+      const payloadMax = 2 ** (mtLevels - 1) * Math.max(1, negTh);
+      const bits = ns.gradedSpikes.payloadBits?.value ?? 0;
+      if (payloadMax > 2 ** (bits - 1) - 1) {
+        throw fail("SNNC302", `graded payload up to ${payloadMax} does not fit ${bits} bits`, loc, "lower the number of levels of the multi-threshold neurons");
+      }
+    }
+    const params: IntPopulationParams = {
+      model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset, size: p.size, channels: C,
+      stateBits: ns.stateBits.value, threshold: S,
+      du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0,
+      bias, vInit, mtLevels: kind === KIND_MT ? mtLevels : 0, mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
+    };
+    pops.push({ id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: S, thresholdMantissa: S / 2 ** thShift, biasMantissa: biasMant, biasExponent: biasExp });
+    layers.push({ name: p.name, scale: S, thresholdMantissa: S / 2 ** thShift, projections: report, biasMaxAbsError: biasErr });
+  }
+  const inputPop = pops[snn.input.population] as QPopulation;
+  return {
+    q: {
+      name: snn.name, method: snn.method, target: target.name, populations: pops,
+      input: { population: snn.input.population, encoding: snn.input.encoding, gainScaled: snn.input.gain * inputPop.scale, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed },
+      output: snn.output, readoutDepth: snn.readoutDepth, inputShape: snn.inputShape,
+    },
+    layers,
+  };
+}
+
+function neuronKind(p: Population, snn: SnnGraph): number {
+  if (p.id === snn.input.population && p.neuron.kind !== "mt") return KIND_INPUT;
+  switch (p.neuron.kind) {
+    case "if": return KIND_IF;
+    case "mt": return KIND_MT;
+    case "readout": return KIND_READOUT;
+    case "countReadout": return KIND_COUNT_READOUT;
+    case "maxGate": return KIND_MAX_GATE;
+  }
+}
+
+function resetOf(p: Population, target: Target, loc: { layer: string }): number {
+  const nm = p.neuron;
+  const mode = nm.kind === "if" || nm.kind === "countReadout" ? nm.reset : nm.kind === "mt" ? "subtract" : "zero";
+  if (nm.kind === "readout") return RESET_ZERO;
+  if (mode === "zero") {
+    if (!target.neuron.resetModes.includes("zero")) throw fail("SNNC303", `target ${target.name} cannot reset to zero`, loc);
+    return RESET_ZERO;
+  }
+  if (target.neuron.resetModes.includes("subtract")) return RESET_SUBTRACT;
+  if (nm.kind === "mt") {
+    throw fail("SNNC303", `multi-threshold neurons subtract the fired level; target ${target.name} has no native subtraction`, loc);
+  }
+  if (target.neuron.softReset) return RESET_TWO_COMPARTMENT;
+  throw fail("SNNC303", `reset by subtraction is not available on target ${target.name}`, loc,
+    "convert with --reset zero (the report gives the accuracy it costs)");
+}
+
+/** Loihi weight format of one projection (see the file header, rule 2). */
+function loihiFormat(conn: Connectivity, S: number, shift: number, expMin: number, expMax: number, weightMax: number): WeightFormat {
+  const w = connWeights(conn);
+  let pos = false;
+  let neg = false;
+  let m = 0;
+  if (w) {
+    for (let i = 0; i < w.length; i++) {
+      const x = w[i] as number;
+      if (x > 0) pos = true;
+      if (x < 0) neg = true;
+      m = Math.max(m, Math.abs(x) * S);
+    }
+  }
+  const signMode: SignMode = pos && neg ? "mixed" : neg ? "inhibitory" : "excitatory";
+  // Mixed sign spends one bit on the sign: mantissas are even, -256..254 (nengo-loihi shift_bits = 1).
+  const maxMantissa = signMode === "mixed" ? weightMax - 1 : weightMax;
+  let exp = expMin;
+  while (exp < expMax && m / 2 ** (shift + exp) > maxMantissa) exp++;
+  return { signMode, posShift: shift + exp, negShift: shift + exp, weightExponent: exp, maxMantissa, even: signMode === "mixed" };
+}
+
+/** SpiNNaker-style left shifts of a destination population, one per synapse type (sign). */
+function fixedPointShifts(p: Population, S: number, weightMax: number, leftShiftMax: number): { pos: number; neg: number } {
+  let pos = 0;
+  let neg = 0;
+  for (const pr of p.inputs) {
+    const w = connWeights(pr.conn);
+    if (!w) continue;
+    for (let i = 0; i < w.length; i++) {
+      const x = (w[i] as number) * S;
+      if (x > pos) pos = x;
+      if (-x > neg) neg = -x;
+    }
+  }
+  const shiftFor = (m: number) => {
+    let s = 0;
+    while (s < leftShiftMax && m / 2 ** s > weightMax) s++;
+    return s;
+  };
+  return { pos: shiftFor(pos), neg: shiftFor(neg) };
+}
+
+function describeFormat(f: WeightFormat): string {
+  return f.weightExponent !== null
+    ? `${f.signMode}, mantissa ≤ ${f.maxMantissa} × 2^${f.posShift} (exponent ${f.weightExponent})`
+    : `magnitude ≤ ${f.maxMantissa}, << ${f.posShift} excitatory / << ${f.negShift} inhibitory`;
+}
+
+export type { QConnectivity };

@@ -1,0 +1,311 @@
+/**
+ * @fileoverview Float SNN simulator: time-stepped, batched, event-driven, over typed arrays. Measures the
+ * accuracy a converted network reaches at T timesteps (before quantisation) and records per-population spike
+ * counts for the ANN-vs-SNN diagnostics.
+ *
+ * Semantics: ir/snn.ts. Each step: every population sums the spikes its projections deliver (sent `delay`
+ * steps ago), adds its bias, updates its neurons and emits spikes. One run of T_max + D steps yields the
+ * readout of every T ≤ T_max at once: the scores for T are the readout after step D + T - 1, because nothing
+ * upstream depends on T (the input is constant and the pre-charge does not depend on T).
+ */
+import type { Population, SnnGraph } from "../ir/snn.ts";
+import { xorshift32 } from "../../runtime/input.ts";
+import { scatterProjection, type SpikeSlot } from "./scatter.ts";
+
+export interface FloatSimOptions {
+  /** Readout checkpoints (timesteps T); the run lasts max(T) + readoutDepth steps. */
+  readonly timesteps: readonly number[];
+  readonly batchSize?: number;
+  /** Keep per-neuron spike counts (inside each population's window of max(T) steps) for diagnostics. */
+  readonly recordCounts?: boolean;
+  /** Track the largest |v| (before reset) and |input + bias| per population (for quantisation ranges). */
+  readonly recordRanges?: boolean;
+  readonly onBatch?: (done: number) => void;
+}
+
+export interface FloatSimResult {
+  /** Scores [count, classes] per checkpoint T. */
+  readonly scores: ReadonlyMap<number, Float32Array>;
+  readonly classes: number;
+  /** Per population: spike counts [count, size] inside its window (recordCounts), else null. */
+  readonly counts: readonly (Float32Array | null)[];
+  /** Per population: total spikes over all samples and all steps of the run. */
+  readonly totalSpikes: Float64Array;
+  /** Synaptic events (spike × fan-out target) over all samples and steps. */
+  readonly synapticEvents: number;
+  /** Per population: largest |v| before reset and largest |input + bias| in one step (recordRanges). */
+  readonly maxAbsV: Float64Array;
+  readonly maxAbsInput: Float64Array;
+}
+
+interface PopState {
+  readonly pop: Population;
+  readonly v: Float32Array;
+  readonly current: Float32Array;
+  /** Ring of emitted spikes, one slot per step of history needed by the longest outgoing delay. */
+  readonly ring: SpikeSlot[];
+  /** maxGate: accumulated input spike counts per source neuron. */
+  readonly gateCounts: Float32Array | null;
+  readonly counts: Float32Array | null;
+}
+
+export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number, options: FloatSimOptions): FloatSimResult {
+  const tMax = Math.max(...options.timesteps);
+  const D = snn.readoutDepth;
+  const steps = tMax + D;
+  const batchSize = options.batchSize ?? 64;
+  const pops = snn.populations;
+  const out = pops[snn.output] as Population;
+  const classes = out.size;
+  const per = out.size > 0 ? images.length / Math.max(count, 1) : 0;
+  const inputPop = pops[snn.input.population] as Population;
+  const scores = new Map(options.timesteps.map((t) => [t, new Float32Array(count * classes)]));
+  const counts = pops.map((p) => (options.recordCounts ? new Float32Array(count * p.size) : null));
+  const totalSpikes = new Float64Array(pops.length);
+  const maxAbsV = new Float64Array(pops.length);
+  const maxAbsInput = new Float64Array(pops.length);
+  const ranges = options.recordRanges === true;
+  let synapticEvents = 0;
+  const maxDelayFrom = pops.map(() => 1);
+  for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
+  const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
+
+  for (let start = 0; start < count; start += batchSize) {
+    const B = Math.min(batchSize, count - start);
+    const states: PopState[] = pops.map((p, i) => {
+      const v = new Float32Array(B * p.size);
+      for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
+      const ringLen = (maxDelayFrom[i] as number) + 1;
+      return {
+        pop: p, v, current: new Float32Array(B * p.size),
+        ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
+        gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
+        counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
+      };
+    });
+    const pixels = images.subarray(start * per, (start + B) * per);
+    const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + start + b));
+    const readoutCounts = out.neuron.kind === "countReadout" ? new Float32Array(B * classes) : null;
+    for (let t = 0; t < steps; t++) {
+      for (const st of states) {
+        const p = st.pop;
+        const slot = st.ring[t % st.ring.length] as SpikeSlot;
+        slot.n.fill(0);
+        if (p.id === inputPop.id) {
+          emitInput(st, pixels, B, snn, rngs, slot);
+          if (ranges) {
+            for (let i = 0; i < B * p.size; i++) {
+              maxAbsInput[p.id] = Math.max(maxAbsInput[p.id] as number, Math.abs((pixels[i] as number) * snn.input.gain));
+              maxAbsV[p.id] = Math.max(maxAbsV[p.id] as number, Math.abs(st.v[i] as number) + Math.abs((pixels[i] as number) * snn.input.gain));
+            }
+          }
+        } else if (p.neuron.kind === "maxGate") {
+          gate(st, states, t, B, slot);
+        } else {
+          st.current.fill(0);
+          for (const pr of p.inputs) {
+            const src = states[pr.source] as PopState;
+            const srcSlot = src.ring[(t - pr.delay + src.ring.length * 1000) % src.ring.length] as SpikeSlot;
+            if (t - pr.delay < 0) continue;
+            synapticEvents += scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+          }
+          if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
+          update(st, B, slot, t, readoutCounts);
+        }
+        // Bookkeeping: spikes in the population's own window.
+        let emitted = 0;
+        for (let b = 0; b < B; b++) emitted += slot.n[b] as number;
+        totalSpikes[p.id] = (totalSpikes[p.id] as number) + emitted;
+        if (st.counts && t >= p.depth && t < p.depth + tMax) {
+          for (let b = 0; b < B; b++) {
+            const base = b * slot.stride;
+            for (let k = 0; k < (slot.n[b] as number); k++) {
+              const j = slot.idx[base + k] as number;
+              st.counts[b * p.size + j] = (st.counts[b * p.size + j] as number) + (slot.val[base + k] as number);
+            }
+          }
+        }
+      }
+      const T = checkpointAt.get(t);
+      if (T !== undefined) {
+        const dst = scores.get(T) as Float32Array;
+        const src = readoutCounts ?? (states[snn.output] as PopState).v;
+        dst.set(src.subarray(0, B * classes), start * classes);
+      }
+    }
+    options.onBatch?.(start + B);
+  }
+  return { scores, classes, counts, totalSpikes, synapticEvents, maxAbsV, maxAbsInput };
+}
+
+/** Before the update: the input this step and the membrane it will produce. */
+function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput: Float64Array): void {
+  const p = st.pop;
+  const C = p.shape[2];
+  let mv = maxAbsV[p.id] as number;
+  let mi = maxAbsInput[p.id] as number;
+  for (let i = 0; i < B * p.size; i++) {
+    const input = (st.current[i] as number) + (p.bias ? (p.bias[(i % p.size) % C] as number) : 0);
+    const a = Math.abs(input);
+    if (a > mi) mi = a;
+    const v = Math.abs((st.v[i] as number) + input);
+    if (v > mv) mv = v;
+  }
+  maxAbsV[p.id] = mv;
+  maxAbsInput[p.id] = mi;
+}
+
+function emitInput(st: PopState, pixels: Float32Array, B: number, snn: SnnGraph, rngs: (() => number)[], slot: SpikeSlot): void {
+  const p = st.pop;
+  const gain = snn.input.gain;
+  const n = p.size;
+  for (let b = 0; b < B; b++) {
+    let k = 0;
+    const base = b * n;
+    if (snn.input.encoding === "poisson") {
+      const rng = rngs[b] as () => number;
+      for (let j = 0; j < n; j++) {
+        // Spike with probability min(pixel * gain, 1): compare a 32-bit draw against the scaled rate.
+        const rate = Math.min(Math.max((pixels[base + j] as number) * gain, 0), 1);
+        if (rng() < rate * 4294967296) {
+          slot.idx[base + k] = j;
+          slot.val[base + k] = 1;
+          k++;
+        }
+      }
+    } else {
+      const v = st.v;
+      for (let j = 0; j < n; j++) {
+        let x = (v[base + j] as number) + (pixels[base + j] as number) * gain;
+        if (x >= 1) {
+          x = p.neuron.kind === "if" && p.neuron.reset === "zero" ? 0 : x - 1;
+          slot.idx[base + k] = j;
+          slot.val[base + k] = 1;
+          k++;
+        }
+        v[base + j] = x;
+      }
+    }
+    slot.n[b] = k;
+  }
+}
+
+function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null): void {
+  const p = st.pop;
+  const n = p.size;
+  const C = p.shape[2];
+  const v = st.v;
+  const I = st.current;
+  const bias = p.bias;
+  const nm = p.neuron;
+  for (let b = 0; b < B; b++) {
+    const base = b * n;
+    let k = 0;
+    for (let j = 0; j < n; j++) {
+      let x = (v[base + j] as number) + (I[base + j] as number) + (bias ? (bias[j % C] as number) : 0);
+      switch (nm.kind) {
+        case "if":
+        case "countReadout":
+          if (x >= 1) {
+            x = nm.reset === "zero" ? 0 : x - 1;
+            slot.idx[base + k] = j;
+            slot.val[base + k] = 1;
+            k++;
+            if (readoutCounts && nm.kind === "countReadout" && t >= p.depth) readoutCounts[base + j] = (readoutCounts[base + j] as number) + 1;
+          }
+          break;
+        case "mt": {
+          const payload = mtFire(x, nm.levels, nm.negThreshold);
+          if (payload !== 0) {
+            x -= payload;
+            slot.idx[base + k] = j;
+            slot.val[base + k] = payload;
+            k++;
+          }
+          break;
+        }
+        case "readout":
+        case "maxGate":
+          break;
+      }
+      v[base + j] = x;
+    }
+    slot.n[b] = k;
+  }
+}
+
+/** ECMT multi-threshold rule: the largest level λ = 2^k (k < levels) with v ≥ λ - 1/2 fires (payload λ);
+ * on the negative side λ = θn·2^k with -v ≥ λ - θn/2 (payload -λ). 0 = no spike. */
+export function mtFire(v: number, levels: number, negThreshold: number): number {
+  if (v >= 0.5) {
+    let k = Math.min(levels - 1, Math.max(0, Math.floor(Math.log2(v + 0.5))));
+    while (k > 0 && v < 2 ** k - 0.5) k--;
+    while (k + 1 < levels && v >= 2 ** (k + 1) - 0.5) k++;
+    return 2 ** k;
+  }
+  if (negThreshold > 0 && -v >= negThreshold / 2) {
+    const u = -v / negThreshold;
+    let k = Math.min(levels - 1, Math.max(0, Math.floor(Math.log2(u + 0.5))));
+    while (k > 0 && u < 2 ** k - 0.5) k--;
+    while (k + 1 < levels && u >= 2 ** (k + 1) - 0.5) k++;
+    return -negThreshold * 2 ** k;
+  }
+  return 0;
+}
+
+/** Spiking max-pool: each output passes the spike of the window input with the largest accumulated count. */
+function gate(st: PopState, states: readonly PopState[], t: number, B: number, slot: SpikeSlot): void {
+  const p = st.pop;
+  const pr = p.inputs[0];
+  if (!pr || pr.conn.kind !== "maxPool") return;
+  const g = pr.conn.geometry;
+  const src = states[pr.source] as PopState;
+  const counts = st.gateCounts as Float32Array;
+  const srcN = src.pop.size;
+  if (t - pr.delay < 0) {
+    slot.n.fill(0);
+    return;
+  }
+  const arriving = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
+  const spikedVal = new Float32Array(srcN);
+  for (let b = 0; b < B; b++) {
+    const cb = b * srcN;
+    spikedVal.fill(0);
+    const base = b * arriving.stride;
+    for (let k = 0; k < (arriving.n[b] as number); k++) {
+      const j = arriving.idx[base + k] as number;
+      spikedVal[j] = arriving.val[base + k] as number;
+      counts[cb + j] = (counts[cb + j] as number) + (arriving.val[base + k] as number);
+    }
+    let n = 0;
+    const ob = b * p.size;
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        for (let c = 0; c < g.outC; c++) {
+          let best = -1;
+          let bestCount = -Infinity;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.sh - g.padTop + ky;
+            if (iy < 0 || iy >= g.inH) continue;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.sw - g.padLeft + kx;
+              if (ix < 0 || ix >= g.inW) continue;
+              const j = (iy * g.inW + ix) * g.inC + c;
+              const cnt = counts[cb + j] as number;
+              if (cnt > bestCount) {
+                bestCount = cnt;
+                best = j;
+              }
+            }
+          }
+          if (best >= 0 && spikedVal[best] !== 0) {
+            slot.idx[ob + n] = (oy * g.outW + ox) * g.outC + c;
+            slot.val[ob + n] = spikedVal[best] as number;
+            n++;
+          }
+        }
+      }
+    }
+    slot.n[b] = n;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * @fileoverview Reference integer simulator of a QuantisedSnn: the golden model. No mapping, no routing: the
+ * structured projections deliver integer effective weights (mantissa << shift, times the graded payload) and
+ * every population steps with the target's integer neuron model from runtime/neuron.ts. The emulator, which
+ * runs from the placement binary alone, must reproduce its spikes exactly.
+ *
+ * Timing as ir/snn.ts: the run lasts T + readoutDepth steps; scores are the readout's v (or its spike count
+ * inside the window) at the end. `onSpikes` sees every population's spikes at every step (verify, traces).
+ */
+import { inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
+import {
+  type IntState, KIND_COUNT_READOUT, KIND_READOUT, newIntState, stepPopulation,
+} from "../../runtime/neuron.ts";
+import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../ir/quantised.ts";
+
+export interface IntSimOptions {
+  readonly timesteps: number;
+  readonly batchSize?: number;
+  /** Called after each population's update at each step, per sample. */
+  readonly onSpikes?: (t: number, pop: number, sample: number, idx: Int32Array, payload: Int32Array, count: number) => void;
+  readonly onBatch?: (done: number) => void;
+}
+
+export interface IntSimResult {
+  /** Scores [count, classes]: readout v, or spike counts in the window for a count readout. */
+  readonly scores: Float64Array;
+  readonly classes: number;
+  /** Spikes per population over all samples and steps. */
+  readonly spikes: Float64Array;
+  /** Synaptic events delivered (spike × target). */
+  readonly synapticEvents: number;
+}
+
+interface Ring {
+  readonly idx: Int32Array;
+  readonly payload: Int32Array;
+  readonly count: Int32Array;
+}
+
+/** Effective integer weights of a projection (mantissa · 2^shift), as float64 (exact up to 2^53). */
+export function effectiveWeights(pr: QProjection): Float64Array | null {
+  const c = pr.conn;
+  const src = c.kind === "dense" || c.kind === "oneToOne" ? c.weights : c.kind === "conv" || c.kind === "depthwise" ? c.kernel : c.kind === "avgPool" ? c.table : null;
+  if (!src) return null;
+  const out = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const m = src[i] as number;
+    out[i] = m * 2 ** (m < 0 ? pr.negShift : pr.posShift);
+  }
+  return out;
+}
+
+export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number, options: IntSimOptions): IntSimResult {
+  const T = options.timesteps;
+  const steps = T + q.readoutDepth;
+  const pops = q.populations;
+  const out = pops[q.output] as QPopulation;
+  const classes = out.size;
+  const inPop = pops[q.input.population] as QPopulation;
+  const per = inPop.size;
+  const batchSize = options.batchSize ?? 32;
+  const scores = new Float64Array(count * classes);
+  const spikes = new Float64Array(pops.length);
+  let synapticEvents = 0;
+  const weights = pops.map((p) => p.inputs.map(effectiveWeights));
+  const ringLen = pops.map(() => 2);
+  for (const p of pops) for (const pr of p.inputs) ringLen[pr.source] = Math.max(ringLen[pr.source] as number, pr.delay + 1);
+
+  for (let start = 0; start < count; start += batchSize) {
+    const B = Math.min(batchSize, count - start);
+    const states: IntState[] = pops.map((p) => newIntState(p.params, B));
+    const rings: Ring[][] = pops.map((p, i) => Array.from({ length: ringLen[i] as number }, () => ({ idx: new Int32Array(B * p.size), payload: new Int32Array(B * p.size), count: new Int32Array(B) })));
+    const q64 = pops.map((p) => new Float64Array(B * p.size));
+    const pixels = images.subarray(start * per, (start + B) * per);
+    // Input: current encoding → per-neuron bias; Poisson → spikes from xorshift32.
+    let inputBiases: Float64Array | null = null;
+    let poisson: { thresholds: Float64Array; rngs: (() => number)[] } | null = null;
+    if (q.input.encoding === "current") {
+      inputBiases = new Float64Array(B * per);
+      for (let i = 0; i < B * per; i++) inputBiases[i] = inputBias(pixels[i] as number, q.input.gainScaled, q.input.biasMantissaBits, q.input.biasExponentMax);
+    } else {
+      poisson = { thresholds: Float64Array.from(pixels, (x) => poissonThreshold(x, q.input.gain)), rngs: Array.from({ length: B }, (_, b) => xorshift32(q.input.seed + start + b)) };
+    }
+    const readoutCounts = out.params.kind === KIND_COUNT_READOUT ? new Float64Array(B * classes) : null;
+    for (let t = 0; t < steps; t++) {
+      for (const p of pops) {
+        const ring = (rings[p.id] as Ring[])[t % (ringLen[p.id] as number)] as Ring;
+        if (p.id === inPop.id && poisson) {
+          emitPoisson(p, poisson, B, ring);
+        } else {
+          const qp = q64[p.id] as Float64Array;
+          qp.fill(0);
+          p.inputs.forEach((pr, k) => {
+            if (t - pr.delay < 0) return;
+            const src = (rings[pr.source] as Ring[])[(t - pr.delay) % (ringLen[pr.source] as number)] as Ring;
+            synapticEvents += deliver(pr.conn, (weights[p.id] as (Float64Array | null)[])[k] as Float64Array, src, qp, B, (pops[pr.source] as QPopulation).size, p.size);
+          });
+          stepPopulation(p.params, states[p.id] as IntState, qp, B, ring.idx, ring.payload, ring.count, p.size, p.id === inPop.id ? inputBiases : null);
+        }
+        for (let b = 0; b < B; b++) {
+          const n = ring.count[b] as number;
+          spikes[p.id] = (spikes[p.id] as number) + n;
+          if (options.onSpikes) options.onSpikes(t, p.id, start + b, ring.idx.subarray(b * p.size, b * p.size + n), ring.payload.subarray(b * p.size, b * p.size + n), n);
+          if (readoutCounts && p.id === out.id && t >= p.depth) {
+            for (let k = 0; k < n; k++) {
+              const j = ring.idx[b * p.size + k] as number;
+              readoutCounts[b * classes + j] = (readoutCounts[b * classes + j] as number) + 1;
+            }
+          }
+        }
+      }
+    }
+    const final = readoutCounts ?? (states[out.id] as IntState).v;
+    if (out.params.kind !== KIND_READOUT && !readoutCounts) throw new Error("internal: output population is neither a readout nor a count readout");
+    scores.set(final.subarray(0, B * classes), start * classes);
+    options.onBatch?.(start + B);
+  }
+  return { scores, classes, spikes, synapticEvents };
+}
+
+function emitPoisson(p: QPopulation, poisson: { thresholds: Float64Array; rngs: (() => number)[] }, B: number, ring: Ring): void {
+  for (let b = 0; b < B; b++) {
+    const rng = poisson.rngs[b] as () => number;
+    let k = 0;
+    for (let j = 0; j < p.size; j++) {
+      if (rng() < (poisson.thresholds[b * p.size + j] as number)) {
+        ring.idx[b * p.size + k] = j;
+        ring.payload[b * p.size + k] = 1;
+        k++;
+      }
+    }
+    ring.count[b] = k;
+  }
+}
+
+/** Adds payload × effective weight of every synapse of every spike to the targets' input sums. */
+function deliver(conn: QConnectivity, w: Float64Array, src: Ring, q: Float64Array, B: number, srcSize: number, dstSize: number): number {
+  let events = 0;
+  for (let b = 0; b < B; b++) {
+    const n = src.count[b] as number;
+    const sb = b * srcSize;
+    const ob = b * dstSize;
+    for (let k = 0; k < n; k++) {
+      const i = src.idx[sb + k] as number;
+      const pl = src.payload[sb + k] as number;
+      switch (conn.kind) {
+        case "dense": {
+          const row = i * dstSize;
+          for (let j = 0; j < dstSize; j++) q[ob + j] = (q[ob + j] as number) + pl * (w[row + j] as number);
+          events += dstSize;
+          break;
+        }
+        case "oneToOne":
+          q[ob + i] = (q[ob + i] as number) + pl * (w[i % w.length] as number);
+          events += 1;
+          break;
+        case "conv":
+        case "depthwise":
+        case "avgPool":
+          events += deliverWindow(conn, w, i, pl, q, ob);
+          break;
+        case "maxPool":
+          break;
+      }
+    }
+  }
+  return events;
+}
+
+function deliverWindow(conn: Extract<QConnectivity, { kind: "conv" | "depthwise" | "avgPool" }>, w: Float64Array, i: number, pl: number, q: Float64Array, ob: number): number {
+  const g = conn.geometry;
+  const c = i % g.inC;
+  const pix = (i - c) / g.inC;
+  const x = pix % g.inW;
+  const y = (pix - x) / g.inW;
+  const window = g.kh * g.kw;
+  let events = 0;
+  for (let ky = 0; ky < g.kh; ky++) {
+    const ty = y + g.padTop - ky * g.dh;
+    if (ty < 0 || ty % g.sh !== 0 || ty / g.sh >= g.outH) continue;
+    const oy = ty / g.sh;
+    for (let kx = 0; kx < g.kw; kx++) {
+      const tx = x + g.padLeft - kx * g.dw;
+      if (tx < 0 || tx % g.sw !== 0 || tx / g.sw >= g.outW) continue;
+      const ox = tx / g.sw;
+      const o = ob + (oy * g.outW + ox) * g.outC;
+      if (conn.kind === "conv") {
+        const wb = ((ky * g.kw + kx) * g.inC + c) * g.outC;
+        for (let co = 0; co < g.outC; co++) q[o + co] = (q[o + co] as number) + pl * (w[wb + co] as number);
+        events += g.outC;
+      } else if (conn.kind === "depthwise") {
+        const m = conn.multiplier;
+        const wb = ((ky * g.kw + kx) * g.inC + c) * m;
+        for (let k = 0; k < m; k++) q[o + c * m + k] = (q[o + c * m + k] as number) + pl * (w[wb + k] as number);
+        events += m;
+      } else {
+        const n = windowCount(g, oy, ox);
+        q[o + c] = (q[o + c] as number) + pl * (w[c * (window + 1) + n] as number);
+        events += 1;
+      }
+    }
+  }
+  return events;
+}
+
+/** In-bounds inputs of output (oy, ox)'s window. */
+export function windowCount(g: { inH: number; inW: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padTop: number; padLeft: number }, oy: number, ox: number): number {
+  let ny = 0;
+  for (let ky = 0; ky < g.kh; ky++) {
+    const iy = oy * g.sh - g.padTop + ky * g.dh;
+    if (iy >= 0 && iy < g.inH) ny++;
+  }
+  let nx = 0;
+  for (let kx = 0; kx < g.kw; kx++) {
+    const ix = ox * g.sw - g.padLeft + kx * g.dw;
+    if (ix >= 0 && ix < g.inW) nx++;
+  }
+  return ny * nx;
+}

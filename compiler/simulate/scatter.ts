@@ -1,0 +1,136 @@
+/**
+ * @fileoverview Event-driven delivery of one step's spikes through a projection (float SNN simulator).
+ *
+ * For every spike (neuron i, payload p) of every sample, adds p × weight to the current of each target.
+ * Convolutions are not expanded: the targets of input (y, x, c) are the outputs (oy, ox) with
+ * oy·sh − padTop + ky·dh = y for some kernel row ky (and the same in x), found by stepping ky.
+ * Returns the number of synaptic events delivered (for synaptic-operation counts).
+ */
+import type { Connectivity, WindowGeometry } from "../ir/snn.ts";
+
+/** One step's spikes of a population for a batch: sample b's k-th spike is idx/val[b * stride + k]. */
+export interface SpikeSlot {
+  readonly idx: Int32Array;
+  readonly val: Float32Array;
+  readonly n: Int32Array;
+  readonly stride: number;
+}
+
+export function scatterProjection(conn: Connectivity, spikes: SpikeSlot, current: Float32Array, B: number, srcSize: number, dstSize: number): number {
+  let events = 0;
+  switch (conn.kind) {
+    case "dense": {
+      const w = conn.weights;
+      const cols = dstSize;
+      for (let b = 0; b < B; b++) {
+        const base = b * spikes.stride;
+        const ob = b * dstSize;
+        const n = spikes.n[b] as number;
+        for (let k = 0; k < n; k++) {
+          const i = spikes.idx[base + k] as number;
+          const p = spikes.val[base + k] as number;
+          const row = i * cols;
+          for (let j = 0; j < cols; j++) current[ob + j] = (current[ob + j] as number) + p * (w[row + j] as number);
+        }
+        events += n * cols;
+      }
+      return events;
+    }
+    case "oneToOne": {
+      const w = conn.weights;
+      const C = w.length;
+      for (let b = 0; b < B; b++) {
+        const base = b * spikes.stride;
+        const ob = b * dstSize;
+        const n = spikes.n[b] as number;
+        for (let k = 0; k < n; k++) {
+          const i = spikes.idx[base + k] as number;
+          current[ob + i] = (current[ob + i] as number) + (spikes.val[base + k] as number) * (w[i % C] as number);
+        }
+        events += n;
+      }
+      return events;
+    }
+    case "conv":
+    case "depthwise":
+    case "avgPool":
+      return scatterWindow(conn, spikes, current, B, dstSize);
+    case "maxPool":
+      return 0;
+  }
+  void srcSize;
+}
+
+function invCounts(g: WindowGeometry): Float32Array {
+  const out = new Float32Array(g.outH * g.outW);
+  for (let oy = 0; oy < g.outH; oy++) {
+    for (let ox = 0; ox < g.outW; ox++) {
+      let n = 0;
+      for (let ky = 0; ky < g.kh; ky++) {
+        const iy = oy * g.sh - g.padTop + ky * g.dh;
+        if (iy < 0 || iy >= g.inH) continue;
+        for (let kx = 0; kx < g.kw; kx++) {
+          const ix = ox * g.sw - g.padLeft + kx * g.dw;
+          if (ix >= 0 && ix < g.inW) n++;
+        }
+      }
+      out[oy * g.outW + ox] = n > 0 ? 1 / n : 0;
+    }
+  }
+  return out;
+}
+
+const invCountCache = new WeakMap<WindowGeometry, Float32Array>();
+
+function scatterWindow(conn: Extract<Connectivity, { kind: "conv" | "depthwise" | "avgPool" }>, spikes: SpikeSlot, current: Float32Array, B: number, dstSize: number): number {
+  const g = conn.geometry;
+  const { inW, inC, outH, outW, outC, kh, kw, sh, sw, dh, dw, padTop, padLeft } = g;
+  let inv: Float32Array | null = null;
+  if (conn.kind === "avgPool") {
+    inv = invCountCache.get(g) ?? invCounts(g);
+    invCountCache.set(g, inv);
+  }
+  let events = 0;
+  const mult = conn.kind === "depthwise" ? conn.multiplier : 1;
+  for (let b = 0; b < B; b++) {
+    const base = b * spikes.stride;
+    const ob = b * dstSize;
+    const n = spikes.n[b] as number;
+    for (let s = 0; s < n; s++) {
+      const i = spikes.idx[base + s] as number;
+      const p = spikes.val[base + s] as number;
+      const c = i % inC;
+      const pix = (i - c) / inC;
+      const x = pix % inW;
+      const y = (pix - x) / inW;
+      for (let ky = 0; ky < kh; ky++) {
+        const ty = y + padTop - ky * dh;
+        if (ty < 0 || ty % sh !== 0) continue;
+        const oy = ty / sh;
+        if (oy >= outH) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const tx = x + padLeft - kx * dw;
+          if (tx < 0 || tx % sw !== 0) continue;
+          const ox = tx / sw;
+          if (ox >= outW) continue;
+          const o = ob + (oy * outW + ox) * outC;
+          if (conn.kind === "conv") {
+            const k = conn.kernel;
+            const wb = ((ky * kw + kx) * inC + c) * outC;
+            for (let co = 0; co < outC; co++) current[o + co] = (current[o + co] as number) + p * (k[wb + co] as number);
+            events += outC;
+          } else if (conn.kind === "depthwise") {
+            const k = conn.kernel;
+            const wb = ((ky * kw + kx) * inC + c) * mult;
+            for (let m = 0; m < mult; m++) current[o + c * mult + m] = (current[o + c * mult + m] as number) + p * (k[wb + m] as number);
+            events += mult;
+          } else {
+            current[o + c] = (current[o + c] as number) + p * (conn.scale[c] as number) * ((inv as Float32Array)[oy * outW + ox] as number);
+            events += 1;
+          }
+        }
+      }
+    }
+  }
+  return events;
+}
