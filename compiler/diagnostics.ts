@@ -9,6 +9,8 @@
  * quantisation · 4xx mapping · 5xx binary format and runtime · 6xx verification · 7xx reports.
  */
 
+import { CodedError, type ErrorLocation } from "../runtime/errors.ts";
+
 export const DIAGNOSTICS = {
   SNNC001: "file not found",
   SNNC002: "cannot write output",
@@ -53,28 +55,14 @@ export const DIAGNOSTICS = {
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
 
-/** Where a problem is. All parts optional; the formatter prints the ones present, most specific first. */
-export interface SourceLocation {
-  readonly file?: string;
-  readonly layer?: string;
-  /** Core as printed, e.g. `(3,1)` or `chip 2 core 17`. */
-  readonly core?: string;
-  readonly byte?: number;
-  /** JSON path such as `modelTopology.config.layers[3].config.padding`. */
-  readonly path?: string;
-}
+/** Where a problem is: file, layer, core as printed (`(3,1)`), byte offset, JSON path. All optional. */
+export type SourceLocation = ErrorLocation;
 
-export class SnncError extends Error {
-  readonly code: DiagnosticCode;
-  readonly loc: SourceLocation;
-  readonly hint: string | undefined;
+export class SnncError extends CodedError {
+  declare readonly code: DiagnosticCode;
 
   constructor(code: DiagnosticCode, message: string, loc: SourceLocation = {}, hint?: string) {
-    super(message);
-    this.name = "SnncError";
-    this.code = code;
-    this.loc = loc;
-    this.hint = hint;
+    super(code, message, loc, hint);
   }
 }
 
@@ -83,8 +71,9 @@ export function fail(code: DiagnosticCode, message: string, loc: SourceLocation 
   return new SnncError(code, message, loc, hint);
 }
 
-export function isSnncError(e: unknown): e is SnncError {
-  return e instanceof SnncError;
+/** Coded errors from the compiler and the runtime alike. */
+export function isSnncError(e: unknown): e is CodedError {
+  return e instanceof CodedError;
 }
 
 /** `at layer "conv2" (core (3,1), byte 1204) in model.json`: the location part of a diagnostic line. */
@@ -99,7 +88,7 @@ export function formatLocation(loc: SourceLocation): string {
 }
 
 /** The text the CLI prints: one `error SNNCnnn: ...` line, then an indented hint line when there is one. */
-export function formatDiagnostic(e: SnncError): string {
+export function formatDiagnostic(e: CodedError): string {
   const where = formatLocation(e.loc);
   const head = `error ${e.code}: ${e.message}${where ? ` ${where}` : ""}`;
   return e.hint ? `${head}\n  hint: ${e.hint}` : head;

@@ -11,8 +11,9 @@
  *   the hardware's offset of 1 (du = 0 still decays by 1/4096), the voltage's none. S = 24 bits: u wraps at
  *   24 bits (two's complement), v saturates at ±(2^23 − 1).
  *   reset: zero (Loihi's native rule, v ← 0, u kept), subtract (Loihi 2 microcode: v ← v − vth), or
- *   two-compartment subtract (Loihi 1, NxTF): the dendrite keeps integrating and a self-synapse of weight
- *   −vth delivers the subtraction one step after the spike: v(t) = sat(decay(v) + u + bias − vth·s(t−1)).
+ *   two-compartment subtract (Loihi 1, NxTF): the dendrite keeps integrating (no reset here) and a
+ *   self-synapse of weight −vth, a real synapse in the tables, delivers the subtraction into u one step
+ *   after the spike. Its spikes equal native subtraction's unless v saturates (test/runtime/neuron.test.ts).
  * fixed-if (SpiNNaker s16.15 `accum` integrate-and-fire):
  *   v ← saturate32(v + q + bias); spike when v ≥ θ; reset v ← 0 or v ← v − θ.
  * Multi-threshold (ECMT) neurons fire the largest level θ·2^k (k < levels) with v ≥ θ·2^k − θ/2 (graded
@@ -51,15 +52,18 @@ export interface IntPopulationParams {
   readonly bias: Int32Array;
   /** Initial v per channel. */
   readonly vInit: Int32Array;
-  /** Multi-threshold: levels and the negative base threshold (0 = no negative side) and its payload scale. */
+  /** Multi-threshold: levels, ReLU expectation compensation (1) or a plain signed quantiser (0), the
+   * negative base threshold (0 = no negative side) and its payload scale. */
   readonly mtLevels: number;
+  readonly mtRelu: number;
   readonly mtNegThreshold: number;
   readonly mtNegPayload: number;
 }
 
 export function wrapBits(x: number, bits: number): number {
-  const m = 2 ** bits;
   const half = 2 ** (bits - 1);
+  if (x >= -half && x < half) return x;
+  const m = 2 ** bits;
   const r = ((x % m) + m) % m;
   return r >= half ? r - m : r;
 }
@@ -81,80 +85,104 @@ export function loihiDecay(x: number, d: number): number {
   return x < 0 ? -t : t;
 }
 
-/** Per-population state: v (and u for Loihi), last step's spikes (two-compartment reset). */
+/** Per-population state: v, u (Loihi) and, for multi-threshold ReLU neurons, the cumulative output E. */
 export interface IntState {
   readonly v: Float64Array;
   readonly u: Float64Array;
-  readonly spiked: Uint8Array;
+  readonly emitted: Float64Array | null;
 }
 
 export function newIntState(p: IntPopulationParams, batch: number): IntState {
   const n = p.size * batch;
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = p.vInit[(i % p.size) % p.channels] as number;
-  return { v, u: new Float64Array(n), spiked: new Uint8Array(n) };
+  return { v, u: new Float64Array(n), emitted: p.kind === KIND_MT && p.mtRelu ? new Float64Array(n) : null };
 }
 
+/** The fields of a population's parameters the update rule reads (a profile in the binary). */
+export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
+
 /**
- * One timestep of `p` for `batch` samples. `q` holds each neuron's synaptic input sum (state units, exact
- * integers) and is left untouched. `biasOverride` (input populations) gives a per-neuron bias for each
- * sample. Spikes are written to (outIdx, outPayload) at b·stride and their count per sample to outCount.
+ * One timestep of neurons [start, end) that share one rule. `q` holds each neuron's synaptic input sum
+ * (state units, exact integers, read only), `bias` each neuron's bias. Spikes are appended to
+ * (outIdx, outPayload) from position `count` as index − idxBase; returns the new count.
  */
+export function stepRange(
+  p: NeuronRule, v: Float64Array, u: Float64Array, emitted: Float64Array | null, q: Float64Array, bias: Float64Array,
+  start: number, end: number, outIdx: Int32Array, outPayload: Int32Array, count: number, idxBase: number,
+): number {
+  const vth = p.threshold;
+  const S = p.stateBits;
+  const max = 2 ** (S - 1) - 1;
+  const loihi = p.model === MODEL_LOIHI_CUBA;
+  const canSpike = p.kind !== KIND_READOUT;
+  const mt = p.kind === KIND_MT;
+  const reset = p.reset;
+  // Fast path: Loihi IF (du = 4095 makes u this step's input; dv = 0 makes v a perfect integrator).
+  const plainLoihi = loihi && p.du === 4095 && p.dv === 0;
+  let k = count;
+  for (let i = start; i < end; i++) {
+    let x: number;
+    if (plainLoihi) {
+      const ui = wrapBits(q[i] as number, S);
+      u[i] = ui;
+      x = (v[i] as number) + ui + (bias[i] as number);
+    } else if (loihi) {
+      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1) + (q[i] as number), S);
+      u[i] = ui;
+      x = loihiDecay(v[i] as number, p.dv) + ui + (bias[i] as number);
+    } else {
+      x = (v[i] as number) + (q[i] as number) + (bias[i] as number);
+    }
+    x = x > max ? max : x < -max ? -max : x;
+    let payload = 0;
+    if (mt) {
+      // ECMT: the residual is v itself, or relu(S) − E for expectation-compensated ReLU neurons.
+      const r = emitted ? Math.max(x, 0) - (emitted[i] as number) : x;
+      payload = mtLevel(r, vth, p.mtLevels, p.mtNegThreshold);
+      const value = payload > 0 ? vth * payload : payload < 0 ? p.mtNegThreshold * payload : 0;
+      if (emitted) emitted[i] = (emitted[i] as number) + value;
+      else x -= value;
+      if (payload < 0) payload *= p.mtNegPayload;
+    } else if (canSpike && (loihi ? x > vth : x >= vth)) {
+      payload = 1;
+      if (reset === RESET_ZERO) x = 0;
+      else if (reset === RESET_SUBTRACT) x -= vth;
+      // RESET_TWO_COMPARTMENT: no reset here; the self-synapse delivers −vth next step.
+    }
+    v[i] = x;
+    if (payload !== 0) {
+      outIdx[k] = i - idxBase;
+      outPayload[k] = payload;
+      k++;
+    }
+  }
+  return k;
+}
+
+/** One timestep of population `p` for `batch` samples laid out [b · size + j] (reference simulator). */
 export function stepPopulation(
   p: IntPopulationParams, s: IntState, q: Float64Array, batch: number,
   outIdx: Int32Array, outPayload: Int32Array, outCount: Int32Array, stride: number,
   biasOverride: Float64Array | null,
 ): void {
   const n = p.size;
-  const C = p.channels;
-  const v = s.v;
-  const u = s.u;
-  const spiked = s.spiked;
-  const vth = p.threshold;
-  const S = p.stateBits;
-  const loihi = p.model === MODEL_LOIHI_CUBA;
-  const canSpike = p.kind !== KIND_READOUT;
+  const bias = biasOverride ?? perNeuronBias(p, batch);
   for (let b = 0; b < batch; b++) {
-    let k = 0;
-    const base = b * n;
-    const ob = b * stride;
-    for (let j = 0; j < n; j++) {
-      const i = base + j;
-      const bias = biasOverride ? (biasOverride[i] as number) : (p.bias[j % C] as number);
-      let x: number;
-      if (loihi) {
-        // u: decay with the hardware's offset of 1, add the input, wrap at S bits.
-        const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1) + (q[i] as number), S);
-        u[i] = ui;
-        let vin = loihiDecay(v[i] as number, p.dv) + ui + bias;
-        if (p.reset === RESET_TWO_COMPARTMENT && spiked[i]) vin -= vth; // NxTF self-synapse, one step late
-        x = saturate(vin, S);
-      } else {
-        x = saturate((v[i] as number) + (q[i] as number) + bias, S);
-      }
-      let payload = 0;
-      if (canSpike) {
-        if (p.kind === KIND_MT) {
-          payload = mtLevel(x, vth, p.mtLevels, p.mtNegThreshold);
-          if (payload > 0) x -= vth * payload;
-          else if (payload < 0) x += p.mtNegThreshold * -payload;
-          if (payload < 0) payload *= p.mtNegPayload;
-        } else if (loihi ? x > vth : x >= vth) {
-          payload = 1;
-          if (p.reset === RESET_ZERO) x = 0;
-          else if (p.reset === RESET_SUBTRACT) x -= vth;
-        }
-      }
-      v[i] = x;
-      spiked[i] = payload !== 0 ? 1 : 0;
-      if (payload !== 0) {
-        outIdx[ob + k] = j;
-        outPayload[ob + k] = payload;
-        k++;
-      }
-    }
-    outCount[b] = k;
+    outCount[b] = stepRange(p, s.v, s.u, s.emitted, q, bias, b * n, (b + 1) * n, outIdx, outPayload, b * stride, b * n) - b * stride;
   }
+}
+
+const biasCache = new WeakMap<IntPopulationParams, Float64Array>();
+
+/** The per-channel bias expanded to every neuron of `batch` samples (cached per population). */
+function perNeuronBias(p: IntPopulationParams, batch: number): Float64Array {
+  const cached = biasCache.get(p);
+  if (cached && cached.length >= batch * p.size) return cached;
+  const out = new Float64Array(batch * p.size);
+  for (let i = 0; i < out.length; i++) out[i] = p.bias[(i % p.size) % p.channels] as number;
+  biasCache.set(p, out);
+  return out;
 }
 
 /** Multi-threshold level: +2^k for the largest k < levels with v ≥ vth·2^k − vth/2 (integer halving floors),

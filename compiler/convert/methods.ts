@@ -111,7 +111,7 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
         const s = stat(p);
         threshold = filled(C, positive(s.max));
         spikeValue = threshold;
-        if (method === "mt") neuron = { kind: "mt", levels: options.mtLevels, negThreshold: 0 };
+        if (method === "mt") neuron = { kind: "mt", levels: options.mtLevels, negThreshold: 0, relu: false };
         if (method === "mt") v0 = 0;
         break;
       }
@@ -122,7 +122,11 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
           const thetaP = siteScale(s, C, percentile, options.perChannel);
           threshold = thetaP;
           spikeValue = thetaP;
-          neuron = { kind: "mt", levels: options.mtLevels, negThreshold: 0 };
+          // ReLU sites: expectation-compensated ReLU with symmetric correction levels; pools are linear
+          // signed quantisers.
+          neuron = p.site === "relu"
+            ? { kind: "mt", levels: options.mtLevels, negThreshold: 1, relu: true }
+            : { kind: "mt", levels: options.mtLevels, negThreshold: 1, relu: false };
           v0 = 0;
         } else {
           let lambda = siteScale(s, C, percentile, options.perChannel);

@@ -69,10 +69,15 @@ export type NeuronModel =
   | { readonly kind: "if"; readonly reset: ResetMode }
   /**
    * ECMT multi-threshold neuron: levels ±2^k (k = 0..levels-1) of the positive threshold 1 and of
-   * `negThreshold` on the negative side; fires at most one graded spike per step, the largest level λ with
-   * v >= λ - 1/2 (v <= -(λ - θn/2) on the negative side), and subtracts it. Spike payload = ±λ.
+   * `negThreshold` on the negative side (0: none); fires at most one graded spike per step, the largest level
+   * λ with r >= λ - 1/2 (r <= -(λ - θn/2) on the negative side), and subtracts it, where r is the residual:
+   *   relu = false: r = v, the input accumulated minus what was fired (a signed quantiser);
+   *   relu = true:  r = relu(S) - E with S the cumulative input and E the cumulative output: ECMT's
+   *                 expectation compensation applied to ReLU (t·relu(S/t) = relu(S)), so the cumulative output
+   *                 tracks the ANN's relu of the cumulative input and early spikes are corrected by negative ones.
+   * Spike payload = ±λ.
    */
-  | { readonly kind: "mt"; readonly levels: number; readonly negThreshold: number }
+  | { readonly kind: "mt"; readonly levels: number; readonly negThreshold: number; readonly relu: boolean }
   /** Non-spiking readout: v integrates its input; scores = v at the end of the window. */
   | { readonly kind: "readout" }
   /** Spike-count readout: IF neurons whose spikes in the window are counted. */

@@ -173,7 +173,8 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
       model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset, size: p.size, channels: C,
       stateBits: ns.stateBits.value, threshold: S,
       du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0,
-      bias, vInit, mtLevels: kind === KIND_MT ? mtLevels : 0, mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
+      bias, vInit, mtLevels: kind === KIND_MT ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
+      mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
     };
     pops.push({ id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: S, thresholdMantissa: S / 2 ** thShift, biasMantissa: biasMant, biasExponent: biasExp });
     layers.push({ name: p.name, scale: S, thresholdMantissa: S / 2 ** thShift, projections: report, biasMaxAbsError: biasErr });

@@ -46,6 +46,8 @@ interface PopState {
   readonly ring: SpikeSlot[];
   /** maxGate: accumulated input spike counts per source neuron. */
   readonly gateCounts: Float32Array | null;
+  /** Multi-threshold ReLU neurons: cumulative output E (v holds the cumulative input S). */
+  readonly emitted: Float32Array | null;
   readonly counts: Float32Array | null;
 }
 
@@ -80,6 +82,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         pop: p, v, current: new Float32Array(B * p.size),
         ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
         gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
+        emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
         counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
       };
     });
@@ -215,9 +218,12 @@ function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCoun
           }
           break;
         case "mt": {
-          const payload = mtFire(x, nm.levels, nm.negThreshold);
+          const e = st.emitted;
+          const r = e ? Math.max(x, 0) - (e[base + j] as number) : x;
+          const payload = mtFire(r, nm.levels, nm.negThreshold);
           if (payload !== 0) {
-            x -= payload;
+            if (e) e[base + j] = (e[base + j] as number) + payload;
+            else x -= payload;
             slot.idx[base + k] = j;
             slot.val[base + k] = payload;
             k++;

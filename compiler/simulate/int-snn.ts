@@ -9,7 +9,7 @@
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
 import {
-  type IntState, KIND_COUNT_READOUT, KIND_READOUT, newIntState, stepPopulation,
+  type IntState, KIND_COUNT_READOUT, KIND_READOUT, newIntState, RESET_TWO_COMPARTMENT, stepPopulation,
 } from "../../runtime/neuron.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../ir/quantised.ts";
 
@@ -95,6 +95,17 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
             const src = (rings[pr.source] as Ring[])[(t - pr.delay) % (ringLen[pr.source] as number)] as Ring;
             synapticEvents += deliver(pr.conn, (weights[p.id] as (Float64Array | null)[])[k] as Float64Array, src, qp, B, (pops[pr.source] as QPopulation).size, p.size);
           });
+          if (p.params.reset === RESET_TWO_COMPARTMENT && t > 0) {
+            // NxTF soft reset: the neuron's self-synapse (weight −threshold, delay 1) subtracts last step's spike.
+            const prev = (rings[p.id] as Ring[])[(t - 1) % (ringLen[p.id] as number)] as Ring;
+            for (let b = 0; b < B; b++) {
+              for (let k = 0; k < (prev.count[b] as number); k++) {
+                const j = prev.idx[b * p.size + k] as number;
+                qp[b * p.size + j] = (qp[b * p.size + j] as number) - p.params.threshold;
+              }
+              synapticEvents += prev.count[b] as number;
+            }
+          }
           stepPopulation(p.params, states[p.id] as IntState, qp, B, ring.idx, ring.payload, ring.count, p.size, p.id === inPop.id ? inputBiases : null);
         }
         for (let b = 0; b < B; b++) {

@@ -1,0 +1,12 @@
+/**
+ * @fileoverview The backend interface: a target family's encoder of a RoutedSnn into network.snnb.
+ */
+import type { RoutedSnn } from "../compiler/ir/mapped.ts";
+import type { Target } from "../compiler/target/schema.ts";
+import type { Metadata } from "./common.ts";
+
+export interface Backend {
+  /** The target `family` this backend encodes. */
+  readonly family: Target["family"];
+  encode(net: RoutedSnn, target: Target, meta: Metadata): Uint8Array;
+}

@@ -1,0 +1,83 @@
+/**
+ * @fileoverview Energy per inference from emulator counters and the target's energy table, and the ANN's
+ * energy under the common convention, with every constant's source and evidence grade.
+ *
+ * SNN (target model):
+ *   E = synOps·E_synop + activeUpdates·E_active + idleUpdates·E_idle + spikes·E_spike
+ *       + hopsX·E_hopX + hopsY·E_hopY + (chips·P_chip + cores·P_core)·latency
+ * ANN (Horowitz, ISSCC 2014, 45 nm, fp32): E = MACs·E_MAC with E_MAC = 3.7 + 0.9 = 4.6 pJ.
+ * The SNN under the same convention (as conversion papers report it): the first (encoding) layer's
+ * synaptic ops are charged E_MAC, all others E_AC = 0.9 pJ.
+ */
+import type { Grade, Target } from "../target/schema.ts";
+
+export const E_MAC = { value: 4.6e-12, source: "Horowitz, ISSCC 2014, 45 nm: fp32 mult 3.7 pJ + add 0.9 pJ", grade: "silicon" as Grade };
+export const E_AC = { value: 0.9e-12, source: "Horowitz, ISSCC 2014, 45 nm: fp32 add 0.9 pJ", grade: "silicon" as Grade };
+
+export interface EnergyCounters {
+  readonly synapticOps: number;
+  readonly activeUpdates: number;
+  readonly idleUpdates: number;
+  readonly spikes: number;
+  readonly hopsX: number;
+  readonly hopsY: number;
+  /** Seconds per inference. */
+  readonly latency: number;
+  readonly chips: number;
+  readonly cores: number;
+}
+
+export interface EnergyTerm {
+  readonly term: string;
+  readonly count: number;
+  readonly joulesEach: number;
+  readonly joules: number;
+  readonly source: string;
+  readonly grade: Grade;
+}
+
+export interface EnergyReport {
+  readonly snnJoulesPerInference: number;
+  readonly annJoulesPerInference: number;
+  readonly ratio: number;
+  readonly model: string;
+  readonly breakdown: readonly EnergyTerm[];
+  readonly ann: { readonly macs: number; readonly joulesPerMac: number; readonly source: string; readonly grade: Grade };
+  /** The SNN under the 45 nm AC/MAC convention (first layer at E_MAC). */
+  readonly convention: { readonly joules: number; readonly firstLayerOps: number; readonly otherOps: number; readonly ratioToAnn: number };
+  readonly caveats: readonly string[];
+}
+
+export function energyReport(target: Target, c: EnergyCounters, annMacs: number, firstLayerOps: number): EnergyReport {
+  const e = target.energy;
+  const term = (name: string, count: number, k: { value: number; source: string; grade: Grade }): EnergyTerm => ({
+    term: name, count, joulesEach: k.value, joules: count * k.value, source: k.source, grade: k.grade,
+  });
+  const breakdown = [
+    term("synaptic ops", c.synapticOps, e.synOpJoules),
+    term("neuron updates (active)", c.activeUpdates, e.neuronUpdateActiveJoules),
+    term("neuron updates (idle)", c.idleUpdates, e.neuronUpdateIdleJoules),
+    term("spikes sent", c.spikes, e.spikeJoules),
+    term("hops (x / east-west)", c.hopsX, e.hopJoulesX),
+    term("hops (y / north-south)", c.hopsY, e.hopJoulesY),
+    term("static power × latency (chips, s)", c.chips * c.latency, { value: e.staticWattsPerChip.value, source: e.staticWattsPerChip.source, grade: e.staticWattsPerChip.grade }),
+    term("static power × latency (cores, s)", c.cores * c.latency, { value: e.staticWattsPerCore.value, source: e.staticWattsPerCore.source, grade: e.staticWattsPerCore.grade }),
+  ];
+  const snn = breakdown.reduce((a, t) => a + t.joules, 0);
+  const ann = annMacs * E_MAC.value;
+  const conventionJ = firstLayerOps * E_MAC.value + Math.max(0, c.synapticOps - firstLayerOps) * E_AC.value;
+  const caveats = [...e.notes];
+  const weak = breakdown.filter((t) => t.joules > 0 && (t.grade === "estimate" || t.grade === "pre-silicon"));
+  if (weak.length) caveats.push(`Terms from estimated or pre-silicon constants: ${weak.map((t) => `${t.term} (${t.grade})`).join(", ")}.`);
+  caveats.push("The ANN figure counts multiply-accumulates only (45 nm fp32); memory movement is left out of both sides (Yan et al., arXiv 2409.08290, find it decisive).");
+  return {
+    snnJoulesPerInference: snn,
+    annJoulesPerInference: ann,
+    ratio: ann > 0 ? snn / ann : 0,
+    model: `${target.name}: synaptic ops, neuron updates, spikes, hops and static power × latency (${target.title}); ANN: MACs × 4.6 pJ (45 nm)`,
+    breakdown,
+    ann: { macs: annMacs, joulesPerMac: E_MAC.value, source: E_MAC.source, grade: E_MAC.grade },
+    convention: { joules: conventionJ, firstLayerOps, otherOps: Math.max(0, c.synapticOps - firstLayerOps), ratioToAnn: ann > 0 ? conventionJ / ann : 0 },
+    caveats,
+  };
+}

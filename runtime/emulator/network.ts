@@ -1,0 +1,366 @@
+/**
+ * @fileoverview Emulator load: DecodedBinary → EmuNetwork, the flat typed-array form the timestep loop runs.
+ *
+ * Every neuron of every core gets a global index (cores in order, neurons in core order). Each neuron's
+ * outgoing synapses are resolved through the binary's own tables — Loihi: output axon map → destination
+ * core's axon → synapse groups → (compartment, mantissa × 2^(shift + exponent), delay); SpiNNaker: the
+ * neuron's key is routed through the per-chip key/mask tables (first match, default routing straight
+ * through) to the destination cores, whose master population table and synaptic rows give the synapses —
+ * and stored as one CSR per delay value. Per (neuron, destination core) "axon" the load also keeps the
+ * synapse count, the hops and a route id, for the cycle and energy counters.
+ */
+import { RuntimeError } from "../errors.ts";
+import type { DecodedBinary, Meta } from "../format/decoded.ts";
+import { SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../format/spec.ts";
+import type { NeuronRule } from "../neuron.ts";
+import { traceMulticast } from "./multicast.ts";
+
+export interface SynapseCsr {
+  readonly delay: number;
+  readonly start: Int32Array;
+  readonly target: Int32Array;
+  readonly weight: Int32Array | Float64Array;
+}
+
+export interface EmuNetwork {
+  readonly neurons: number;
+  readonly cores: number;
+  readonly coreBase: Int32Array;
+  readonly coreOf: Int32Array;
+  readonly rules: readonly NeuronRule[];
+  /** Compartments per neuron of each rule (2 with the two-compartment soft reset). */
+  readonly ruleCompartments: Int32Array;
+  /** Runs of consecutive neurons sharing a rule. */
+  readonly rangeStart: Int32Array;
+  readonly rangeRule: Int32Array;
+  readonly bias: Float64Array;
+  readonly vInit: Float64Array;
+  readonly csr: readonly SynapseCsr[];
+  readonly maxDelay: number;
+  /** Axons: per neuron [axonStart[i], axonStart[i+1]) → destination core, synapse count, route id, hops. */
+  readonly axonStart: Int32Array;
+  readonly axonCore: Int32Array;
+  readonly axonSynapses: Int32Array;
+  readonly axonRoute: Int32Array;
+  /** Hops along x / y (meshes: tile hops; multicast: link traversals of the packet's tree, all as x). */
+  readonly axonHopsX: Int32Array;
+  readonly axonHopsY: Int32Array;
+  /** Network latency of the axon's packet (seconds). */
+  readonly axonLatency: Float64Array;
+  /** Links of each route id, as "x,y,dir" strings (for per-link loads). */
+  readonly routeLinks: readonly (readonly string[])[];
+  /** Population and index of each neuron. */
+  readonly popOf: Int32Array;
+  readonly popIndex: Int32Array;
+  readonly input: { readonly neurons: Int32Array; readonly poisson: boolean; readonly seed: number; readonly gainScaled: number; readonly gain: number; readonly biasMantissaBits: number; readonly biasExponentMax: number };
+  readonly output: { readonly neurons: Int32Array; readonly countReadout: boolean; readonly readoutDepth: number };
+  readonly cost: DecodedBinary["cost"];
+  readonly meta: Meta;
+  readonly system: DecodedBinary["system"];
+}
+
+/** Growable typed buffers for building the CSRs. */
+class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+  finish(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+class NumList {
+  data = new Float64Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+  finish(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+interface Builder {
+  readonly target: IntList;
+  readonly weight: NumList;
+  readonly start: Int32Array;
+}
+
+export function loadNetwork(b: DecodedBinary): EmuNetwork {
+  const nCores = b.cores.length;
+  const coreBase = new Int32Array(nCores + 1);
+  b.cores.forEach((c, k) => {
+    coreBase[k + 1] = (coreBase[k] as number) + c.profile.length;
+  });
+  const N = coreBase[nCores] as number;
+  const coreOf = new Int32Array(N);
+  const rules: NeuronRule[] = [];
+  const ruleCompartments: number[] = [];
+  const ruleOf = new Int32Array(N);
+  const bias = new Float64Array(N);
+  const vInit = new Float64Array(N);
+  const popOf = new Int32Array(N).fill(-1);
+  const popIndex = new Int32Array(N).fill(-1);
+  b.cores.forEach((c, k) => {
+    const base = coreBase[k] as number;
+    const ruleBase = rules.length;
+    for (const p of c.profiles) {
+      rules.push({ model: p.model, kind: p.kind, reset: p.reset, stateBits: p.stateBits, threshold: p.threshold, du: p.du, dv: p.dv, mtLevels: p.mtLevels, mtRelu: p.mtRelu, mtNegThreshold: p.mtNegThreshold, mtNegPayload: p.mtNegPayload });
+      ruleCompartments.push(p.compartments);
+    }
+    for (let i = 0; i < c.profile.length; i++) {
+      coreOf[base + i] = k;
+      ruleOf[base + i] = ruleBase + (c.profile[i] as number);
+      bias[base + i] = (c.biasMantissa[i] as number) * 2 ** (c.biasExponent[i] as number);
+      vInit[base + i] = c.vInit[i] as number;
+    }
+    for (const blk of c.blocks) {
+      const shape = b.meta.populations[blk.pop]?.shape;
+      if (!shape) throw new RuntimeError("SNNC504", `core ${k} block names population ${blk.pop}, the metadata has ${b.meta.populations.length}`);
+      const [, w, ch] = shape;
+      let i = blk.first;
+      for (let y = blk.y0; y < blk.y1; y++) {
+        for (let x = blk.x0; x < blk.x1; x++) {
+          for (let z = blk.c0; z < blk.c1; z++) {
+            if (i >= c.profile.length) throw new RuntimeError("SNNC504", `core ${k} block of population ${blk.pop} runs past the core's neurons`);
+            popOf[base + i] = blk.pop;
+            popIndex[base + i] = (y * w + x) * ch + z;
+            i++;
+          }
+        }
+      }
+    }
+  });
+  // Ranges of equal rules.
+  const rs: number[] = [];
+  const rr: number[] = [];
+  for (let i = 0; i < N; i++) {
+    if (i === 0 || ruleOf[i] !== ruleOf[i - 1]) {
+      rs.push(i);
+      rr.push(ruleOf[i] as number);
+    }
+  }
+  rs.push(N);
+  // Synapses, one CSR builder per delay.
+  const builders = new Map<number, Builder>();
+  const builder = (d: number): Builder => {
+    let x = builders.get(d);
+    if (!x) {
+      x = { target: new IntList(), weight: new NumList(), start: new Int32Array(N + 1) };
+      builders.set(d, x);
+    }
+    return x;
+  };
+  const axonStart = new Int32Array(N + 1);
+  const axonCore = new IntList();
+  const axonSynapses = new IntList();
+  const axonRoute = new IntList();
+  const axonHopsX = new IntList();
+  const axonHopsY = new IntList();
+  const axonLatency = new NumList();
+  const routeLinks: string[][] = [];
+  const t = b.cost.timing;
+  const emit = (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number): void => {
+    let n = 0;
+    syn((dst, weight, delay) => {
+      const bl = builder(delay);
+      bl.target.push(dst);
+      bl.weight.push(weight);
+      n++;
+    });
+    axonCore.push(dstCore);
+    axonSynapses.push(n);
+    axonRoute.push(route);
+    axonHopsX.push(hx);
+    axonHopsY.push(hy);
+    axonLatency.push(latency);
+    void src;
+  };
+  const closeNeuron = (i: number) => {
+    for (const bl of builders.values()) bl.start[i + 1] = bl.target.length;
+    axonStart[i + 1] = axonCore.length;
+  };
+
+  if (b.synapses.kind === "loihi" && b.routing.kind === "loihi") {
+    const syn = b.synapses.cores;
+    const rout = b.routing.cores;
+    // First weight of each group (prefix sums of group sizes), per core.
+    const groupWeight = syn.map((tab) => {
+      const out = new Int32Array(tab.groupCount.length + 1);
+      for (let gi = 0; gi < tab.groupCount.length; gi++) out[gi + 1] = (out[gi] as number) + (tab.groupCount[gi] as number);
+      return out;
+    });
+    const pairRoute = new Map<number, number>();
+    for (let k = 0; k < nCores; k++) {
+      const map = rout[k];
+      if (!map) continue;
+      const sc = b.system.cores[k];
+      for (let i = 0; i < map.offsets.length - 1; i++) {
+        const g = (coreBase[k] as number) + i;
+        for (const bl of builders.values()) bl.start[g + 1] = bl.start[g] as number;
+        for (let e = map.offsets[i] as number; e < (map.offsets[i + 1] as number); e++) {
+          const dc = map.dstCore[e] as number;
+          const ax = map.dstAxon[e] as number;
+          const tab = syn[dc];
+          if (!tab || ax >= tab.axonFirstGroup.length) throw new RuntimeError("SNNC504", `core ${k} neuron ${i} sends to axon ${ax} of core ${dc}, which does not exist`);
+          const dcr = b.system.cores[dc];
+          const hx = Math.abs((dcr?.tileX ?? 0) - (sc?.tileX ?? 0));
+          const hy = Math.abs((dcr?.tileY ?? 0) - (sc?.tileY ?? 0));
+          const pairKey = k * 65536 + dc;
+          let route = pairRoute.get(pairKey);
+          if (route === undefined) {
+            route = routeLinks.length;
+            pairRoute.set(pairKey, route);
+            routeLinks.push(meshLinks(sc?.tileX ?? 0, sc?.tileY ?? 0, dcr?.tileX ?? 0, dcr?.tileY ?? 0));
+          }
+          const dBase = coreBase[dc] as number;
+          emit(g, dc, (add) => {
+            const g0 = tab.axonFirstGroup[ax] as number;
+            let w0 = (groupWeight[dc] as Int32Array)[g0] as number;
+            for (let gi = g0; gi < g0 + (tab.axonGroups[ax] as number); gi++) {
+              const f = tab.groupFormat[gi] as number;
+              const scale = 2 ** (tab.weightShift + (tab.formatExponent[f] as number));
+              const delay = tab.formatDelay[f] as number;
+              const first = tab.groupFirst[gi] as number;
+              const count = tab.groupCount[gi] as number;
+              for (let j = 0; j < count; j++) add(dBase + first + j, (tab.weights[w0 + j] as number) * scale, delay);
+              w0 += count;
+            }
+          }, route, hx, hy, hx * t.hopSecondsX + hy * t.hopSecondsY + t.spikeSendSeconds);
+        }
+        closeNeuron(g);
+      }
+    }
+  } else if (b.synapses.kind === "spinnaker" && b.routing.kind === "spinnaker") {
+    loadSpinnaker(b, coreBase, emit, closeNeuron, routeLinks, builders);
+  } else {
+    throw new RuntimeError("SNNC504", "synapse and routing sections belong to different target families");
+  }
+  const delays = [...builders.keys()].sort((a, c) => a - c);
+  const csr = delays.map((d) => {
+    const bl = builders.get(d) as Builder;
+    const w = bl.weight.finish();
+    const fitsInt = w.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647);
+    return { delay: d, start: bl.start, target: bl.target.finish(), weight: fitsInt ? Int32Array.from(w) : w };
+  });
+  for (const c of csr) if (c.delay < 1) throw new RuntimeError("SNNC504", `a synapse has delay ${c.delay}; delays start at 1`);
+  const inputNeurons = Int32Array.from(b.input.core, (core, i) => (coreBase[core] as number) + (b.input.local[i] as number));
+  const outputNeurons = Int32Array.from(b.output.core, (core, i) => (coreBase[core] as number) + (b.output.local[i] as number));
+  return {
+    neurons: N, cores: nCores, coreBase, coreOf, rules, ruleCompartments: Int32Array.from(ruleCompartments),
+    rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, csr, maxDelay: Math.max(1, ...delays),
+    axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
+    routeLinks, popOf, popIndex,
+    input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
+    output: { neurons: outputNeurons, countReadout: b.output.kind === 3, readoutDepth: b.output.readoutDepth },
+    cost: b.cost, meta: b.meta, system: b.system,
+  };
+}
+
+/** Dimension-order (X then Y) mesh route from tile (sx, sy) to (dx, dy) as directed links. */
+export function meshLinks(sx: number, sy: number, dx: number, dy: number): string[] {
+  const out: string[] = [];
+  let x = sx;
+  while (x !== dx) {
+    const step = dx > x ? 1 : -1;
+    out.push(`${x},${sy},${step > 0 ? "E" : "W"}`);
+    x += step;
+  }
+  let y = sy;
+  while (y !== dy) {
+    const step = dy > y ? 1 : -1;
+    out.push(`${dx},${y},${step > 0 ? "N" : "S"}`);
+    y += step;
+  }
+  return out;
+}
+
+function loadSpinnaker(
+  b: DecodedBinary, coreBase: Int32Array,
+  emit: (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number) => void,
+  closeNeuron: (i: number) => void, routeLinks: string[][], builders: Map<number, Builder>,
+): void {
+  if (b.synapses.kind !== "spinnaker" || b.routing.kind !== "spinnaker") return;
+  const syn = b.synapses.cores;
+  const keys = b.routing.coreKeys;
+  const coreAt = new Map<string, number>();
+  b.system.cores.forEach((c, k) => coreAt.set(`${c.chipX},${c.chipY},${c.index}`, k));
+  const t = b.cost.timing;
+  for (let k = 0; k < b.cores.length; k++) {
+    const ck = keys[k];
+    const sc = b.system.cores[k];
+    const nNeurons = b.cores[k]?.profile.length ?? 0;
+    const keyOf = new Float64Array(nNeurons).fill(-1);
+    const routeOf = new Int32Array(nNeurons);
+    const trees: { dests: { chipX: number; chipY: number; core: number }[]; links: string[]; depth: number }[] = [];
+    if (ck) {
+      for (let bi = 0; bi < ck.key.length; bi++) {
+        // One multicast tree per block: every key of a block follows the same entries (checked at compile).
+        const tree = traceMulticast(b, sc?.chipX ?? 0, sc?.chipY ?? 0, (ck.key[bi] as number) >>> 0);
+        trees.push(tree);
+        routeLinks.push(tree.links);
+        for (let j = 0; j < (ck.count[bi] as number); j++) {
+          const local = (ck.first[bi] as number) + j;
+          if (local >= nNeurons) throw new RuntimeError("SNNC504", `core ${k} key block runs past its neurons`);
+          keyOf[local] = ((ck.key[bi] as number) | j) >>> 0;
+          routeOf[local] = routeLinks.length - 1;
+        }
+      }
+    }
+    for (let i = 0; i < nNeurons; i++) {
+      const g = (coreBase[k] as number) + i;
+      for (const bl of builders.values()) bl.start[g + 1] = bl.start[g] as number;
+      const key = keyOf[i] as number;
+      if (key >= 0) {
+        const route = routeOf[i] as number;
+        const tree = trees[route - (routeLinks.length - trees.length)] as (typeof trees)[number];
+        let firstDest = true;
+        for (const d of tree.dests) {
+          const dc = coreAt.get(`${d.chipX},${d.chipY},${d.core}`);
+          if (dc === undefined) continue; // a core not in use: the packet is dropped there
+          const tab = syn[dc];
+          const prof = b.cores[dc];
+          if (!tab || !prof) continue;
+          const dBase = coreBase[dc] as number;
+          emit(g, dc, (add) => {
+            for (let e = 0; e < tab.key.length; e++) {
+              if (((key & (tab.mask[e] as number)) >>> 0) !== (tab.key[e] as number)) continue;
+              const index = (key & ~(tab.mask[e] as number)) >>> 0;
+              if (index >= (tab.neurons[e] as number)) break;
+              const row = (tab.rowOffset[e] as number) + index * (tab.rowLength[e] as number);
+              const n = tab.words[row + 1] as number;
+              if (n + 3 > (tab.rowLength[e] as number)) throw new RuntimeError("SNNC504", `core ${dc} row of key ${key} claims ${n} synapses`);
+              for (let s = 0; s < n; s++) {
+                const w = tab.words[row + 3 + s] as number;
+                const target = w & ((1 << SYN_INDEX_BITS) - 1);
+                const inh = (w >>> SYN_TYPE_SHIFT) & 1;
+                const delay = ((w >>> SYN_DELAY_SHIFT) & 0xf) + 1;
+                const mag = w >>> SYN_WEIGHT_SHIFT;
+                if (target >= prof.profile.length) throw new RuntimeError("SNNC504", `core ${dc} synapse targets neuron ${target} of ${prof.profile.length}`);
+                const p = prof.profiles[prof.profile[target] as number];
+                const weight = inh ? -mag * 2 ** (p?.negShift ?? 0) : mag * 2 ** (p?.posShift ?? 0);
+                add(dBase + target, weight, delay);
+              }
+              break;
+            }
+          }, firstDest ? route : -1, firstDest ? tree.links.length : 0, 0, tree.depth * Math.max(t.hopSecondsX, t.hopSecondsY) + t.spikeSendSeconds);
+          // One multicast packet per spike: its links and hops are counted once, on the first destination.
+          firstDest = false;
+        }
+      }
+      closeNeuron(g);
+    }
+  }
+}

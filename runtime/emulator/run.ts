@@ -1,0 +1,246 @@
+/**
+ * @fileoverview The emulator's timestep loop: runs an EmuNetwork (loaded from network.snnb alone) on inputs.
+ *
+ * Per step t: every neuron updates with its target's integer rule (runtime/neuron.ts) from the input
+ * delivered for t; spikes leave their cores; each spike's synapses add payload × weight into the ring-buffer
+ * slot t + delay of their targets (event driven, one CSR per delay value, no allocation in the loop). Per
+ * core it counts synaptic ops, neuron updates (active: received input or spiked; idle otherwise; × the
+ * compartments of each neuron) and spikes sent, and turns them into busy time with the binary's timing
+ * table; a step lasts max over cores(busy) + the longest packet latency + the barrier (or the real-time
+ * tick when longer). The run lasts T + readout depth steps, like the reference model.
+ */
+import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
+import { KIND_INPUT, stepRange } from "../neuron.ts";
+import type { EmuNetwork } from "./network.ts";
+
+export interface EmulateOptions {
+  readonly timesteps: number;
+  /** Every step's spikes (global neuron indices and payloads). */
+  readonly onSpikes?: (sample: number, t: number, idx: Int32Array, payload: Int32Array, count: number) => void;
+  /** Called after each step with the state arrays (bring-up traces). */
+  readonly onStep?: (sample: number, t: number, v: Float64Array, u: Float64Array) => void;
+  /** Keep per-neuron spike counts summed over the samples. */
+  readonly recordCounts?: boolean;
+  /** First sample's index (for Poisson seeds when a batch is split over workers). */
+  readonly sampleOffset?: number;
+}
+
+export interface Counters {
+  spikes: number;
+  synapticOps: number;
+  neuronUpdates: number;
+  activeUpdates: number;
+  idleUpdates: number;
+  hops: number;
+  hopsX: number;
+  hopsY: number;
+  /** Core-busy time in ns (1 cycle = 1 ns at the 1 GHz reference clock; the timing table is in seconds). */
+  cycles: number;
+  /** Sum of step latencies (seconds). */
+  seconds: number;
+}
+
+export interface EmulateResult {
+  /** [samples, classes]: readout membrane, or spike counts in the window for a count readout. */
+  readonly scores: Float64Array;
+  readonly classes: number;
+  readonly counters: Counters;
+  /** Per-neuron spike counts over all samples (recordCounts). */
+  readonly spikeCounts: Int32Array | null;
+  /** Per core: synaptic ops, spikes sent, busy seconds, summed over samples. */
+  readonly coreSynOps: Float64Array;
+  readonly coreSpikes: Float64Array;
+  readonly coreBusySeconds: Float64Array;
+  /** Spikes per route id (pairs on meshes, multicast trees on SpiNNaker). */
+  readonly routeSpikes: Float64Array;
+  /** Per population (as numbered in the binary's metadata): spikes sent and synaptic ops they caused. */
+  readonly popSpikes: Float64Array;
+  readonly popSynOps: Float64Array;
+  readonly emulationSeconds: number;
+}
+
+export function newCounters(): Counters {
+  return { spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 };
+}
+
+export function emulate(net: EmuNetwork, images: Float32Array, count: number, options: EmulateOptions): EmulateResult {
+  const started = performance.now();
+  const N = net.neurons;
+  const T = options.timesteps;
+  const D = net.output.readoutDepth;
+  const steps = T + D;
+  const R = net.maxDelay + 1;
+  const classes = net.output.neurons.length;
+  const per = net.input.neurons.length;
+  const v = new Float64Array(N);
+  const u = new Float64Array(N);
+  const hasMtRelu = net.rules.some((r) => r.mtRelu === 1);
+  const emitted = hasMtRelu ? new Float64Array(N) : null;
+  const ring = Array.from({ length: R }, () => new Float64Array(N));
+  const bias = Float64Array.from(net.bias);
+  const spikeIdx = new Int32Array(N);
+  const spikePayload = new Int32Array(N);
+  const scores = new Float64Array(count * classes);
+  const spikeCounts = options.recordCounts ? new Int32Array(N) : null;
+  const counters = newCounters();
+  const nCores = net.cores;
+  const coreSynOps = new Float64Array(nCores);
+  const coreSpikes = new Float64Array(nCores);
+  const coreBusy = new Float64Array(nCores);
+  const stepSyn = new Float64Array(nCores);
+  const stepSpikes = new Float64Array(nCores);
+  const stepActive = new Float64Array(nCores);
+  const routeSpikes = new Float64Array(net.routeLinks.length);
+  const nPops = net.meta.populations.length;
+  const popSpikes = new Float64Array(nPops);
+  const popSynOps = new Float64Array(nPops);
+  const t = net.cost.timing;
+  const nRanges = net.rangeRule.length;
+  // Idle updates per core per step = compartments − active ones.
+  const coreCompartments = new Float64Array(nCores);
+  const compartments = new Uint8Array(N);
+  for (let r = 0; r < nRanges; r++) {
+    const s = net.rangeStart[r] as number;
+    const e = net.rangeStart[r + 1] as number;
+    const comp = net.ruleCompartments[net.rangeRule[r] as number] as number;
+    for (let i = s; i < e; i++) {
+      compartments[i] = comp;
+      coreCompartments[net.coreOf[i] as number] = (coreCompartments[net.coreOf[i] as number] as number) + comp;
+    }
+  }
+  const touched = new Uint8Array(N);
+  let totalCompartments = 0;
+  for (let k = 0; k < nCores; k++) totalCompartments += coreCompartments[k] as number;
+  const isInput = new Uint8Array(N);
+  for (let i = 0; i < per; i++) isInput[net.input.neurons[i] as number] = 1;
+  const poisson = net.input.poisson;
+  const thresholds = new Float64Array(per);
+  const readoutCounts = new Float64Array(classes);
+  const outIndex = new Int32Array(N).fill(-1);
+  net.output.neurons.forEach((g, c) => {
+    outIndex[g] = c;
+  });
+
+  for (let sample = 0; sample < count; sample++) {
+    v.set(net.vInit);
+    u.fill(0);
+    emitted?.fill(0);
+    for (const slot of ring) slot.fill(0);
+    readoutCounts.fill(0);
+    const pixels = images.subarray(sample * per, (sample + 1) * per);
+    if (poisson) {
+      for (let i = 0; i < per; i++) thresholds[i] = poissonThreshold(pixels[i] as number, net.input.gain);
+    } else {
+      for (let i = 0; i < per; i++) bias[net.input.neurons[i] as number] = inputBias(pixels[i] as number, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
+    }
+    const rng = xorshift32(net.input.seed + (options.sampleOffset ?? 0) + sample);
+    for (let step = 0; step < steps; step++) {
+      const q = ring[step % R] as Float64Array;
+      stepSyn.fill(0);
+      stepSpikes.fill(0);
+      stepActive.fill(0);
+      // 1. neuron updates
+      let n = 0;
+      for (let r = 0; r < nRanges; r++) {
+        const rule = net.rules[net.rangeRule[r] as number];
+        if (!rule) continue;
+        const s = net.rangeStart[r] as number;
+        const e = net.rangeStart[r + 1] as number;
+        if (poisson && rule.kind === KIND_INPUT && isInput[s]) continue;
+        n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0);
+      }
+      if (poisson) {
+        for (let i = 0; i < per; i++) {
+          if (rng() < (thresholds[i] as number)) {
+            spikeIdx[n] = net.input.neurons[i] as number;
+            spikePayload[n] = 1;
+            n++;
+          }
+        }
+      }
+      // Active updates: compartments of neurons that received input this step or spiked.
+      for (let i = 0; i < N; i++) {
+        if (q[i] !== 0) {
+          touched[i] = 1;
+          const core = net.coreOf[i] as number;
+          stepActive[core] = (stepActive[core] as number) + (compartments[i] as number);
+        }
+      }
+      q.fill(0);
+      // 2. spikes leave their cores; counters per axon
+      let maxLatency = 0;
+      for (let j = 0; j < n; j++) {
+        const s = spikeIdx[j] as number;
+        const core = net.coreOf[s] as number;
+        stepSpikes[core] = (stepSpikes[core] as number) + 1;
+        if (touched[s] === 0) stepActive[core] = (stepActive[core] as number) + (compartments[s] as number);
+        if (spikeCounts) spikeCounts[s] = (spikeCounts[s] as number) + 1;
+        const pop = net.popOf[s] as number;
+        popSpikes[pop] = (popSpikes[pop] as number) + 1;
+        const o = outIndex[s] as number;
+        if (o >= 0 && step >= D) readoutCounts[o] = (readoutCounts[o] as number) + 1;
+        for (let a = net.axonStart[s] as number; a < (net.axonStart[s + 1] as number); a++) {
+          const dc = net.axonCore[a] as number;
+          stepSyn[dc] = (stepSyn[dc] as number) + (net.axonSynapses[a] as number);
+          popSynOps[pop] = (popSynOps[pop] as number) + (net.axonSynapses[a] as number);
+          counters.hopsX += net.axonHopsX[a] as number;
+          counters.hopsY += net.axonHopsY[a] as number;
+          const route = net.axonRoute[a] as number;
+          if (route >= 0) routeSpikes[route] = (routeSpikes[route] as number) + 1;
+          const lat = net.axonLatency[a] as number;
+          if (lat > maxLatency) maxLatency = lat;
+        }
+      }
+      touched.fill(0);
+      if (options.onSpikes) options.onSpikes(sample, step, spikeIdx, spikePayload, n);
+      // 3. delivery into the ring buffer (the hot loop)
+      for (const c of net.csr) {
+        const slot = ring[(step + c.delay) % R] as Float64Array;
+        const start = c.start;
+        const target = c.target;
+        const weight = c.weight;
+        for (let j = 0; j < n; j++) {
+          const s = spikeIdx[j] as number;
+          const p = spikePayload[j] as number;
+          const k0 = start[s] as number;
+          const k1 = start[s + 1] as number;
+          if (p === 1) {
+            for (let k = k0; k < k1; k++) slot[target[k] as number] = (slot[target[k] as number] as number) + (weight[k] as number);
+          } else {
+            for (let k = k0; k < k1; k++) slot[target[k] as number] = (slot[target[k] as number] as number) + p * (weight[k] as number);
+          }
+        }
+      }
+      // 4. cost model: busy time per core, step latency
+      let busyMax = 0;
+      let synStep = 0;
+      let activeStep = 0;
+      for (let k = 0; k < nCores; k++) {
+        const active = Math.min(stepActive[k] as number, coreCompartments[k] as number);
+        const idle = (coreCompartments[k] as number) - active;
+        const busy = (stepSyn[k] as number) * t.synOpSeconds + active * t.neuronUpdateActiveSeconds + idle * t.neuronUpdateIdleSeconds + (stepSpikes[k] as number) * t.spikeSendSeconds;
+        coreBusy[k] = (coreBusy[k] as number) + busy;
+        coreSynOps[k] = (coreSynOps[k] as number) + (stepSyn[k] as number);
+        coreSpikes[k] = (coreSpikes[k] as number) + (stepSpikes[k] as number);
+        if (busy > busyMax) busyMax = busy;
+        synStep += stepSyn[k] as number;
+        activeStep += active;
+        counters.cycles += busy * 1e9;
+      }
+      counters.spikes += n;
+      counters.hops = counters.hopsX + counters.hopsY;
+      counters.synapticOps += synStep;
+      counters.neuronUpdates += totalCompartments;
+      counters.activeUpdates += activeStep;
+      counters.idleUpdates += totalCompartments - activeStep;
+      counters.seconds += Math.max(t.tickSeconds, busyMax + maxLatency + t.barrierSeconds);
+      options.onStep?.(sample, step, v, u);
+    }
+    const base = sample * classes;
+    for (let c = 0; c < classes; c++) scores[base + c] = net.output.countReadout ? (readoutCounts[c] as number) : (v[net.output.neurons[c] as number] as number);
+  }
+  return {
+    scores, classes, counters, spikeCounts, coreSynOps, coreSpikes, coreBusySeconds: coreBusy, routeSpikes, popSpikes, popSynOps,
+    emulationSeconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * @fileoverview The decoded form of network.snnb (output of reader.ts, input of the emulator and of
+ * `snnc inspect`). Plain data over typed arrays.
+ */
+import type { ENERGY_KEYS, TIMING_KEYS } from "./spec.ts";
+
+export interface Profile {
+  readonly model: number;
+  readonly kind: number;
+  readonly reset: number;
+  readonly stateBits: number;
+  readonly compartments: number;
+  readonly mtLevels: number;
+  readonly mtRelu: number;
+  readonly threshold: number;
+  readonly du: number;
+  readonly dv: number;
+  readonly mtNegThreshold: number;
+  readonly mtNegPayload: number;
+  /** Fixed-point targets: left shift of excitatory / inhibitory synapses into the state. */
+  readonly posShift: number;
+  readonly negShift: number;
+}
+
+export interface BlockRecord {
+  readonly pop: number;
+  readonly y0: number;
+  readonly y1: number;
+  readonly x0: number;
+  readonly x1: number;
+  readonly c0: number;
+  readonly c1: number;
+  readonly first: number;
+}
+
+export interface CoreNeurons {
+  readonly profiles: readonly Profile[];
+  readonly blocks: readonly BlockRecord[];
+  readonly profile: Uint8Array;
+  readonly biasExponent: Uint8Array;
+  readonly biasMantissa: Int32Array;
+  readonly vInit: Int32Array;
+}
+
+export interface LoihiCoreSynapses {
+  readonly weightShift: number;
+  readonly formatExponent: Int8Array;
+  readonly formatSign: Uint8Array;
+  readonly formatDelay: Uint8Array;
+  readonly axonFirstGroup: Uint32Array;
+  readonly axonGroups: Uint16Array;
+  readonly groupFirst: Uint16Array;
+  readonly groupCount: Uint8Array;
+  readonly groupFormat: Uint8Array;
+  readonly weights: Int16Array;
+}
+
+export interface SpinnakerCoreSynapses {
+  readonly key: Uint32Array;
+  readonly mask: Uint32Array;
+  readonly rowOffset: Uint32Array;
+  readonly rowLength: Uint16Array;
+  readonly neurons: Uint16Array;
+  readonly words: Uint32Array;
+}
+
+export interface CoreRecord {
+  readonly chipX: number;
+  readonly chipY: number;
+  readonly index: number;
+  readonly tileX: number;
+  readonly tileY: number;
+  readonly neurons: number;
+}
+
+export interface Meta {
+  readonly snncVersion: string;
+  readonly model: { readonly name: string; readonly sha256: string };
+  readonly method: string;
+  readonly timesteps: number;
+  readonly target: { readonly name: string; readonly title: string; readonly family: string; readonly neuronModel: string };
+  readonly inputShape: readonly number[];
+  readonly classes: number;
+  readonly populations: readonly { readonly name: string; readonly shape: readonly [number, number, number]; readonly depth: number; readonly kind: number; readonly compartments: number }[];
+  readonly energyNotes: readonly string[];
+}
+
+export interface DecodedBinary {
+  readonly header: { readonly family: number; readonly neuronModel: number; readonly targetName: string; readonly version: string; readonly flags: number };
+  readonly system: {
+    readonly chipsX: number;
+    readonly chipsY: number;
+    readonly torus: boolean;
+    readonly tilesX: number;
+    readonly tilesY: number;
+    readonly coresPerTile: number;
+    readonly coresPerChip: number;
+    readonly chipsUsed: number;
+    readonly cores: readonly CoreRecord[];
+  };
+  readonly cores: readonly CoreNeurons[];
+  readonly synapses: { readonly kind: "loihi"; readonly cores: readonly LoihiCoreSynapses[] } | { readonly kind: "spinnaker"; readonly cores: readonly SpinnakerCoreSynapses[] };
+  readonly routing:
+    | { readonly kind: "loihi"; readonly cores: readonly { readonly offsets: Uint32Array; readonly dstCore: Uint16Array; readonly dstAxon: Uint16Array }[] }
+    | {
+      readonly kind: "spinnaker";
+      readonly coreKeys: readonly { readonly first: Uint16Array; readonly count: Uint16Array; readonly key: Uint32Array; readonly mask: Uint32Array }[];
+      readonly tables: readonly { readonly x: number; readonly y: number; readonly keys: Uint32Array; readonly masks: Uint32Array; readonly routes: Uint32Array }[];
+    };
+  readonly input: {
+    readonly encoding: number;
+    readonly biasMantissaBits: number;
+    readonly biasExponentMax: number;
+    readonly seed: number;
+    readonly gainScaled: number;
+    readonly gain: number;
+    readonly core: Uint16Array;
+    readonly local: Uint16Array;
+  };
+  readonly output: { readonly kind: number; readonly readoutDepth: number; readonly population: number; readonly core: Uint16Array; readonly local: Uint16Array };
+  readonly cost: {
+    readonly timing: Record<(typeof TIMING_KEYS)[number], number>;
+    readonly energy: Record<(typeof ENERGY_KEYS)[number], number>;
+    readonly timingGrades: readonly number[];
+    readonly energyGrades: readonly number[];
+  };
+  readonly meta: Meta;
+}

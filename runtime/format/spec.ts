@@ -1,0 +1,77 @@
+/**
+ * @fileoverview network.snnb: constants of the placement binary format, shared by the writer (backends) and
+ * the reader (runtime). The byte layouts are drawn in docs/binary-format.md; this file is their code form.
+ *
+ *   header (64 B) | section table (16 B per section) | sections (each 8-byte aligned)
+ *
+ * All integers are little-endian. Every section carries a CRC-32 in the table; the header carries its own.
+ */
+
+export const MAGIC = 0x424e4e53; // "SNNB" read as a little-endian u32
+export const VERSION_MAJOR = 1;
+export const VERSION_MINOR = 0;
+export const HEADER_BYTES = 64;
+export const SECTION_ENTRY_BYTES = 16;
+
+export const FAMILY_LOIHI = 1;
+export const FAMILY_SPINNAKER = 2;
+
+/** Four-character section ids as little-endian u32. */
+export function fourcc(s: string): number {
+  return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) >>> 0;
+}
+
+export function fourccName(id: number): string {
+  return String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff);
+}
+
+export const SECTION = {
+  /** System: chip grid, cores used and their locations. */
+  SYST: fourcc("SYST"),
+  /** Per-core neuron parameters: profiles, per-neuron bias and initial state, blocks. */
+  NEUR: fourcc("NEUR"),
+  /** Per-core synapse tables (Loihi: axon → synapse groups; SpiNNaker: master population table + rows). */
+  SYNS: fourcc("SYNS"),
+  /** Routing: Loihi per-core output axon maps; SpiNNaker per-core keys and per-chip key/mask tables. */
+  ROUT: fourcc("ROUT"),
+  /** Input map: which (core, neuron) takes each pixel, and the encoding. */
+  INPM: fourcc("INPM"),
+  /** Output map: which (core, neuron) gives each class score, and the readout. */
+  OUTM: fourcc("OUTM"),
+  /** Timing model (seconds per operation) and energy model (joules per operation), with evidence grades. */
+  COST: fourcc("COST"),
+  /** Metadata (UTF-8 JSON): snnc version, model hash, method, timesteps, populations. */
+  META: fourcc("META"),
+} as const;
+
+/** Required sections, in file order. */
+export const SECTION_ORDER = ["SYST", "NEUR", "SYNS", "ROUT", "INPM", "OUTM", "COST", "META"] as const;
+
+export const GRADE_CODES = ["silicon", "pre-silicon", "software", "datasheet", "estimate"] as const;
+
+/** Order of the timing and energy constants in the COST section. */
+export const TIMING_KEYS = ["synOpSeconds", "neuronUpdateActiveSeconds", "neuronUpdateIdleSeconds", "spikeSendSeconds", "hopSecondsX", "hopSecondsY", "barrierSeconds", "tickSeconds"] as const;
+export const ENERGY_KEYS = ["synOpJoules", "neuronUpdateActiveJoules", "neuronUpdateIdleJoules", "spikeJoules", "hopJoulesX", "hopJoulesY", "staticWattsPerChip", "staticWattsPerCore"] as const;
+
+/** Neuron profile record (per core): 24 bytes. */
+export const PROFILE_BYTES = 24;
+/** Per-neuron record in NEUR: profile u8, bias exponent u8, pad u16, bias mantissa i32, initial v i32. */
+export const NEURON_BYTES = 12;
+/** Block record in NEUR: pop u16, y0 y1 x0 x1 c0 c1 u16, first neuron u16: 16 bytes. */
+export const BLOCK_BYTES = 16;
+/** Core record in SYST: chipX chipY index tileX tileY u16, neurons u16, pad u32: 16 bytes. */
+export const CORE_BYTES = 16;
+/** Loihi synapse group in SYNS: first compartment u16, count u8, format u8: 4 bytes. */
+export const GROUP_BYTES = 4;
+/** SpiNNaker routing entry in ROUT: key u32, mask u32, route u32: 12 bytes. */
+export const ROUTE_ENTRY_BYTES = 12;
+/** SpiNNaker master population table entry in SYNS: key u32, mask u32, row offset u32 (words), row words u16,
+ * neurons u16: 16 bytes. */
+export const POP_TABLE_BYTES = 16;
+
+/** SpiNNaker synaptic word: | weight 16 | delay−1 4 | type 1 | index 11 | (bit 31 … bit 0). */
+export const SYN_INDEX_BITS = 11;
+export const SYN_TYPE_SHIFT = 11;
+export const SYN_DELAY_SHIFT = 12;
+export const SYN_WEIGHT_SHIFT = 16;
+export const ROW_HEADER_WORDS = 3;
