@@ -2,6 +2,7 @@
  * @fileoverview The explicit list of snnc commands (CONTRACT.md). Each lives in its own file.
  */
 import type { CommandSpec } from "./main.ts";
+import { compileCommand } from "./compile.ts";
 import { targetsCommand } from "./targets.ts";
 
 /** Commands take different argument types; the list erases them (yargs checks the arguments). */
@@ -9,4 +10,4 @@ function erase<A>(spec: CommandSpec<A>): CommandSpec<never> {
   return spec as unknown as CommandSpec<never>;
 }
 
-export const COMMANDS: readonly CommandSpec<never>[] = [erase(targetsCommand)];
+export const COMMANDS: readonly CommandSpec<never>[] = [erase(compileCommand), erase(targetsCommand)];

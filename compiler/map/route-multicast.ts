@@ -19,6 +19,8 @@ export function routeMulticast(p: PlacedSnn, grid: SystemGrid, target: Target, r
   const q = p.q;
   const W = grid.chipsX;
   const H = grid.chipsY;
+  // Route words address groups of cores on chips with more cores than core bits (target field).
+  const group = target.routing.kind === "multicast-keymask" ? target.routing.coresPerRouteBit ?? 1 : 1;
   // Destination cores of every block.
   const dests: Map<number, Set<number>>[] = p.blocks.map(() => new Map());
   p.cores.forEach((core, ci) => {
@@ -34,7 +36,7 @@ export function routeMulticast(p: PlacedSnn, grid: SystemGrid, target: Target, r
           if (!intersect(rf, (p.blocks[sbi] as Block).box)) continue;
           const m = dests[sbi] as Map<number, Set<number>>;
           const cores = m.get(chip) ?? new Set<number>();
-          cores.add(loc.index);
+          cores.add(Math.floor(loc.index / group));
           m.set(chip, cores);
         }
       }

@@ -108,7 +108,15 @@ export type RoutingSpec =
   /** Loihi: each spike goes to its destination cores along dimension-order (X then Y) mesh routes. */
   | { readonly kind: "mesh-dimension-order"; readonly source: string }
   /** SpiNNaker: multicast key/mask routing tables with first-match order, one per chip. */
-  | { readonly kind: "multicast-keymask"; readonly entriesPerRouter: Constant; readonly keyBits: number; readonly source: string };
+  | {
+    readonly kind: "multicast-keymask";
+    readonly entriesPerRouter: Constant;
+    readonly keyBits: number;
+    /** Cores one route-word bit delivers to (1 on SpiNNaker 1: bit 6 + p = core p; a group of cores on chips
+     * with more cores than the 26 bits a 32-bit route word has left). */
+    readonly coresPerRouteBit?: number;
+    readonly source: string;
+  };
 
 export interface TimingSpec {
   readonly synOpSeconds: Constant;

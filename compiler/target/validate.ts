@@ -116,7 +116,7 @@ export function validateTarget(x: unknown, file: string): Target {
     }, ["fractionBits", "decayBits", "thresholdMantissaBits", "thresholdShift", "biasExponentMax", "weightExponentMin", "weightExponentMax", "weightShift", "maxLeftShift", "softReset"]),
     routing: byKind({
       "mesh-dimension-order": object({ kind: str, source: str }),
-      "multicast-keymask": object({ kind: str, entriesPerRouter: constant(count), keyBits: num({ int: true, min: 8, max: 32 }), source: str }),
+      "multicast-keymask": object({ kind: str, entriesPerRouter: constant(count), keyBits: num({ int: true, min: 8, max: 32 }), coresPerRouteBit: num({ int: true, min: 1, max: 64 }), source: str }, ["coresPerRouteBit"]),
     }),
     timing: object({
       synOpSeconds: constant(pos), neuronUpdateActiveSeconds: constant(pos), neuronUpdateIdleSeconds: constant(pos),
@@ -153,6 +153,9 @@ export function validateTarget(x: unknown, file: string): Target {
     bad("system.usableCoresPerChip.value", `at most coresPerChip (${t.system.coresPerChip.value})`, t.system.usableCoresPerChip.value, file);
   }
   if (t.family === "spinnaker" && t.routing.kind !== "multicast-keymask") bad("routing.kind", '"multicast-keymask" for the spinnaker family', t.routing.kind, file);
+  if (t.routing.kind === "multicast-keymask" && Math.ceil(t.system.usableCoresPerChip.value / (t.routing.coresPerRouteBit ?? 1)) > 26) {
+    bad("routing.coresPerRouteBit", `a grouping that addresses ${t.system.usableCoresPerChip.value} cores with the 26 core bits of a route word`, t.routing.coresPerRouteBit ?? 1, file);
+  }
   if (t.family === "loihi" && t.routing.kind !== "mesh-dimension-order") bad("routing.kind", '"mesh-dimension-order" for the loihi family', t.routing.kind, file);
   return t;
 }

@@ -327,12 +327,22 @@ function loadSpinnaker(
         const route = routeOf[i] as number;
         const tree = trees[route - (routeLinks.length - trees.length)] as (typeof trees)[number];
         let firstDest = true;
+        const G = b.system.coresPerRouteBit;
+        const cores: number[] = [];
         for (const d of tree.dests) {
-          const dc = coreAt.get(`${d.chipX},${d.chipY},${d.core}`);
-          if (dc === undefined) continue; // a core not in use: the packet is dropped there
+          for (let p = d.core * G; p < (d.core + 1) * G; p++) {
+            const dc = coreAt.get(`${d.chipX},${d.chipY},${p}`);
+            if (dc !== undefined) cores.push(dc); // cores not in use ignore the packet
+          }
+        }
+        for (const dc of cores) {
           const tab = syn[dc];
           const prof = b.cores[dc];
           if (!tab || !prof) continue;
+          // A core of a delivery group without an entry for this key keeps nothing.
+          let known = false;
+          for (let e = 0; e < tab.key.length && !known; e++) known = ((key & (tab.mask[e] as number)) >>> 0) === (tab.key[e] as number);
+          if (!known) continue;
           const dBase = coreBase[dc] as number;
           emit(g, dc, (add) => {
             for (let e = 0; e < tab.key.length; e++) {

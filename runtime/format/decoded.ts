@@ -96,6 +96,8 @@ export interface DecodedBinary {
     readonly coresPerTile: number;
     readonly coresPerChip: number;
     readonly chipsUsed: number;
+    /** Multicast route words: cores per core bit (bit 6 + g delivers to cores g·G … g·G + G − 1). */
+    readonly coresPerRouteBit: number;
     readonly cores: readonly CoreRecord[];
   };
   readonly cores: readonly CoreNeurons[];

@@ -126,6 +126,10 @@ function readSystem(c: Cursor): DecodedBinary["system"] {
   const coresPerTile = c.u8();
   const coresPerChip = c.u16();
   const chipsUsed = c.u16();
+  const coresPerRouteBit = c.u8();
+  c.u8();
+  c.u16();
+  c.check(coresPerRouteBit >= 1, "cores per route bit is 0");
   const n = c.u32();
   const raw = c.take(n, CORE_BYTES, "core records");
   const v = new DataView(raw.buffer);
@@ -134,7 +138,7 @@ function readSystem(c: Cursor): DecodedBinary["system"] {
     tileX: v.getUint16(i * 16 + 6, true), tileY: v.getUint16(i * 16 + 8, true), neurons: v.getUint16(i * 16 + 10, true),
   }));
   c.check(cores.every((k) => k.chipX < chipsX && k.chipY < chipsY), "a core lies outside the chip grid");
-  return { chipsX, chipsY, torus, tilesX, tilesY, coresPerTile, coresPerChip, chipsUsed, cores };
+  return { chipsX, chipsY, torus, tilesX, tilesY, coresPerTile, coresPerChip, chipsUsed, coresPerRouteBit, cores };
 }
 
 function readNeurons(c: Cursor, nCores: number): CoreNeurons[] {

@@ -1,0 +1,237 @@
+/**
+ * @fileoverview report.json: the figures of a compile (CONTRACT.md keys, camelCase), built from the pipeline,
+ * the bit-exactness check and the emulator's counters. report.md and report.html are rendered from it.
+ */
+import type { EmulateResult } from "../../runtime/emulator/run.ts";
+import { KIND_COUNT_READOUT, KIND_IF, KIND_INPUT, KIND_MT, KIND_READOUT } from "../../runtime/neuron.ts";
+import type { CompileRequest } from "../compile.ts";
+import type { Diagnostics } from "../convert/diagnostics.ts";
+import type { AnnGraph } from "../ir/ann.ts";
+import { shapeSize } from "../ir/ann.ts";
+import type { QPopulation } from "../ir/quantised.ts";
+import { projectionSynapses, type Population } from "../ir/snn.ts";
+import type { PipelineResult } from "../pipeline.ts";
+import type { Target } from "../target/schema.ts";
+import type { TfjsCheck } from "../tfjs/check.ts";
+import type { BitExactResult } from "../verify/bitexact.ts";
+import { SNNC_VERSION } from "../version.ts";
+import { type EnergyReport, energyReport } from "./energy.ts";
+
+export interface ReportLayer {
+  readonly name: string;
+  readonly kind: string;
+  readonly shape: readonly number[];
+  readonly neurons: number;
+  readonly synapses: number;
+  readonly cores: number;
+}
+
+export interface Report {
+  readonly snncVersion: string;
+  readonly target: string;
+  readonly model: string;
+  readonly method: string;
+  readonly timesteps: number;
+  readonly network: { readonly neurons: number; readonly synapses: number; readonly layers: readonly ReportLayer[] };
+  readonly mapping: {
+    readonly cores: number;
+    readonly chips: number;
+    readonly coreUtilisation: { readonly mean: number; readonly max: number; readonly perResource: Readonly<Record<string, { mean: number; max: number }>> };
+    readonly avgHops: number;
+    readonly maxHops: number;
+    readonly sequentialAvgHops: number;
+    readonly maxLinkLoad: number;
+    readonly routingEntries: { readonly total: number; readonly maxPerChip: number; readonly beforeCompression: { readonly total: number; readonly maxPerChip: number } };
+    readonly coreList: readonly {
+      readonly id: number; readonly chipX: number; readonly chipY: number; readonly index: number; readonly tileX: number; readonly tileY: number;
+      readonly layers: readonly string[]; readonly utilisation: number; readonly resources: Readonly<Record<string, number>>;
+    }[];
+    readonly grid: { readonly chipsX: number; readonly chipsY: number; readonly tilesX: number; readonly tilesY: number; readonly torus: boolean };
+  };
+  readonly run: {
+    readonly samples: number;
+    readonly spikesPerInference: number;
+    readonly synapticOpsPerInference: number;
+    readonly neuronUpdatesPerInference: number;
+    readonly hopsPerInference: number;
+    readonly layers: readonly { readonly name: string; readonly spikesPerInference: number; readonly rate: number; readonly synapticOpsPerInference: number }[];
+  };
+  readonly energy: EnergyReport;
+  readonly latency: { readonly timesteps: number; readonly steps: number; readonly readoutDepth: number; readonly secondsPerInference: number; readonly secondsPerStep: number };
+  readonly accuracy: { readonly ann: number; readonly snn: number; readonly samples: number } | null;
+  readonly verification: { readonly bitExact: boolean; readonly comparedSteps: number; readonly comparedSpikes: number; readonly samples: number; readonly firstMismatch: BitExactResult["firstMismatch"] };
+  readonly targetInfo: { readonly name: string; readonly title: string; readonly family: string; readonly neuronModel: string };
+  readonly conversion: {
+    readonly options: Readonly<Record<string, unknown>>;
+    readonly accuracyVsTimesteps: { readonly samples: number; readonly points: readonly { timesteps: number; accuracy: number }[] };
+    readonly diagnostics: Diagnostics;
+  };
+  readonly quantisation: PipelineResult["quantised"]["layers"];
+  readonly importCheck: TfjsCheck | null;
+  readonly data: string;
+  readonly timings: PipelineResult["timings"];
+  readonly raster: { readonly steps: number; readonly layers: readonly { readonly name: string; readonly neurons: number; readonly spikes: readonly (readonly [number, number])[] }[] };
+}
+
+export interface ReportInput {
+  readonly request: CompileRequest;
+  readonly target: Target;
+  readonly graph: AnnGraph;
+  readonly pipeline: PipelineResult;
+  readonly verification: BitExactResult;
+  readonly run: EmulateResult;
+  readonly evalCount: number;
+  readonly accuracy: Report["accuracy"];
+  readonly curve: Report["conversion"]["accuracyVsTimesteps"];
+  readonly diagnostics: Diagnostics;
+  readonly raster: readonly { t: number; pop: number; neuron: number }[];
+  readonly tfjs: TfjsCheck | null;
+  readonly dataSource: string;
+}
+
+export function kindName(kind: number): string {
+  switch (kind) {
+    case KIND_INPUT: return "input";
+    case KIND_IF: return "if";
+    case KIND_MT: return "multi-threshold";
+    case KIND_READOUT: return "readout";
+    case KIND_COUNT_READOUT: return "count-readout";
+    default: return "max-gate";
+  }
+}
+
+/** Multiply-accumulates of the ANN's weighted layers (the 45 nm convention counts these). */
+export function annMacs(graph: AnnGraph): number {
+  const shapes = new Map(graph.nodes.map((n) => [n.name, n.shape]));
+  let macs = 0;
+  for (const n of graph.nodes) {
+    const op = n.op;
+    const inShape = shapes.get(n.inputs[0] ?? "") ?? [];
+    if (op.kind === "dense") macs += shapeSize(inShape) * op.units;
+    else if (op.kind === "conv2d") macs += shapeSize(n.shape) * op.kernelSize[0] * op.kernelSize[1] * (inShape[2] ?? 0);
+    else if (op.kind === "depthwiseConv2d") macs += shapeSize(n.shape) * op.kernelSize[0] * op.kernelSize[1];
+  }
+  return macs;
+}
+
+const RESOURCES = ["neurons", "fanInAxons", "fanOutAxons", "synapseBits", "neuronProfiles", "synapseFormats"] as const;
+
+export function buildReport(x: ReportInput): Report {
+  const { pipeline, target, run, request } = x;
+  const routed = pipeline.routed;
+  const q = pipeline.quantised.q;
+  const snn = pipeline.conversion.snn;
+  const samples = Math.max(1, x.evalCount);
+  const steps = request.timesteps + q.readoutDepth;
+  const limits: Record<string, number> = {
+    neurons: target.core.neurons.value, fanInAxons: target.core.fanInAxons.value, fanOutAxons: target.core.fanOutAxons.value,
+    synapseBits: target.core.synapseMemoryBits.value, neuronProfiles: target.core.neuronProfiles.value, synapseFormats: target.core.synapseFormats.value,
+  };
+  const popCores = q.populations.map((p) => new Set((routed.popBlocks[p.id] ?? []).map((b) => routed.blockCore[b] as number)).size);
+  const layers: ReportLayer[] = q.populations.map((p: QPopulation) => {
+    const sp = snn.populations[p.id] as Population;
+    const synapses = sp.inputs.reduce((a, pr) => a + projectionSynapses(pr, snn.populations[pr.source] as Population, sp), 0);
+    return { name: p.name, kind: kindName(p.params.kind), shape: p.shape, neurons: p.size, synapses, cores: popCores[p.id] as number };
+  });
+  const perResource: Record<string, { mean: number; max: number }> = {};
+  for (const k of RESOURCES) {
+    const u = routed.cores.map((c) => (c.resources[k] as number) / (limits[k] as number));
+    perResource[k] = { mean: u.reduce((a, b) => a + b, 0) / Math.max(1, u.length), max: Math.max(0, ...u) };
+  }
+  const coreUtil = routed.cores.map((c) => Math.max(...RESOURCES.map((k) => (c.resources[k] as number) / (limits[k] as number))));
+  const coreList = routed.cores.map((c, i) => {
+    const loc = routed.placement[i];
+    const resources: Record<string, number> = {};
+    for (const k of RESOURCES) resources[k] = c.resources[k] as number;
+    return {
+      id: i, chipX: loc?.chipX ?? 0, chipY: loc?.chipY ?? 0, index: loc?.index ?? 0, tileX: loc?.tileX ?? 0, tileY: loc?.tileY ?? 0,
+      layers: [...new Set(c.blocks.map((b) => q.populations[routed.blocks[b]?.pop ?? 0]?.name ?? ""))], utilisation: coreUtil[i] as number, resources,
+    };
+  });
+  const routing = routed.routing;
+  const entries = routing.kind === "multicast"
+    ? { total: routing.entriesAfter, maxPerChip: routing.maxEntriesAfter, beforeCompression: { total: routing.entriesBefore, maxPerChip: routing.maxEntriesBefore } }
+    : meshEntries(routed);
+  const c = run.counters;
+  const latency = c.seconds / samples;
+  const firstLayerOps = (run.popSynOps[q.input.population] ?? 0) / samples;
+  const energy = energyReport(target, {
+    synapticOps: c.synapticOps / samples, activeUpdates: c.activeUpdates / samples, idleUpdates: c.idleUpdates / samples,
+    spikes: c.spikes / samples, hopsX: c.hopsX / samples, hopsY: c.hopsY / samples, latency, chips: routed.chipsUsed, cores: routed.cores.length,
+  }, annMacs(x.graph), firstLayerOps);
+  const byPop = new Map<number, (readonly [number, number])[]>();
+  for (const s of x.raster) {
+    const list = byPop.get(s.pop) ?? [];
+    list.push([s.t, s.neuron]);
+    byPop.set(s.pop, list);
+  }
+  return {
+    snncVersion: SNNC_VERSION,
+    target: target.name,
+    model: request.model,
+    method: request.method,
+    timesteps: request.timesteps,
+    network: {
+      neurons: layers.reduce((a, l) => a + l.neurons, 0),
+      synapses: layers.reduce((a, l) => a + l.synapses, 0),
+      layers,
+    },
+    mapping: {
+      cores: routed.cores.length, chips: routed.chipsUsed,
+      coreUtilisation: { mean: coreUtil.reduce((a, b) => a + b, 0) / Math.max(1, coreUtil.length), max: Math.max(0, ...coreUtil), perResource },
+      avgHops: pipeline.placement.avgHops, maxHops: pipeline.placement.maxHops, sequentialAvgHops: pipeline.placement.seedAvgHops,
+      maxLinkLoad: Math.max(0, ...routing.linkLoad.values()),
+      routingEntries: entries, coreList,
+      grid: { chipsX: routed.grid.chipsX, chipsY: routed.grid.chipsY, tilesX: routed.grid.tilesX, tilesY: routed.grid.tilesY, torus: routed.grid.torus },
+    },
+    run: {
+      samples: x.evalCount,
+      spikesPerInference: c.spikes / samples,
+      synapticOpsPerInference: c.synapticOps / samples,
+      neuronUpdatesPerInference: c.neuronUpdates / samples,
+      hopsPerInference: c.hops / samples,
+      layers: q.populations.map((p) => ({
+        name: p.name,
+        spikesPerInference: (run.popSpikes[p.id] ?? 0) / samples,
+        rate: (run.popSpikes[p.id] ?? 0) / samples / (p.size * steps),
+        synapticOpsPerInference: (run.popSynOps[p.id] ?? 0) / samples,
+      })),
+    },
+    energy,
+    latency: { timesteps: request.timesteps, steps, readoutDepth: q.readoutDepth, secondsPerInference: latency, secondsPerStep: latency / steps },
+    accuracy: x.accuracy,
+    verification: {
+      bitExact: x.verification.bitExact, comparedSteps: x.verification.comparedSteps, comparedSpikes: x.verification.comparedSpikes,
+      samples: x.verification.samples, firstMismatch: x.verification.firstMismatch,
+    },
+    targetInfo: { name: target.name, title: target.title, family: target.family, neuronModel: target.neuron.model },
+    conversion: {
+      options: {
+        method: request.method, percentile: request.percentile ?? null, perChannel: request.perChannel, reset: request.reset,
+        readout: request.readout, encoding: request.encoding, maxPool: request.maxPool, mtLevels: request.mtLevels, calibrationSamples: request.calibrationSamples,
+      },
+      accuracyVsTimesteps: x.curve,
+      diagnostics: x.diagnostics,
+    },
+    quantisation: pipeline.quantised.layers,
+    importCheck: x.tfjs,
+    data: x.dataSource,
+    timings: pipeline.timings,
+    raster: { steps, layers: q.populations.map((p) => ({ name: p.name, neurons: Math.min(48, p.size), spikes: byPop.get(p.id) ?? [] })) },
+  };
+}
+
+/** Loihi: entries of the per-core output axon maps (one per neuron and destination core), per chip. */
+function meshEntries(r: PipelineResult["routed"]): Report["mapping"]["routingEntries"] {
+  const perChip = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < r.traffic.src.length; i++) {
+    const loc = r.placement[r.traffic.src[i] as number];
+    const key = `${loc?.chipX},${loc?.chipY}`;
+    const n = r.traffic.axons[i] as number;
+    perChip.set(key, (perChip.get(key) ?? 0) + n);
+    total += n;
+  }
+  const max = Math.max(0, ...perChip.values());
+  return { total, maxPerChip: max, beforeCompression: { total, maxPerChip: max } };
+}
