@@ -107,7 +107,8 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
       hooks.warn({ code: "SNNC-W101", message: `the interpreter and tfjs differ by up to ${tfjs.maxAbsDiff.toExponential(2)} on this model` });
     }
   }
-  const pipeline = runPipeline(graph, target, data, req, { snncVersion: SNNC_VERSION, modelName: basename(req.model), modelHash: modelHash(req.model) }, hooks);
+  const modelName = basename(req.model) === "model.json" ? `${basename(dirname(req.model))}/model.json` : basename(req.model);
+  const pipeline = runPipeline(graph, target, data, req, { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(req.model) }, hooks);
   const q = pipeline.quantised.q;
   const per = q.populations[q.input.population]?.size ?? 0;
 

@@ -18,6 +18,8 @@ export interface CommandOutput {
   readonly text: string;
   /** Exit code when not 0 (e.g. verification mismatch reported as data: 1). */
   readonly exitCode?: number;
+  /** A diagnostic line for stderr that goes with a non-zero exit code. */
+  readonly stderr?: string;
 }
 
 export interface CommandIo {
@@ -95,5 +97,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (out === null) return 0; // --help / --version
   if (json) process.stdout.write(`${JSON.stringify(out.json)}\n`);
   else if (out.text) process.stdout.write(out.text.endsWith("\n") ? out.text : `${out.text}\n`);
+  if (out.stderr) process.stderr.write(`${out.stderr}\n`);
   return out.exitCode ?? 0;
 }

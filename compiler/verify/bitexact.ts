@@ -15,7 +15,8 @@ export interface Mismatch {
   readonly layer: string;
   readonly neuron: number;
   readonly core: number;
-  /** Spike payload in the reference and in the emulator (0 = no spike). */
+  /** Spike payload in the reference and in the emulator (0 = no spike); for the readout layer (which does
+   * not spike) its final membrane or count, at the last step. */
   readonly expected: number;
   readonly got: number;
 }
@@ -39,7 +40,7 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
   const emu = net ?? loadNetwork(decodeBinary(binary));
   const per = q.populations[q.input.population]?.size ?? 0;
   const reference: SpikeLog[] = Array.from({ length: count }, () => ({ key: [], payload: [] }));
-  simulateInt(q, images, count, {
+  const referenceScores = simulateInt(q, images, count, {
     timesteps,
     batchSize: 8,
     onSpikes: (t, pop, sample, idx, payload, n) => {
@@ -49,12 +50,12 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
         log.payload.push(payload[k] as number);
       }
     },
-  });
+  }).scores;
   const steps = timesteps + q.readoutDepth;
   let compared = 0;
   for (let sample = 0; sample < count; sample++) {
     const got: SpikeLog = { key: [], payload: [] };
-    emulate(emu, images.subarray(sample * per, (sample + 1) * per), 1, {
+    const emulated = emulate(emu, images.subarray(sample * per, (sample + 1) * per), 1, {
       timesteps, sampleOffset: sample,
       onSpikes: (_s, t, idx, payload, n) => {
         for (let k = 0; k < n; k++) {
@@ -85,6 +86,20 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
           expected: ka === k ? (a.payload[i] as number) : 0, got: kb === k ? (b.payload[i] as number) : 0,
         },
       };
+    }
+    // The readout does not spike: its final membranes (or counts) are compared too.
+    const classes = emulated.classes;
+    for (let c = 0; c < classes; c++) {
+      const want = referenceScores[sample * classes + c] as number;
+      const have = emulated.scores[c] as number;
+      if (want !== have) {
+        const outPop = q.output;
+        const g = emu.output.neurons[c] as number;
+        return {
+          bitExact: false, comparedSteps: (sample + 1) * steps, comparedSpikes: compared, samples: count,
+          firstMismatch: { sample, timestep: steps - 1, layer: q.populations[outPop]?.name ?? "", neuron: c, core: emu.coreOf[g] as number, expected: want, got: have },
+        };
+      }
     }
   }
   return { bitExact: true, comparedSteps: count * steps, comparedSpikes: compared, firstMismatch: null, samples: count };

@@ -20,7 +20,7 @@
  *     layer's initial θ: the initialised variant then computes what the baseline does (up to the clip at θ).
  *
  * RNL is trained in the paper's two stages, simplified:
- *   stage 1: the weights with the task loss, scale held fixed (its variable not trainable), running_max
+ *   stage 1: the weights with the task loss, scale held fixed (the RateNorm layers not trainable), running_max
  *            tracking the batch maximum;
  *   stage 2: running_max and all weights frozen; only the scales are trained, for --stage2-steps batches,
  *            with the rate inference loss  L = (1 − cos(ANN_out, proxy)) + λ·k̄,  λ = 0.1, where ANN_out is the
@@ -125,7 +125,10 @@ function baselineStats(tf: Tf, baseline: LayersModel, images: Float32Array): Rec
   const probe = tf.model({ inputs: baseline.inputs, outputs });
   const batch = 64;
   const maxima: number[][] = ACT_LAYERS.map(() => []);
-  const positives: number[][] = ACT_LAYERS.map(() => []);
+  // Positive activations of the first PERCENTILE_IMAGES images, packed at the front of one buffer per layer.
+  const sizes = outputs.map((o) => o.shape.slice(1).reduce<number>((p, d) => p * (d ?? 1), 1));
+  const positives = sizes.map((n) => new Float32Array(n * PERCENTILE_IMAGES));
+  const filled = sizes.map(() => 0);
   for (let start = 0; start + batch <= INIT_IMAGES; start += batch) {
     const acts = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(start * PIXELS, (start + batch) * PIXELS), [batch, 28, 28, 1]);
@@ -135,12 +138,16 @@ function baselineStats(tf: Tf, baseline: LayersModel, images: Float32Array): Rec
       let m = 0;
       for (const v of a) if (v > m) m = v;
       maxima[i]?.push(m);
-      if (start < PERCENTILE_IMAGES) for (const v of a) if (v > 0) positives[i]?.push(v);
+      const buf = positives[i];
+      if (start >= PERCENTILE_IMAGES || buf === undefined) return;
+      let f = filled[i] ?? 0;
+      for (const v of a) if (v > 0) buf[f++] = v;
+      filled[i] = f;
     });
   }
   const stats = ACT_LAYERS.map((_, i) => {
     const mx = maxima[i] ?? [];
-    const pos = Float32Array.from(positives[i] ?? []).sort();
+    const pos = (positives[i] ?? new Float32Array(0)).subarray(0, filled[i] ?? 0).sort();
     const at = Math.min(pos.length - 1, Math.max(0, Math.ceil((QCFS_PERCENTILE / 100) * pos.length) - 1));
     return { meanBatchMax: mx.reduce((s, v) => s + v, 0) / mx.length, percentile: pos[at] ?? 1 };
   });
@@ -352,9 +359,11 @@ async function trainVariant(tf: Tf, layers: CustomLayers, variant: Variant, data
   const baselineCorrect = countCorrect(tf, baseline, data.test);
   baseline.dispose();
 
-  // RNL stage 1 keeps the scales fixed: not trainable while the optimizer collects its variables.
+  // RNL stage 1 keeps the scales fixed. Marking the variable non-trainable is not enough (Sequential.compile
+  // rebuilds its inner model, which re-marks every weight trainable); a non-trainable layer lists no
+  // trainable weights, and its call still sees training = true, so running_max keeps tracking the batch max.
   const rateNorms = variant === "rnl" ? ACT_LAYERS.map((a) => model.getLayer(a) as unknown as RateNormLayer) : [];
-  for (const rn of rateNorms) rn.scaleVar.trainable = false;
+  for (const rn of rateNorms) rn.trainable = false;
   const optimizer = tf.train.adam(LR);
   model.compile({ optimizer, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const params = model.countParams();
@@ -429,7 +438,7 @@ async function trainVariant(tf: Tf, layers: CustomLayers, variant: Variant, data
   if (memoryAfterFirstEpoch >= 0 && tf.memory().numTensors !== memoryAfterFirstEpoch) {
     console.warn(`warning: tensor count changed from ${memoryAfterFirstEpoch} to ${tf.memory().numTensors} during training (leak?)`);
   }
-  for (const rn of rateNorms) rn.scaleVar.trainable = true;
+  for (const rn of rateNorms) rn.trainable = true;
   const stage1Correct = countCorrect(tf, model, test);
   if (variant === "rnl" && opts.stage2Steps > 0) {
     const log = await rnlStage2(tf, model, data, rand, opts, epochs + 1);

@@ -1,0 +1,76 @@
+/**
+ * @fileoverview `snnc inspect <file.snnb>`: decodes the placement binary and shows what is in it — header,
+ * system, per core its blocks, neuron profiles and synapse counts, routing tables. `--json` includes per
+ * core every neuron's quantised parameters and every synapse (source neuron, target compartment, effective
+ * weight, delay), so the binary can be checked independently of the emulator.
+ */
+import type { Argv } from "yargs";
+import { loadNetwork } from "../../runtime/emulator/network.ts";
+import { GRADE_CODES } from "../../runtime/format/spec.ts";
+import { kindName } from "../report/build.ts";
+import { loadBinary } from "./load.ts";
+import type { CommandSpec } from "./main.ts";
+
+export interface InspectArgs {
+  file: string;
+  json?: boolean;
+}
+
+export const inspectCommand: CommandSpec<InspectArgs> = {
+  command: "inspect <file>",
+  describe: "decode a placement binary (network.snnb)",
+  builder: (y: Argv) => y
+    .positional("file", { type: "string", demandOption: true, describe: "network.snnb, or a compile output directory" })
+    .example("snnc inspect build/cnn-loihi/network.snnb", "summary")
+    .example("snnc inspect build/cnn-loihi/network.snnb --json > dump.json", "every neuron and synapse") as unknown as Argv<InspectArgs>,
+  run: async (a, io) => {
+    const bin = loadBinary(a.file);
+    const d = bin.decoded;
+    const net = loadNetwork(d);
+    const delays = net.csr.map((c) => c.delay);
+    const perCoreSynapses = new Float64Array(net.cores);
+    for (let a2 = 0; a2 < net.axonCore.length; a2++) perCoreSynapses[net.axonCore[a2] as number] = (perCoreSynapses[net.axonCore[a2] as number] as number) + (net.axonSynapses[a2] as number);
+    const cores = d.cores.map((c, k) => {
+      const rec = d.system.cores[k];
+      const base = net.coreBase[k] as number;
+      const summary = {
+        core: k, chipX: rec?.chipX, chipY: rec?.chipY, index: rec?.index, tileX: rec?.tileX, tileY: rec?.tileY,
+        neurons: c.profile.length, synapsesIn: perCoreSynapses[k],
+        blocks: c.blocks.map((b) => ({ layer: d.meta.populations[b.pop]?.name, box: [b.y0, b.y1, b.x0, b.x1, b.c0, b.c1], first: b.first })),
+        profiles: c.profiles.map((p) => ({ ...p, kind: kindName(p.kind) })),
+      };
+      if (!io.json) return summary;
+      // Full dump: parameters of every neuron and its outgoing synapses (resolved through the tables).
+      const neurons = Array.from(c.profile, (p, i) => ({
+        compartment: i, layer: d.meta.populations[net.popOf[base + i] as number]?.name, neuron: net.popIndex[base + i], profile: p,
+        biasMantissa: c.biasMantissa[i], biasExponent: c.biasExponent[i], vInit: c.vInit[i],
+        synapsesOut: net.csr.flatMap((csr) => {
+          const out: [number, number, number][] = [];
+          for (let s = csr.start[base + i] as number; s < (csr.start[base + i + 1] as number); s++) out.push([csr.target[s] as number, csr.weight[s] as number, csr.delay]);
+          return out;
+        }),
+      }));
+      return { ...summary, neuronList: neurons };
+    });
+    const routingEntries = d.routing.kind === "spinnaker" ? d.routing.tables.reduce((x, t) => x + t.keys.length, 0) : d.routing.cores.reduce((x, c) => x + c.dstCore.length, 0);
+    const json = {
+      file: bin.path, bytes: bin.bytes.length, header: d.header, meta: d.meta,
+      system: { ...d.system, cores: undefined, coresUsed: d.system.cores.length },
+      neurons: net.neurons, synapses: net.csr.reduce((x, c) => x + c.target.length, 0), delays,
+      routing: d.routing.kind === "spinnaker"
+        ? { kind: "multicast", chips: d.routing.tables.length, entries: routingEntries, tables: io.json ? d.routing.tables.map((t) => ({ x: t.x, y: t.y, keys: Array.from(t.keys), masks: Array.from(t.masks), routes: Array.from(t.routes) })) : undefined }
+        : { kind: "axon maps", entries: routingEntries },
+      cost: { timing: d.cost.timing, energy: d.cost.energy, timingGrades: d.cost.timingGrades.map((g) => GRADE_CODES[g]), energyGrades: d.cost.energyGrades.map((g) => GRADE_CODES[g]) },
+      cores,
+      note: "synapse targets are global neuron indices (core base + compartment); weights are effective (mantissa × 2^shift)",
+    };
+    const lines = [
+      `${bin.path}: snnc binary v${d.header.version}, ${bin.bytes.length} bytes, target ${d.header.targetName} (${d.meta.target.title})`,
+      `model ${d.meta.model.name} (sha256 ${d.meta.model.sha256.slice(0, 16)}…), method ${d.meta.method}, T = ${d.meta.timesteps}, snnc ${d.meta.snncVersion}`,
+      `system ${d.system.chipsX}×${d.system.chipsY} chips${d.system.torus ? " (torus)" : ""}, ${d.system.cores.length} cores on ${d.system.chipsUsed} chip(s); ${net.neurons} neurons, ${json.synapses} synapses (delays ${delays.join(", ")}); ${routingEntries} routing entries`,
+      "core  chip    slot  neurons  synapses-in  layers",
+      ...cores.map((c) => `${String(c.core).padStart(4)}  ${`${c.chipX},${c.chipY}`.padEnd(6)}  ${String(c.index).padStart(4)}  ${String(c.neurons).padStart(7)}  ${String(c.synapsesIn).padStart(11)}  ${c.blocks.map((b) => b.layer).join(", ")}`),
+    ];
+    return { json, text: lines.join("\n") };
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * @fileoverview Activity charts of report.html: spikes per inference and firing rate per layer
+ * (`chart-spikes`, two bar panels sharing the layer axis) and the spike raster of the first sample
+ * (`chart-raster`, one band per layer, one dot per spike, the end of the input window marked).
+ */
+import type { Report } from "../build.ts";
+import { compact, fit, h, type Html, int, num, textWidth } from "./markup.ts";
+import { ACCENT, bottomAxis, chart, category, emptyNote, linear, niceTicks } from "./svg.ts";
+
+const WIDTH = 1080;
+
+/** Dots drawn at most in the raster (the report keeps ≤ 48 neurons per layer, so this rarely binds). */
+export const RASTER_DOT_CAP = 25000;
+
+export function spikesChart(r: Report): Html {
+  const layers = r.run.layers;
+  if (!layers.length) return chart("chart-spikes", WIDTH, 120, "Spikes per layer", emptyNote(WIDTH, 120, "no layers"));
+  const labelW = Math.min(190, Math.max(70, ...layers.map((l) => textWidth(l.name, 11) + 14)));
+  const rowH = layers.length > 24 ? 14 : 22;
+  const barH = rowH - 6;
+  const top = 30;
+  const plotH = layers.length * rowH;
+  const gapX = 70;
+  const panelW = (WIDTH - labelW - gapX - 60) / 2;
+  const x0 = labelW;
+  const x1 = labelW + panelW + gapX;
+  const sTicks = niceTicks(0, Math.max(...layers.map((l) => l.spikesPerInference), 1e-9), 5);
+  const rTicks = niceTicks(0, Math.max(...layers.map((l) => l.rate), 1e-9), 5);
+  const sx = linear(0, sTicks.hi, x0, x0 + panelW);
+  const rx = linear(0, rTicks.hi, x1, x1 + panelW);
+  const rows = layers.map((l, i) => {
+    const y = top + i * rowH;
+    const ws = sx(l.spikesPerInference) - x0;
+    const wr = rx(l.rate) - x1;
+    const band = i % 2 ? null : h`<rect class="band" x="0" y="${y}" width="${WIDTH}" height="${rowH}"/>`;
+    const label = h`<text class="row-label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text>`;
+    const spikes = h`<rect class="bar bar-spikes" x="${x0}" y="${y + 3}" width="${Math.max(0, ws)}" height="${barH}" fill="${ACCENT}"><title>${l.name}: ${num(l.spikesPerInference)} spikes per inference</title></rect><text class="value" x="${x0 + ws + 4}" y="${y + rowH / 2 + 4}">${compact(l.spikesPerInference)}</text>`;
+    const rate = h`<rect class="bar bar-rate" x="${x1}" y="${y + 3}" width="${Math.max(0, wr)}" height="${barH}" fill="${category(1)}"><title>${l.name}: ${num(l.rate)} spikes per neuron per step</title></rect><text class="value" x="${x1 + wr + 4}" y="${y + rowH / 2 + 4}">${num(l.rate)}</text>`;
+    return { band, row: h`<g class="row">${label}${spikes}${rate}</g>` };
+  });
+  const axisY = top + plotH;
+  const body = [
+    h`<text class="panel-title" x="${x0}" y="16">spikes per inference</text><text class="panel-title" x="${x1}" y="16">firing rate (spikes / neuron / step)</text>`,
+    ...rows.map((x) => x.band),
+    bottomAxis({ at: axisY, grid: -plotH, ticks: sTicks.ticks, scale: sx, format: compact, label: `spikes per inference (mean of ${int(r.run.samples)} samples)` }),
+    bottomAxis({ at: axisY, grid: -plotH, ticks: rTicks.ticks, scale: rx, format: (v) => String(Number(v.toPrecision(3))), label: `rate over ${r.latency.steps} steps` }),
+    ...rows.map((x) => x.row),
+  ];
+  return chart("chart-spikes", WIDTH, axisY + 42, "Spikes per inference and firing rate per layer", body);
+}
+
+export function rasterChart(r: Report): { svg: Html; caption: string } {
+  const layers = r.raster.layers;
+  const steps = Math.max(1, r.raster.steps);
+  const total = layers.reduce((a, l) => a + l.spikes.length, 0);
+  if (!layers.length) return { svg: chart("chart-raster", WIDTH, 120, "Spike raster", emptyNote(WIDTH, 120, "no raster recorded")), caption: "" };
+  const labelW = Math.min(190, Math.max(80, ...layers.map((l) => textWidth(l.name, 11) + 14)));
+  const plotX = labelW;
+  const plotW = WIDTH - labelW - 20;
+  const top = 10;
+  const bandGap = 6;
+  const bandH = Math.max(24, Math.min(96, Math.floor(620 / layers.length) - bandGap));
+  const x = linear(0, steps, plotX, plotX + plotW);
+  const stepW = plotW / steps;
+  const dotW = Math.max(1.5, Math.min(stepW * 0.7, 5));
+  let budget = RASTER_DOT_CAP;
+  const parts: Html[] = [];
+  layers.forEach((l, i) => {
+    const y = top + i * (bandH + bandGap);
+    const n = Math.max(1, l.neurons);
+    const rowH = bandH / n;
+    const dotH = Math.max(1, Math.min(rowH * 0.8, 4));
+    const colour = category(i);
+    const spikes = l.spikes.slice(0, Math.max(0, budget));
+    budget -= spikes.length;
+    const dots = spikes.map(([t, k]) => h`<rect class="spike" x="${x(t + 0.5) - dotW / 2}" y="${y + (k + 0.5) * rowH - dotH / 2}" width="${dotW}" height="${dotH}" fill="${colour}"/>`);
+    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${`${l.spikes.length} spikes · ${l.neurons} n`}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
+  });
+  const axisY = top + layers.length * (bandH + bandGap) - bandGap + 4;
+  const t = r.timesteps;
+  const tMark = t > 0 && t < steps ? h`<line class="marker" x1="${x(t)}" x2="${x(t)}" y1="${top - 4}" y2="${axisY}"/><text class="marker-label" x="${x(t) + 4}" y="${axisY - 6}">T = ${String(t)}: input off, readout pipeline drains</text>` : null;
+  const ticks = niceTicks(0, steps, Math.min(12, steps)).ticks.filter((v) => v <= steps);
+  parts.push(h`${tMark}`);
+  parts.push(bottomAxis({ at: axisY, ticks, scale: x, format: (v) => String(v), label: "timestep of the first sample" }));
+  const drawn = Math.min(total, RASTER_DOT_CAP);
+  const caption = `First evaluation sample: each band is a layer, each row one of its first ≤ 48 neurons, each dot a spike (${int(total)} spikes${drawn < total ? `, the first ${int(drawn)} drawn` : ""}).`;
+  return { svg: chart("chart-raster", WIDTH, axisY + 40, "Spike raster of the first sample", parts), caption };
+}

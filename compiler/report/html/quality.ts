@@ -1,0 +1,84 @@
+/**
+ * @fileoverview Conversion-quality charts of report.html: accuracy of the float SNN against timesteps on a
+ * log2 axis with the ANN's accuracy as a reference line and the on-chip SNN as a marker (`chart-accuracy`),
+ * and the per-layer ANN-vs-SNN relative error with the correlation beside each bar and the worst layer
+ * highlighted (`chart-layer-error`).
+ */
+import type { Report } from "../build.ts";
+import { fit, h, type Html, int, num, pct, textWidth } from "./markup.ts";
+import { ACCENT, bottomAxis, category, chart, emptyNote, INK, leftAxis, linear, log, niceTicks, swatch, WARN } from "./svg.ts";
+
+const W = 540;
+
+export function accuracyChart(r: Report): Html {
+  const pts = [...r.conversion.accuracyVsTimesteps.points].sort((a, b) => a.timesteps - b.timesteps).filter((p) => p.timesteps > 0);
+  const acc = r.accuracy;
+  const H = 330;
+  if (!acc && !pts.length) return chart("chart-accuracy", W, 160, "Accuracy against timesteps", emptyNote(W, 160, "no labelled data: accuracy was not measured"));
+  if (!pts.length) return chart("chart-accuracy", W, 160, "Accuracy against timesteps", emptyNote(W, 160, "no accuracy-vs-timesteps points in the report"));
+  const m = { left: 58, right: 24, top: 54, bottom: 46 };
+  const ts = [...pts.map((p) => p.timesteps), r.timesteps];
+  const tLo = Math.min(...ts) / Math.SQRT2;
+  const tHi = Math.max(...ts) * Math.SQRT2;
+  const x = log(2, tLo, tHi, m.left, W - m.right);
+  const values = [...pts.map((p) => p.accuracy), ...(acc ? [acc.ann, acc.snn] : [])];
+  const yt = niceTicks(Math.max(0, Math.min(...values) - 0.03) * 100, Math.min(1, Math.max(...values) + 0.01) * 100, 5);
+  const y = linear(yt.lo, yt.hi, H - m.bottom, m.top);
+  const yv = (a: number) => y(a * 100);
+  const xTicks = [...new Set(ts)].sort((a, b) => a - b);
+  const shownX = xTicks.length > 10 ? xTicks.filter((t) => (t & (t - 1)) === 0) : xTicks;
+  const d = pts.map((p, i) => `${i ? "L" : "M"}${x(p.timesteps).toFixed(1)} ${yv(p.accuracy).toFixed(1)}`).join(" ");
+  const parts: (Html | null)[] = [
+    leftAxis({ at: m.left, grid: W - m.left - m.right, ticks: yt.ticks, scale: y, format: (v) => `${Number(v.toPrecision(4))}%`, label: "top-1 accuracy" }),
+    bottomAxis({ at: H - m.bottom, ticks: shownX, scale: x, format: (v) => String(v), label: "timesteps T (log₂ scale)" }),
+  ];
+  if (acc) {
+    const ya = yv(acc.ann);
+    parts.push(h`<line class="reference" x1="${m.left}" x2="${W - m.right}" y1="${ya}" y2="${ya}" stroke="${INK}" stroke-dasharray="5 3"/><text class="ref-label" x="${W - m.right - 2}" y="${ya - 5}" text-anchor="end">ANN ${pct(acc.ann)}</text>`);
+  }
+  parts.push(h`<path class="curve" d="${d}" fill="none" stroke="${ACCENT}" stroke-width="2"/>`);
+  for (const p of pts) {
+    parts.push(h`<circle class="point" cx="${x(p.timesteps)}" cy="${yv(p.accuracy)}" r="3.5" fill="${ACCENT}"><title>float SNN, T = ${String(p.timesteps)}: ${pct(p.accuracy)}</title></circle>`);
+  }
+  if (acc) {
+    const cx = x(r.timesteps);
+    const cy = yv(acc.snn);
+    parts.push(h`<path class="chip-point" d="M${cx} ${cy - 6}l6 6l-6 6l-6 -6z" fill="${category(1)}" stroke="#fff"><title>SNN on the chip (quantised), T = ${String(r.timesteps)}: ${pct(acc.snn)} on ${int(acc.samples)} samples</title></path><text class="ref-label" x="${cx + 9}" y="${cy + 14}">chip ${pct(acc.snn)}</text>`);
+  }
+  const n = r.conversion.accuracyVsTimesteps.samples;
+  parts.push(swatch(m.left, 16, ACCENT, `float SNN (${int(n)} samples, before quantisation)`, { line: true }));
+  if (acc) {
+    parts.push(swatch(m.left, 34, INK, `ANN (${int(acc.samples)} samples)`, { line: true, dashed: true }));
+    parts.push(h`<path d="M${m.left + 218} ${24}l5 5l-5 5l-5 -5z" fill="${category(1)}"/><text class="legend" x="${m.left + 228}" y="34">SNN on the chip at T = ${String(r.timesteps)}</text>`);
+  }
+  return chart("chart-accuracy", W, H, "Accuracy against timesteps", parts);
+}
+
+export function layerErrorChart(r: Report): Html {
+  const d = r.conversion.diagnostics;
+  const layers = d.layers;
+  if (!layers.length) return chart("chart-layer-error", W, 160, "Per-layer ANN vs SNN error", emptyNote(W, 160, "no per-layer diagnostics"));
+  const labelW = Math.min(170, Math.max(70, ...layers.map((l) => textWidth(l.name, 11) + 14)));
+  const rightW = 175;
+  const rowH = layers.length > 20 ? 16 : 24;
+  const top = 28;
+  const plotH = layers.length * rowH;
+  const ticks = niceTicks(0, Math.max(...layers.map((l) => l.relativeError), 1e-6), 4);
+  const x0 = labelW;
+  const x1 = W - rightW;
+  const x = linear(0, ticks.hi, x0, x1);
+  const rows = layers.map((l, i) => {
+    const yy = top + i * rowH;
+    const worst = l.name === d.worst;
+    const w = Math.max(0, x(l.relativeError) - x0);
+    const title = `${l.name}: relative RMS error ${num(l.relativeError)}, correlation ${l.correlation.toFixed(4)}, rate ${num(l.rate)} (${int(l.neurons)} neurons)`;
+    return h`<g class="row${worst ? " worst" : ""}"><text class="row-label${worst ? " strong" : ""}" x="${labelW - 8}" y="${yy + rowH / 2 + 4}" text-anchor="end">${fit(l.name, labelW - 12, 11)}</text><rect class="bar bar-error" x="${x0}" y="${yy + 4}" width="${w}" height="${rowH - 8}" fill="${worst ? WARN : ACCENT}"><title>${title}</title></rect><text class="value" x="${x0 + w + 4}" y="${yy + rowH / 2 + 4}">${num(l.relativeError)}${worst ? " ← worst" : ""}</text><text class="value corr" x="${W - 8}" y="${yy + rowH / 2 + 4}" text-anchor="end">r = ${l.correlation.toFixed(4)}<title>${title}</title></text></g>`;
+  });
+  const axisY = top + plotH + 2;
+  const body = [
+    h`<text class="panel-title" x="${x0}" y="16">relative RMS error of the rate-coded estimate</text><text class="panel-title" x="${W - 8}" y="16" text-anchor="end">correlation</text>`,
+    bottomAxis({ at: axisY, grid: -plotH - 2, ticks: ticks.ticks, scale: x, format: (v) => String(Number(v.toPrecision(3))), label: `RMS(SNN − ANN) / RMS(ANN), T = ${d.timesteps}, ${d.samples} samples` }),
+    ...rows,
+  ];
+  return chart("chart-layer-error", W, axisY + 42, "Per-layer ANN vs SNN error", body);
+}

@@ -1,0 +1,53 @@
+/**
+ * Every example model on every target: compiles, fits (capacity checker), routes check out, and the emulator
+ * running from network.snnb alone reproduces the reference integer model spike for spike. report.json has
+ * every contract key with real values.
+ */
+import { expect } from "chai";
+import { checkCapacity } from "../../compiler/verify/capacity.ts";
+import { compileCached, EXAMPLES, request } from "../helpers/compile.ts";
+
+const TARGETS = ["loihi", "loihi2", "spinnaker", "spinnaker2"] as const;
+
+describe("examples × targets (bit-exact)", function () {
+  this.timeout(600_000);
+  for (const [name, model] of Object.entries(EXAMPLES)) {
+    for (const target of TARGETS) {
+      it(`${name} on ${target}: fits, routes, bit-exact, full report`, async () => {
+        const out = await compileCached(request(model, target));
+        const r = out.report;
+        expect(r.verification.bitExact, JSON.stringify(r.verification.firstMismatch)).to.equal(true);
+        expect(r.verification.comparedSpikes).to.be.greaterThan(1000);
+        const cap = checkCapacity(out.pipeline.routed, out.target);
+        for (const [k, u] of Object.entries(cap.maxUtilisation)) expect(u, k).to.be.at.most(1);
+        // contract keys with real values
+        expect(r).to.include.keys("snncVersion", "target", "model", "method", "timesteps", "network", "mapping", "run", "energy", "latency", "accuracy", "verification");
+        expect(r.target).to.equal(target);
+        expect(r.network.neurons).to.be.greaterThan(100);
+        expect(r.network.synapses).to.be.greaterThan(r.network.neurons);
+        for (const l of r.network.layers) {
+          expect(l).to.include.keys("name", "kind", "neurons", "synapses", "cores");
+          expect(l.cores).to.be.greaterThan(0);
+        }
+        expect(r.mapping.cores).to.equal(out.pipeline.routed.cores.length);
+        expect(r.mapping.chips).to.be.greaterThan(0);
+        expect(r.mapping.coreUtilisation.max).to.be.within(0.01, 1);
+        expect(r.mapping.avgHops).to.be.a("number");
+        expect(r.mapping.routingEntries.total).to.be.greaterThan(0);
+        expect(r.mapping.routingEntries.maxPerChip).to.be.greaterThan(0);
+        expect(r.run.samples).to.equal(16);
+        expect(r.run.spikesPerInference).to.be.greaterThan(0);
+        expect(r.run.synapticOpsPerInference).to.be.greaterThan(r.run.spikesPerInference);
+        expect(r.run.layers.map((l) => l.name)).to.deep.equal(r.network.layers.map((l) => l.name));
+        expect(r.energy.snnJoulesPerInference).to.be.greaterThan(0);
+        expect(r.energy.annJoulesPerInference).to.be.greaterThan(0);
+        expect(r.energy.ratio).to.be.closeTo(r.energy.snnJoulesPerInference / r.energy.annJoulesPerInference, 1e-12);
+        expect(r.latency.secondsPerInference).to.be.greaterThan(0);
+        expect(r.latency.timesteps).to.equal(16);
+        expect(r.accuracy?.samples).to.equal(16);
+        expect(r.accuracy?.snn).to.be.at.least(0.5); // 16 easy samples; the benches measure accuracy properly
+        expect(r.verification.firstMismatch).to.equal(null);
+      });
+    }
+  }
+});
