@@ -10,8 +10,8 @@
  * 2. Packing: blocks that leave a core mostly empty are packed first-fit (by decreasing size) onto cores of
  *    other populations when the combined exact accounting still fits.
  * 3. Fan-out: one axon per (source neuron, destination core) on meshes, one key per neuron on multicast
- *    targets. A core over its fan-out limit makes its population retile with smaller blocks (at most 12
- *    rounds), else SNNC402.
+ *    targets. A core over its fan-out limit makes the population of its largest contributor retile with
+ *    blocks smaller by the factor needed (at most 12 rounds), else SNNC402.
  * A population whose 1-neuron tile does not fit is SNNC402 naming the layer and the resource.
  */
 import { fail } from "../diagnostics.ts";
@@ -110,19 +110,19 @@ export function partition(q: QuantisedSnn, target: Target, options: PartitionOpt
   for (let round = 0; round < 12; round++) {
     const result = partitionOnce(q, target, limits, maxTile, options);
     if ("partitioned" in result) return result.partitioned;
-    for (const p of result.overFanOut) maxTile[p] = Math.max(1, Math.floor(Math.min(maxTile[p] as number, result.tileSize[p] as number) / 2));
+    for (const [p, size] of result.shrink) maxTile[p] = Math.min(maxTile[p] as number, size);
   }
   throw fail("SNNC402", "fan-out axons exceed the per-core limit even with small blocks", {}, "the network's fan-out is too large for the target");
 }
 
-type Attempt = { partitioned: PartitionedSnn } | { overFanOut: number[]; tileSize: number[] };
+/** A partition, or the populations whose blocks must shrink (to at most this many neurons) for fan-out. */
+type Attempt = { partitioned: PartitionedSnn } | { shrink: Map<number, number> };
 
 function partitionOnce(q: QuantisedSnn, target: Target, limits: Limits, maxTile: number[], options: PartitionOptions): Attempt {
   const ctx = newCostContext(q, target);
   const blocks: Block[] = [];
   const accounts: CoreAccount[] = [];
   const popBlocks: number[][] = [];
-  const tileSize: number[] = [];
   for (const pop of q.populations) {
     const { boxes, accounts: acc } = tilePopulation(ctx, pop, limits, maxTile[pop.id] as number, blocks.length);
     const ids: number[] = [];
@@ -135,7 +135,6 @@ function partitionOnce(q: QuantisedSnn, target: Target, limits: Limits, maxTile:
       markBlock(ctx, pop, box, id);
     });
     popBlocks.push(ids);
-    tileSize.push(Math.max(...boxes.map(sizeOf)));
   }
   // Packing: cores start as one block each; small blocks join cores of other populations.
   const coreBlocks: number[][] = blocks.map((b) => [b.id]);
@@ -147,44 +146,45 @@ function partitionOnce(q: QuantisedSnn, target: Target, limits: Limits, maxTile:
     for (const b of coreBlocks[ci] as number[]) blockCore[b] = k;
   });
   // Fan-out: per destination core, each distinct source neuron is one axon of the source's core (mesh), or
-  // each neuron with any target is one key (multicast).
-  const fanOut = new Float64Array(live.length);
+  // each neuron with any target is one key (multicast). Counted per block, summed per core.
+  const blockFanOut = new Float64Array(blocks.length);
   const multicast = target.routing.kind === "multicast-keymask";
   const hasTarget = multicast ? q.populations.map((p) => new Uint8Array(p.size)) : null;
-  live.forEach((ci, k) => {
+  for (const ci of live) {
     const acc = coreAccount[ci] as CoreAccount;
     for (const { pop, neurons } of acc.axonSources) {
       const nb = ctx.neuronBlock[pop] as Int32Array;
       for (let i = 0; i < neurons.length; i++) {
         const s = neurons[i] as number;
         if (hasTarget) (hasTarget[pop] as Uint8Array)[s] = 1;
-        else {
-          const c = blockCore[nb[s] as number] as number;
-          fanOut[c] = (fanOut[c] as number) + 1;
-        }
+        else blockFanOut[nb[s] as number] = (blockFanOut[nb[s] as number] as number) + 1;
       }
     }
-    for (const b of coreBlocks[ci] as number[]) {
-      const blk = blocks[b] as Block;
-      if ((ctx.compartments[blk.pop] as number) > 1) fanOut[k] = (fanOut[k] as number) + blk.size; // self axons
-    }
-  });
-  if (hasTarget) {
-    blocks.forEach((b) => {
+  }
+  for (const b of blocks) {
+    if ((ctx.compartments[b.pop] as number) > 1) blockFanOut[b.id] = (blockFanOut[b.id] as number) + b.size; // self axons
+    if (hasTarget) {
       const mark = hasTarget[b.pop] as Uint8Array;
-      const pop = q.populations[b.pop] as QPopulation;
       let n = 0;
-      forEachNeuron(pop, b.box, (s) => {
+      forEachNeuron(q.populations[b.pop] as QPopulation, b.box, (s) => {
         n += mark[s] as number;
       });
-      fanOut[blockCore[b.id] as number] = (fanOut[blockCore[b.id] as number] as number) + n;
-    });
+      blockFanOut[b.id] = (blockFanOut[b.id] as number) + n;
+    }
   }
-  const over = new Set<number>();
-  live.forEach((_, k) => {
-    if ((fanOut[k] as number) > limits.fanOutAxons) for (const b of coreBlocks[live[k] as number] as number[]) over.add((blocks[b] as Block).pop);
+  const fanOut = live.map((ci) => (coreBlocks[ci] as number[]).reduce((a, b) => a + (blockFanOut[b] as number), 0));
+  // Over the limit: shrink the population of the core's largest contributor by the factor needed.
+  const shrink = new Map<number, number>();
+  live.forEach((ci, k) => {
+    const f = fanOut[k] as number;
+    if (f <= limits.fanOutAxons) return;
+    const members = coreBlocks[ci] as number[];
+    const worst = members.reduce((a, b) => ((blockFanOut[b] as number) > (blockFanOut[a] as number) ? b : a));
+    const blk = blocks[worst] as Block;
+    const size = Math.max(1, Math.floor(blk.size * (limits.fanOutAxons / f) * 0.95));
+    shrink.set(blk.pop, Math.min(shrink.get(blk.pop) ?? Infinity, size));
   });
-  if (over.size > 0) return { overFanOut: [...over], tileSize };
+  if (shrink.size > 0) return { shrink };
   const cores: MappedCore[] = live.map((ci, k) => {
     const r = (coreAccount[ci] as CoreAccount).resources;
     const resources: CoreResources = { ...r, fanOutAxons: fanOut[k] as number };

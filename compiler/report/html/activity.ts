@@ -57,28 +57,31 @@ export function rasterChart(r: Report): { svg: Html; caption: string } {
   const labelW = Math.min(190, Math.max(80, ...layers.map((l) => textWidth(l.name, 11) + 14)));
   const plotX = labelW;
   const plotW = WIDTH - labelW - 20;
-  const top = 10;
+  const top = 24;
   const bandGap = 6;
   const bandH = Math.max(24, Math.min(96, Math.floor(620 / layers.length) - bandGap));
   const x = linear(0, steps, plotX, plotX + plotW);
   const stepW = plotW / steps;
-  const dotW = Math.max(1.5, Math.min(stepW * 0.7, 5));
   let budget = RASTER_DOT_CAP;
   const parts: Html[] = [];
   layers.forEach((l, i) => {
     const y = top + i * (bandH + bandGap);
     const n = Math.max(1, l.neurons);
     const rowH = bandH / n;
-    const dotH = Math.max(1, Math.min(rowH * 0.8, 4));
+    const radius = Math.max(1.6, Math.min(stepW * 0.3, rowH * 1.1, 3));
     const colour = category(i);
     const spikes = l.spikes.slice(0, Math.max(0, budget));
     budget -= spikes.length;
-    const dots = spikes.map(([t, k]) => h`<rect class="spike" x="${x(t + 0.5) - dotW / 2}" y="${y + (k + 0.5) * rowH - dotH / 2}" width="${dotW}" height="${dotH}" fill="${colour}"/>`);
-    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${`${l.spikes.length} spikes · ${l.neurons} n`}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
+    const dots = spikes.map(([t, k]) => h`<circle class="spike" cx="${x(t + 0.5)}" cy="${y + (k + 0.5) * rowH}" r="${radius}" fill="${colour}"/>`);
+    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${`${l.spikes.length} spikes, ${l.neurons} neurons`}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
   });
   const axisY = top + layers.length * (bandH + bandGap) - bandGap + 4;
   const t = r.timesteps;
-  const tMark = t > 0 && t < steps ? h`<line class="marker" x1="${x(t)}" x2="${x(t)}" y1="${top - 4}" y2="${axisY}"/><text class="marker-label" x="${x(t) + 4}" y="${axisY - 6}">T = ${String(t)}: input off, readout pipeline drains</text>` : null;
+  const drain = steps - t;
+  const right = drain > 0 && textWidth(`readout pipeline (${drain} steps)`, 10) + 10 < drain * stepW ? h`<text class="marker-label" x="${x(t) + 5}" y="${top - 6}">readout pipeline (${String(drain)} steps)</text>` : null;
+  const tMark = t > 0 && t < steps
+    ? h`<line class="marker" x1="${x(t)}" x2="${x(t)}" y1="${top - 16}" y2="${axisY}"/><text class="marker-label" x="${x(t) - 5}" y="${top - 6}" text-anchor="end">input presented, T = ${String(t)} steps</text>${right}`
+    : null;
   const ticks = niceTicks(0, steps, Math.min(12, steps)).ticks.filter((v) => v <= steps);
   parts.push(h`${tMark}`);
   parts.push(bottomAxis({ at: axisY, ticks, scale: x, format: (v) => String(v), label: "timestep of the first sample" }));

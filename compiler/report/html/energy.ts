@@ -19,6 +19,10 @@ export const GRADE_COLOURS: Readonly<Record<Grade, string>> = {
   estimate: "#d1652a",
 };
 
+function share(f: number): string {
+  return f > 0 && f < 0.001 ? "<0.1%" : pct(f);
+}
+
 interface Row {
   readonly label: string;
   readonly joules: number;
@@ -33,7 +37,7 @@ export function energyChart(r: Report): Html {
   const total = e.snnJoulesPerInference;
   const terms: Row[] = e.breakdown.map((t) => ({
     label: t.term, joules: t.joules, fill: GRADE_COLOURS[t.grade] ?? "#999",
-    note: t.joules > 0 ? `${joules(t.joules)} · ${pct(total > 0 ? t.joules / total : 0)} · ${t.grade}` : t.joulesEach === 0 ? `not modelled (${t.grade})` : `0 · no events`,
+    note: t.joules > 0 ? `${joules(t.joules)} · ${share(total > 0 ? t.joules / total : 0)} · ${t.grade}` : t.joulesEach === 0 ? `not modelled (${t.grade})` : `0 · no events`,
     title: `${t.term}: ${num(t.count)} × ${joules(t.joulesEach)} = ${joules(t.joules)} per inference\nconstant: ${t.source} (${t.grade})`,
     cls: "bar bar-term",
   }));

@@ -17,6 +17,7 @@ type Core = Report["mapping"]["coreList"][number];
 
 const MAX_W = 1080;
 const MAX_H = 760;
+const LEGEND_W = 280;
 
 /** Tile ordinal on a chip in the compiler's fill order (serpentine rows), or row-major as a fallback. */
 function ordinal(tx: number, ty: number, tilesX: number, serpentine: boolean): number {
@@ -152,8 +153,7 @@ export function meshChart(r: Report): { svg: Html; caption: string } {
   const tileH = layout.sy * (geo.cell + geo.gap) - geo.gap;
   const meshW = nx * (geo.chipW + geo.chipGap) - geo.chipGap;
   const meshH = ny * (geo.chipH + geo.label + geo.chipGap) - geo.chipGap;
-  const width = Math.max(640, meshW + 20);
-  const left = Math.round((width - meshW) / 2);
+  const left = 10;
   const top = 8;
   const chipLeft = (cx: number) => left + (cx - cx0) * (geo.chipW + geo.chipGap);
   const chipTop = (cy: number) => top + (cy - cy0) * (geo.chipH + geo.label + geo.chipGap) + geo.label;
@@ -197,27 +197,34 @@ export function meshChart(r: Report): { svg: Html; caption: string } {
     parts.push(h`<g class="core-g"><rect class="core" data-core="${c.id}" data-layers="${c.layers.join(" ")}" x="${p.x}" y="${p.y}" width="${geo.cell}" height="${geo.cell}" rx="${geo.cell >= 10 ? 2 : 0.5}" fill="${fill}" style="--layer:${layerFill}"/>${alt}${text}<title>${coreTitle(c, place, meshed)}</title></g>`);
   }
 
-  // Legends: the utilisation scale, then the layer numbers and colours.
-  let y = top + meshH + 26;
+  // Legends: the utilisation scale, then the layer numbers and colours; beside the mesh when it fits.
+  const names = [...layerIdx.keys()];
+  const side = meshW + 40 + LEGEND_W <= MAX_W;
+  const lx = side ? left + meshW + 40 : left;
+  let y = side ? top + 14 : top + meshH + 26;
   const legend: Html[] = [];
   const barW = 220;
-  const lx = left;
   legend.push(h`<defs><linearGradient id="mesh-util-gradient">${VIRIDIS_STOPS.map((s, i) => h`<stop offset="${i / (VIRIDIS_STOPS.length - 1)}" stop-color="${s}"/>`)}</linearGradient></defs>`);
   legend.push(h`<g class="legend util-legend"><text class="legend-title" x="${lx}" y="${y}">core utilisation (bottleneck resource)</text><rect x="${lx}" y="${y + 6}" width="${barW}" height="10" fill="url(#mesh-util-gradient)"/>${[0, 0.25, 0.5, 0.75, 1].map((t) => h`<line x1="${lx + t * barW}" x2="${lx + t * barW}" y1="${y + 16}" y2="${y + 20}"/><text x="${lx + t * barW}" y="${y + 31}" text-anchor="middle">${pct(t, 0)}</text>`)}</g>`);
-  legend.push(h`<g class="legend"><rect class="slot" x="${lx + barW + 40}" y="${y + 6}" width="10" height="10"/><text x="${lx + barW + 56}" y="${y + 15}">free core slot</text></g>`);
-  y += 52;
-  const names = [...layerIdx.keys()];
-  const itemW = Math.min(260, Math.max(110, ...names.map((n) => textWidth(n, 11) + 42)));
-  const perRow = Math.max(1, Math.floor((width - 2 * lx + 20) / itemW));
-  legend.push(h`<text class="legend-title" x="${lx}" y="${y}">layers (number on each core; colour in “by layer” mode)</text>`);
+  const slotY = side ? y + 50 : y + 6;
+  const slotX = side ? lx : lx + barW + 40;
+  legend.push(h`<g class="legend"><rect class="slot" x="${slotX}" y="${slotY}" width="10" height="10"/><text x="${slotX + 16}" y="${slotY + 9}">free core slot${meshed ? "" : " (by index)"}</text></g>`);
+  y += side ? 90 : 52;
+  const counts = names.map((n) => cores.filter((c) => c.layers.includes(n)).length);
+  const itemW = side ? LEGEND_W : Math.min(260, Math.max(120, ...names.map((n, i) => textWidth(`${i + 1} ${n} (${counts[i]})`, 11) + 48)));
+  const perRow = side ? 1 : Math.max(1, Math.floor((MAX_W - lx + 20) / itemW));
+  legend.push(h`<text class="legend-title" x="${lx}" y="${y}">layers: number on the cores (cores)</text>`);
   y += 8;
   names.forEach((n, i) => {
     const x = lx + (i % perRow) * itemW;
     const yy = y + 16 + Math.floor(i / perRow) * 18;
-    const counted = cores.filter((c) => c.layers.includes(n)).length;
-    legend.push(h`<g class="legend"><rect x="${x}" y="${yy - 9}" width="12" height="10" rx="2" fill="${category(i)}"/><text x="${x + 17}" y="${yy}"><tspan font-weight="600">${String(i + 1)}</tspan> ${fit(n, itemW - 70, 11)} <tspan class="muted">(${compact(counted)})</tspan><title>${n}: ${counted} core${counted === 1 ? "" : "s"}</title></text></g>`);
+    const counted = counts[i] ?? 0;
+    const room = itemW - 28 - textWidth(`${i + 1}  (${counted})`, 11);
+    legend.push(h`<g class="legend"><rect x="${x}" y="${yy - 9}" width="12" height="10" rx="2" fill="${category(i)}"/><text x="${x + 17}" y="${yy}"><tspan font-weight="600">${String(i + 1)}</tspan> ${fit(n, room, 11)} <tspan class="muted">(${compact(counted)})</tspan><title>${n}: ${counted} core${counted === 1 ? "" : "s"}</title></text></g>`);
   });
-  const height = y + 16 + Math.ceil(names.length / perRow) * 18;
+  const legendBottom = y + 16 + Math.ceil(names.length / perRow) * 18;
+  const width = side ? Math.max(640, lx + LEGEND_W) : Math.max(640, left + meshW + 10);
+  const height = Math.max(top + meshH + 10, legendBottom);
   const system = `${g.chipsX}×${g.chipsY} ${g.torus ? "triangular torus" : "mesh"} of chips`;
   const shown = nx * ny > 1 ? `; drawn: chips x ${cx0}–${cx1}, y ${cy0}–${cy1}` : "";
   const caption = `${int(r.mapping.cores)} core${r.mapping.cores === 1 ? "" : "s"} on ${r.mapping.chips} chip${r.mapping.chips === 1 ? "" : "s"} of a ${system}${shown}; ${note}${g.torus ? "; chip-to-chip links (E/W, N/S, NE/SW, wrapping) not drawn" : ""}. Hover a core for its layers and resources.`;

@@ -49,6 +49,7 @@ table.summary td{font-size:13.5px}
 table.kv td:first-child{width:340px;color:var(--muted)}
 td.indent{padding-left:24px}
 td.source{color:var(--muted);font-size:12px}
+td.fmt{min-width:250px}
 .badge{display:inline-block;padding:0 8px;border-radius:9px;font-size:12px;font-weight:600;color:#fff}
 .badge.ok{background:var(--ok)}
 .badge.bad{background:#c0392b}

@@ -67,11 +67,11 @@ export function quantisationTable(r: Report): Html {
     const ps = l.projections.length ? l.projections : [null];
     ps.forEach((p, i) => rows.push([
       i === 0 ? l.name : "", n(i === 0 ? num(l.scale) : ""), n(i === 0 ? int(l.thresholdMantissa) : ""),
-      p ? p.origin : "–", p ? p.format : "–", n(p ? p.relRmsError.toExponential(2) : "–"), n(p ? p.maxAbsError.toExponential(2) : "–"),
-      n(p ? p.halfStep.toExponential(2) : "–"), n(p ? pct(p.zeroed, 2) : "–"), n(i === 0 ? l.biasMaxAbsError.toExponential(2) : ""),
+      p ? p.origin : "–", { v: p ? p.format : "–", cls: "fmt" }, n(p ? p.relRmsError.toExponential(2) : "–"),
+      n(p ? `${p.maxAbsError.toExponential(2)} / ${p.halfStep.toExponential(2)}` : "–"), n(p ? pct(p.zeroed, 2) : "–"), n(i === 0 ? l.biasMaxAbsError.toExponential(2) : ""),
     ]));
   }
-  return table(["layer", n("scale (state units / threshold)"), n("threshold mantissa"), "weights from", "weight format", n("rel. RMS weight error"), n("max weight error (thr.)"), n("half step (thr.)"), n("weights → 0"), n("bias max error (thr.)")], rows);
+  return table(["layer", n("scale (units / threshold)"), n("threshold mantissa"), "weights of", "weight format", n("rel. RMS weight error"), n("max error / half step (thr.)"), n("weights → 0"), n("bias max error (thr.)")], rows);
 }
 
 export function mappingTable(r: Report): Html {
