@@ -14,9 +14,9 @@
  * 2. Threshold tuning. The best threshold trades clipping (θ too low) against quantisation and deviation
  *    error (θ too high, which grows with the layer's input variance over time). Instead of a closed-form
  *    rule we measure it: layer by layer in topological order, each candidate threshold (percentiles 99,
- *    99.5, 99.9, 99.99, 100 of the positive activations) is simulated at the target T on calibration
- *    samples and the one with the smallest mean squared error between the layer's spike-rate estimate and
- *    the ANN activation is kept before moving to the next layer.
+ *    99.5, 99.9, 99.99, 100 of the positive activations) is simulated at the target T (at most 64) on 32
+ *    calibration samples, up to that layer only, and the one with the smallest mean squared error between
+ *    the layer's spike-rate estimate and the ANN activation is kept before moving to the next layer.
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { SnnGraph } from "../ir/snn.ts";
@@ -74,12 +74,12 @@ export function restructureResiduals(raw: RawSnn): RawSnn {
 export function tuneThresholds(
   raw: RawSnn, params: Map<number, PopParams>, cal: Calibration, data: Dataset, options: ConvertOptions, norm: NormaliseOptions,
 ): SnnGraph {
-  const samples = Math.min(64, data.count);
+  const samples = Math.min(32, data.count);
   const per = shapeSize(raw.inputShape);
   const images = data.images.subarray(0, samples * per);
   const tunable = topologicalPops(raw.pops).filter((p) => p.site === "relu" || p.site === "avgPool");
   const ann = runAnn(raw.calibrationGraph, images, samples, { keep: new Set(tunable.map((p) => p.statsNode)) });
-  const T = options.timesteps;
+  const T = Math.min(options.timesteps, 64);
   for (const p of tunable) {
     const stats = cal.get(p.statsNode);
     const target = ann.get(p.statsNode);
@@ -92,7 +92,7 @@ export function tuneThresholds(
       params.set(p.id, { ...cur, threshold: lambda, spikeValue: lambda });
       const snn = normalise(raw, params, norm);
       const index = snn.populations.findIndex((q) => q.name === p.name);
-      const sim = simulateFloat(snn, images, samples, { timesteps: [T], recordCounts: true });
+      const sim = simulateFloat(snn, images, samples, { timesteps: [T], recordCounts: true, stopAfter: index });
       const counts = sim.counts[index] as Float32Array;
       const C = p.shape[2];
       let err = 0;

@@ -12,6 +12,9 @@ import { applyActivation, concat, conv2d, dense, depthwiseConv2d, globalAvgPool,
 export interface InterpretOptions {
   /** Node names whose outputs to return besides the graph outputs; "all" keeps every node. */
   readonly keep?: ReadonlySet<string> | "all";
+  /** Values that replace a node's output downstream (after `onComputed` has seen the computed one). */
+  readonly override?: ReadonlyMap<string, Float32Array>;
+  readonly onComputed?: (node: string, value: Float32Array) => void;
 }
 
 export function runAnn(
@@ -29,7 +32,9 @@ export function runAnn(
   const values = new Map<string, Float32Array>();
   for (const node of graph.nodes) {
     const args = node.inputs.map((i) => values.get(i) as Float32Array);
-    values.set(node.name, evalNode(node, args, node.inputs.map((i) => shapeOf.get(i) ?? []), feeds, batch));
+    const computed = evalNode(node, args, node.inputs.map((i) => shapeOf.get(i) ?? []), feeds, batch);
+    options.onComputed?.(node.name, computed);
+    values.set(node.name, options.override?.get(node.name) ?? computed);
     for (const i of node.inputs) {
       const left = (remaining.get(i) ?? 1) - 1;
       remaining.set(i, left);

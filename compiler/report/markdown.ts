@@ -59,9 +59,9 @@ export function renderMarkdown(r: Report): string {
     out.push("");
   }
   const d = r.conversion.diagnostics;
-  out.push(`Per-layer ANN vs SNN (float, T = ${d.timesteps}, ${d.samples} samples): rate-coded estimate against the ANN activation. Largest error: **${d.worst ?? "-"}**.`);
+  out.push(`Per-layer ANN vs SNN (float, T = ${d.timesteps}, ${d.samples} samples): rate-coded estimate against the ANN activation (cumulative), and against the ANN layer fed with the SNN's own inputs (local: what the layer itself loses). Largest local error: **${d.worst ?? "-"}**.`);
   out.push("");
-  out.push(table(["layer", "correlation", "relative RMS error", "rate"], d.layers.map((l) => [l.name, l.correlation.toFixed(4), l.relativeError.toFixed(4), num(l.rate)])));
+  out.push(table(["layer", "correlation", "cumulative rel. RMS error", "local rel. RMS error", "rate"], d.layers.map((l) => [l.name, l.correlation.toFixed(4), l.relativeError.toFixed(4), l.localError.toFixed(4), num(l.rate)])));
   out.push("");
   out.push("## Quantisation");
   out.push("");

@@ -20,6 +20,8 @@ export interface FloatSimOptions {
   readonly recordCounts?: boolean;
   /** Track the largest |v| (before reset) and |input + bias| per population (for quantisation ranges). */
   readonly recordRanges?: boolean;
+  /** Only simulate populations up to this id (they are in topological order): for layer-wise tuning. */
+  readonly stopAfter?: number;
   readonly onBatch?: (done: number) => void;
 }
 
@@ -92,6 +94,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     for (let t = 0; t < steps; t++) {
       for (const st of states) {
         const p = st.pop;
+        if (options.stopAfter !== undefined && p.id > options.stopAfter) break;
         const slot = st.ring[t % st.ring.length] as SpikeSlot;
         slot.n.fill(0);
         if (p.id === inputPop.id) {

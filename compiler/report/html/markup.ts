@@ -44,9 +44,6 @@ export function h(strings: TemplateStringsArray, ...values: readonly Part[]): Ht
   return new Html(out);
 }
 
-/** Trusted constant markup (never pass report data here). */
-export const trusted = (s: string): Html => new Html(s);
-
 // ---------------------------------------------------------------------------------------------------------
 // Number formats (text, not coordinates).
 

@@ -6,9 +6,11 @@
  */
 import type { Report } from "../build.ts";
 import { fit, h, type Html, int, num, pct, textWidth } from "./markup.ts";
-import { ACCENT, bottomAxis, category, chart, emptyNote, INK, leftAxis, linear, log, niceTicks, swatch, WARN } from "./svg.ts";
+import { ACCENT, bottomAxis, category, chart, emptyNote, INK, leftAxis, linear, log, niceTicks, swatch } from "./svg.ts";
 
 const W = 540;
+/** Colour of the local-error series. */
+const LOCAL = "#e0a030";
 
 export function accuracyChart(r: Report): Html {
   const pts = [...r.conversion.accuracyVsTimesteps.points].sort((a, b) => a.timesteps - b.timesteps).filter((p) => p.timesteps > 0);
@@ -54,30 +56,49 @@ export function accuracyChart(r: Report): Html {
   return chart("chart-accuracy", W, H, "Accuracy against timesteps", parts);
 }
 
+/** The layer's local error (against the ANN layer fed with the SNN's own inputs), when the report has it. */
+function localError(l: Report["conversion"]["diagnostics"]["layers"][number]): number | null {
+  const v = (l as { localError?: number }).localError;
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
 export function layerErrorChart(r: Report): Html {
   const d = r.conversion.diagnostics;
   const layers = d.layers;
   if (!layers.length) return chart("chart-layer-error", W, 160, "Per-layer ANN vs SNN error", emptyNote(W, 160, "no per-layer diagnostics"));
+  const hasLocal = layers.some((l) => localError(l) !== null);
   const labelW = Math.min(170, Math.max(70, ...layers.map((l) => textWidth(l.name, 11) + 14)));
-  const rightW = 175;
-  const rowH = layers.length > 20 ? 16 : 24;
-  const top = 28;
+  const rightW = 150;
+  const barH = layers.length > 20 ? 6 : 9;
+  const rowH = hasLocal ? 2 * barH + 12 : barH + 14;
+  const top = hasLocal ? 48 : 28;
   const plotH = layers.length * rowH;
-  const ticks = niceTicks(0, Math.max(...layers.map((l) => l.relativeError), 1e-6), 4);
+  const ticks = niceTicks(0, Math.max(...layers.map((l) => Math.max(l.relativeError, localError(l) ?? 0)), 1e-6), 4);
   const x0 = labelW;
   const x1 = W - rightW;
   const x = linear(0, ticks.hi, x0, x1);
+  const bands = layers.map((l, i) => (l.name === d.worst ? h`<rect class="worst-band" x="0" y="${top + i * rowH}" width="${W}" height="${rowH}"/>` : null));
   const rows = layers.map((l, i) => {
-    const yy = top + i * rowH;
+    const yy = top + i * rowH + 6;
     const worst = l.name === d.worst;
+    const local = localError(l);
     const w = Math.max(0, x(l.relativeError) - x0);
-    const title = `${l.name}: relative RMS error ${num(l.relativeError)}, correlation ${l.correlation.toFixed(4)}, rate ${num(l.rate)} (${int(l.neurons)} neurons)`;
-    return h`<g class="row${worst ? " worst" : ""}"><text class="row-label${worst ? " strong" : ""}" x="${labelW - 8}" y="${yy + rowH / 2 + 4}" text-anchor="end">${fit(l.name, labelW - 12, 11)}</text><rect class="bar bar-error" x="${x0}" y="${yy + 4}" width="${w}" height="${rowH - 8}" fill="${worst ? WARN : ACCENT}"><title>${title}</title></rect><text class="value" x="${x0 + w + 4}" y="${yy + rowH / 2 + 4}">${num(l.relativeError)}${worst ? " ← worst" : ""}</text><text class="value corr" x="${W - 8}" y="${yy + rowH / 2 + 4}" text-anchor="end">r = ${l.correlation.toFixed(4)}<title>${title}</title></text></g>`;
+    const wl = local === null ? 0 : Math.max(0, x(local) - x0);
+    const title = `${l.name}: cumulative relative RMS error ${num(l.relativeError)}${local === null ? "" : `, local ${num(local)}`}, correlation ${l.correlation.toFixed(4)}, rate ${num(l.rate)} (${int(l.neurons)} neurons)`;
+    const cumulative = h`<rect class="bar bar-error" x="${x0}" y="${yy}" width="${w}" height="${barH}" fill="${ACCENT}"><title>${title}</title></rect><text class="value" x="${x0 + w + 4}" y="${yy + barH - 1}">${num(l.relativeError)}</text>`;
+    const localBar = local === null ? null : h`<rect class="bar bar-local" x="${x0}" y="${yy + barH + 2}" width="${wl}" height="${barH}" fill="${LOCAL}"><title>${title}</title></rect><text class="value" x="${x0 + wl + 4}" y="${yy + 2 * barH + 1}">${num(local)}</text>`;
+    const labelY = top + i * rowH + rowH / 2 + 4;
+    return h`<g class="row${worst ? " worst" : ""}"><text class="row-label${worst ? " strong" : ""}" x="${labelW - 8}" y="${labelY}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text>${cumulative}${localBar}<text class="value corr" x="${W - 8}" y="${labelY}" text-anchor="end">${worst ? h`<tspan class="worst-tag">worst · </tspan>` : null}r = ${l.correlation.toFixed(4)}<title>${title}</title></text></g>`;
   });
   const axisY = top + plotH + 2;
+  const legend = hasLocal
+    ? [swatch(x0, 34, ACCENT, "cumulative: vs the ANN"), swatch(x0 + textWidth("cumulative: vs the ANN", 11) + 34, 34, LOCAL, "local: vs the ANN layer on the SNN's inputs")]
+    : [];
   const body = [
     h`<text class="panel-title" x="${x0}" y="16">relative RMS error of the rate-coded estimate</text><text class="panel-title" x="${W - 8}" y="16" text-anchor="end">correlation</text>`,
-    bottomAxis({ at: axisY, grid: -plotH - 2, ticks: ticks.ticks, scale: x, format: (v) => String(Number(v.toPrecision(3))), label: `RMS(SNN − ANN) / RMS(ANN), T = ${d.timesteps}, ${d.samples} samples` }),
+    ...legend,
+    ...bands,
+    bottomAxis({ at: axisY, grid: -plotH - 2, ticks: ticks.ticks, scale: x, format: (v) => String(Number(v.toPrecision(3))), label: `RMS(SNN − reference) / RMS(reference), T = ${d.timesteps}, ${d.samples} samples` }),
     ...rows,
   ];
   return chart("chart-layer-error", W, axisY + 42, "Per-layer ANN vs SNN error", body);

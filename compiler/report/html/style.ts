@@ -49,7 +49,8 @@ table.summary td{font-size:13.5px}
 table.kv td:first-child{width:340px;color:var(--muted)}
 td.indent{padding-left:24px}
 td.source{color:var(--muted);font-size:12px}
-td.fmt{min-width:250px}
+td.fmt{min-width:220px}
+thead th.num{white-space:normal}
 .badge{display:inline-block;padding:0 8px;border-radius:9px;font-size:12px;font-weight:600;color:#fff}
 .badge.ok{background:var(--ok)}
 .badge.bad{background:#c0392b}
@@ -69,6 +70,8 @@ svg.chart text{font-size:11px}
 .legend .muted,.muted tspan,text.muted{fill:var(--muted)}
 text.strong{font-weight:600}
 .band{fill:#f7f9fb}
+.worst-band{fill:#fdf1e8}
+.worst-tag{fill:var(--warn);font-weight:600}
 .value{fill:#3d4753;font-size:10.5px}
 .sub-label,.marker-label,.chip-label{fill:var(--muted);font-size:10px}
 .empty{fill:var(--muted);font-size:13px}

@@ -74,10 +74,8 @@ export function category(i: number): string {
 }
 
 export const INK = "#1d2733";
-export const MUTED = "#66717e";
 export const GRID = "#e3e7ec";
 export const ACCENT = "#3b6ea8";
-export const WARN = "#d1652a";
 
 // ---------------------------------------------------------------------------------------------------------
 // Frame and axes.

@@ -47,16 +47,21 @@ export function summaryTable(r: Report): Html {
   return h`<table class="summary"><tbody>${rows.map(([k, val]) => h`<tr><th>${k}</th><td>${val}</td></tr>`)}</tbody></table>`;
 }
 
+function local(d: Report["conversion"]["diagnostics"]["layers"][number] | undefined): string {
+  const v = (d as { localError?: number } | undefined)?.localError;
+  return typeof v === "number" ? num(v) : "–";
+}
+
 export function layersTable(r: Report): Html {
   const run = new Map(r.run.layers.map((l) => [l.name, l]));
   const diag = new Map(r.conversion.diagnostics.layers.map((l) => [l.name, l]));
   return table(
-    ["#", "layer", "kind", "shape", n("neurons"), n("synapses in"), n("cores"), n("spikes / inference"), n("rate"), n("synaptic ops / inference"), n("rel. error"), n("correlation")],
+    ["#", "layer", "kind", "shape", n("neurons"), n("synapses in"), n("cores"), n("spikes / inference"), n("rate"), n("synaptic ops / inference"), n("rel. error (cumulative)"), n("rel. error (local)"), n("correlation")],
     r.network.layers.map((l, i) => {
       const x = run.get(l.name) ?? r.run.layers[i];
       const d = diag.get(l.name);
       return [n(String(i + 1)), { v: l.name, cls: l.name === r.conversion.diagnostics.worst ? "strong" : "" }, l.kind, l.shape.join("×"), n(int(l.neurons)), n(int(l.synapses)), n(String(l.cores)),
-        n(x ? num(x.spikesPerInference) : "–"), n(x ? num(x.rate) : "–"), n(x ? num(x.synapticOpsPerInference) : "–"), n(d ? num(d.relativeError) : "–"), n(d ? d.correlation.toFixed(4) : "–")];
+        n(x ? num(x.spikesPerInference) : "–"), n(x ? num(x.rate) : "–"), n(x ? num(x.synapticOpsPerInference) : "–"), n(d ? num(d.relativeError) : "–"), n(local(d)), n(d ? d.correlation.toFixed(4) : "–")];
     }),
   );
 }
@@ -66,7 +71,7 @@ export function quantisationTable(r: Report): Html {
   for (const l of r.quantisation) {
     const ps = l.projections.length ? l.projections : [null];
     ps.forEach((p, i) => rows.push([
-      i === 0 ? l.name : "", n(i === 0 ? num(l.scale) : ""), n(i === 0 ? int(l.thresholdMantissa) : ""),
+      i === 0 ? l.name : "", n(i === 0 ? (Number.isInteger(l.scale) ? int(l.scale) : num(l.scale)) : ""), n(i === 0 ? int(l.thresholdMantissa) : ""),
       p ? p.origin : "–", { v: p ? p.format : "–", cls: "fmt" }, n(p ? p.relRmsError.toExponential(2) : "–"),
       n(p ? `${p.maxAbsError.toExponential(2)} / ${p.halfStep.toExponential(2)}` : "–"), n(p ? pct(p.zeroed, 2) : "–"), n(i === 0 ? l.biasMaxAbsError.toExponential(2) : ""),
     ]));

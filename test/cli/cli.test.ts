@@ -1,0 +1,114 @@
+/**
+ * The snnc command line as users run it (child processes): the contract's commands and files, --json on
+ * stdout only, exit codes 0/1/2, one-line coded errors without stack traces, atomic outputs, and the
+ * generated emulator agreeing with `snnc run`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { loadDataset } from "../../compiler/data/dataset.ts";
+import { writeNpy } from "../../compiler/data/npy.ts";
+import { EXAMPLES, SAMPLE_DATA } from "../helpers/compile.ts";
+
+const SNNC = "compiler/cli/snnc.js";
+
+function snnc(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [SNNC, ...args], { encoding: "utf8", timeout: 600_000, maxBuffer: 1 << 30 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("snnc CLI", function () {
+  this.timeout(600_000);
+  const dir = mkdtempSync(join(tmpdir(), "snnc-cli-"));
+  const out = join(dir, "cnn-loihi");
+  const data = loadDataset(SAMPLE_DATA, { inputShape: [28, 28, 1], limit: 8 });
+  const one = join(dir, "one.npy");
+  const batch = join(dir, "batch.npy");
+  writeFileSync(one, writeNpy([1, 28, 28, 1], data.images.slice(0, 784)));
+  writeFileSync(batch, writeNpy([8, 28, 28, 1], data.images.slice(0, 8 * 784)));
+
+  before(() => {
+    const r = snnc(["compile", EXAMPLES.cnn, "--target", "loihi", "-o", out, "--samples", "24", "--verify-samples", "2", "--calibration-samples", "96", "-T", "24", "--quiet"]);
+    expect(r.code, r.stderr).to.equal(0);
+  });
+
+  it("compile writes network.snnb, the three reports, reference model and the emulator", () => {
+    for (const f of ["network.snnb", "report.json", "report.md", "report.html", "reference.json.gz", "emulator/emulator.ts", "emulator/emulator.js"]) {
+      expect(existsSync(join(out, f)), f).to.equal(true);
+    }
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(report.verification.bitExact).to.equal(true);
+    expect(report.accuracy.samples).to.equal(24);
+    expect(readFileSync(join(out, "report.md"), "utf8")).to.include("## Energy");
+  });
+
+  it("run prints the class; --json is one object with the contract fields", () => {
+    const r = snnc(["run", out, "--input", one, "--json"]);
+    expect(r.code, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.prediction).to.equal(data.labels?.[0]); // a clear "ankle boot"
+    expect(j.scores).to.have.length(10);
+    expect(Object.keys(j.spikeCounts)).to.include("conv1");
+    expect(j.spikeCounts.conv1).to.have.length(28 * 28 * 16);
+    expect(j.counters).to.include.keys("spikes", "synapticOps", "neuronUpdates", "hops", "cycles");
+    expect(j.emulationSeconds).to.be.a("number");
+    const text = snnc(["run", out, "-i", batch]);
+    expect(text.stdout).to.match(/sample 7: class \d/);
+  });
+
+  it("the generated emulator runs with plain node and equals snnc run", () => {
+    const gen = JSON.parse(execFileSync(process.execPath, [join(out, "emulator", "emulator.js"), "--input", one, "--json"], { encoding: "utf8" }));
+    const run = JSON.parse(snnc(["run", out, "--input", one, "--json"]).stdout);
+    expect(gen.prediction).to.equal(run.prediction);
+    expect(gen.scores).to.deep.equal(run.scores);
+    expect(gen.spikes).to.equal(run.counters.spikes);
+    expect(gen.synapticOps).to.equal(run.counters.synapticOps);
+  });
+
+  it("verify, inspect, report, targets", () => {
+    const v = snnc(["verify", out, "--samples", "4", "--json"]);
+    expect(v.code, v.stderr).to.equal(0);
+    expect(JSON.parse(v.stdout).bitExact).to.equal(true);
+    const i = snnc(["inspect", join(out, "network.snnb"), "--json"]);
+    const ij = JSON.parse(i.stdout);
+    expect(ij.cores.length).to.be.greaterThan(10);
+    expect(ij.cores[0].neuronList[0]).to.include.keys("biasMantissa", "vInit", "synapsesOut");
+    expect(snnc(["report", out, "-f", "md"]).stdout).to.include("# snnc report");
+    expect(snnc(["report", out, "-f", "html"]).stdout).to.match(/^<!doctype html>/i);
+    const t = snnc(["targets", "--json"]);
+    expect(JSON.parse(t.stdout).targets.map((x: { name: string }) => x.name)).to.include.members(["loihi", "loihi2", "spinnaker", "spinnaker2"]);
+  });
+
+  it("user errors: exit 1, one coded line, no stack trace", () => {
+    const cases: [string[], RegExp][] = [
+      [["compile", "/nope/model.json", "-t", "loihi"], /^error SNNC001: model file not found in \/nope\/model\.json/],
+      [["compile", EXAMPLES.cnn, "-t", "no-such-chip"], /^error SNNC301: unknown target "no-such-chip"/],
+      [["run", out, "--input", "/nope.npy"], /^error SNNC001/],
+      [["run", join(out, "report.json"), "--input", one], /^error SNNC501: not an snnc placement binary/],
+      [["verify", dir], /^error SNNC001/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = snnc(args);
+      expect(r.code, args.join(" ")).to.equal(1);
+      expect(r.stderr, args.join(" ")).to.match(pattern);
+      expect(r.stderr).to.not.match(/^\s+at /m);
+      expect(r.stdout).to.equal("");
+    }
+  });
+
+  it("bad command lines exit 2", () => {
+    expect(snnc(["frobnicate"]).code).to.equal(2);
+    expect(snnc(["compile", EXAMPLES.cnn]).code).to.equal(2); // --target missing
+    expect(snnc(["compile", EXAMPLES.cnn, "-t", "loihi", "--method", "magic"]).code).to.equal(2);
+  });
+
+  it("a failing compile leaves no network.snnb behind", () => {
+    const target = join(dir, "fails");
+    const r = snnc(["compile", EXAMPLES.cnn, "-t", "tiny", "-o", target, "--quiet"]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^error SNNC40[12]/);
+    expect(existsSync(join(target, "network.snnb"))).to.equal(false);
+  });
+});
