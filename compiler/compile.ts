@@ -131,8 +131,7 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
       if (sample !== 0) return;
       for (let k = 0; k < n; k++) {
         const g = idx[k] as number;
-        const neuron = net.popIndex[g] as number;
-        if (neuron < 48) raster.push({ t, pop: net.popOf[g] as number, neuron });
+        raster.push({ t, pop: net.popOf[g] as number, neuron: net.popIndex[g] as number });
       }
     },
   });
@@ -148,13 +147,19 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   const curveTs = [...new Set([4, 8, 16, 32, 64, req.timesteps])].filter((t) => t <= Math.max(64, req.timesteps)).sort((a, b) => a - b);
   const floatSim = labels ? simulateFloat(pipeline.conversion.snn, evalSet.images.subarray(0, curveSamples * per), curveSamples, { timesteps: curveTs }) : null;
   const curve = floatSim && labels ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatSim.scores.get(t) as Float32Array, floatSim.classes, labels, curveSamples) })) : [];
+  let curveAnn: number | null = null;
+  if (labels && annClasses) {
+    let ok = 0;
+    for (let i = 0; i < curveSamples; i++) if (annClasses[i] === labels[i]) ok++;
+    curveAnn = ok / Math.max(1, curveSamples);
+  }
   const diagnostics = layerDiagnostics(graph, pipeline.conversion.snn, evalSet.images, 64, req.timesteps);
   hooks.stage("diagnostics", (performance.now() - t0) / 1000, diagnostics.worst ? `largest per-layer error: ${diagnostics.worst}` : "");
 
   const report = buildReport({
     request: req, target, graph, pipeline, verification, run, evalCount: evalSet.count,
     accuracy: labels ? { ann: annOk / evalSet.count, snn: accuracyOf(run.scores, run.classes, labels, evalSet.count), samples: evalSet.count } : null,
-    curve: { samples: curveSamples, points: curve }, diagnostics, raster, tfjs, dataSource: why,
+    curve: { samples: curveSamples, ann: curveAnn, points: curve }, diagnostics, raster, tfjs, dataSource: why,
   });
   return { report, binary: pipeline.binary, reference: serialize({ graph, quantised: q, timesteps: req.timesteps }), pipeline, target, graph };
 }

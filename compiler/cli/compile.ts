@@ -9,7 +9,7 @@ import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method } from
 import { fail } from "../diagnostics.ts";
 import { generateEmulator } from "../emulator-gen/generate.ts";
 import { renderHtml } from "../report/html.ts";
-import { renderMarkdown } from "../report/markdown.ts";
+import { joules, renderMarkdown, seconds } from "../report/markdown.ts";
 import type { CommandSpec } from "./main.ts";
 import { writeAtomically } from "./output.ts";
 
@@ -146,7 +146,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       `  method ${method} (percentile ${request.percentile ?? defaultPercentile(method)}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
       acc ? `  accuracy: ANN ${(acc.ann * 100).toFixed(2)}% → SNN ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
-      `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${(report.energy.snnJoulesPerInference * 1e6).toPrecision(3)} µJ (ANN ${(report.energy.annJoulesPerInference * 1e6).toPrecision(3)} µJ at 45 nm), ${(report.latency.secondsPerInference * 1e3).toPrecision(3)} ms`,
+      `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,
       `  verification: ${report.verification.bitExact ? "bit-exact" : "MISMATCH"} (emulator vs reference model, ${report.verification.samples} samples, ${report.verification.comparedSpikes} spikes)`,
       `  wrote ${written.map((f) => f.slice(f.lastIndexOf(basename(outDir)))).join(", ")}`,
     ].join("\n");

@@ -37,7 +37,11 @@ export interface Report {
     readonly cores: number;
     readonly chips: number;
     readonly coreUtilisation: { readonly mean: number; readonly max: number; readonly perResource: Readonly<Record<string, { mean: number; max: number }>> };
+    /** Hops per packet measured by the emulator (one packet per spike and destination core on meshes, one
+     * multicast packet per spike on SpiNNaker). */
     readonly avgHops: number;
+    /** The placement's estimate from calibration rates, and the same for the serpentine seed placement. */
+    readonly estimatedAvgHops: number;
     readonly maxHops: number;
     readonly sequentialAvgHops: number;
     readonly maxLinkLoad: number;
@@ -46,7 +50,7 @@ export interface Report {
       readonly id: number; readonly chipX: number; readonly chipY: number; readonly index: number; readonly tileX: number; readonly tileY: number;
       readonly layers: readonly string[]; readonly utilisation: number; readonly resources: Readonly<Record<string, number>>;
     }[];
-    readonly grid: { readonly chipsX: number; readonly chipsY: number; readonly tilesX: number; readonly tilesY: number; readonly torus: boolean };
+    readonly grid: { readonly chipsX: number; readonly chipsY: number; readonly tilesX: number; readonly tilesY: number; readonly coresPerTile: number; readonly coresPerChip: number; readonly torus: boolean };
   };
   readonly run: {
     readonly samples: number;
@@ -63,7 +67,7 @@ export interface Report {
   readonly targetInfo: { readonly name: string; readonly title: string; readonly family: string; readonly neuronModel: string };
   readonly conversion: {
     readonly options: Readonly<Record<string, unknown>>;
-    readonly accuracyVsTimesteps: { readonly samples: number; readonly points: readonly { timesteps: number; accuracy: number }[] };
+    readonly accuracyVsTimesteps: { readonly samples: number; readonly ann: number | null; readonly points: readonly { timesteps: number; accuracy: number }[] };
     readonly diagnostics: Diagnostics;
   };
   readonly quantisation: PipelineResult["quantised"]["layers"];
@@ -159,10 +163,25 @@ export function buildReport(x: ReportInput): Report {
     synapticOps: c.synapticOps / samples, activeUpdates: c.activeUpdates / samples, idleUpdates: c.idleUpdates / samples,
     spikes: c.spikes / samples, hopsX: c.hopsX / samples, hopsY: c.hopsY / samples, latency, chips: routed.chipsUsed, cores: routed.cores.length,
   }, annMacs(x.graph), firstLayerOps);
+  // Raster: per layer the 48 most active neurons of the first sample, renumbered 0..47 by activity.
+  const RASTER_NEURONS = 48;
   const byPop = new Map<number, (readonly [number, number])[]>();
+  const chosen = new Map<number, Map<number, number>>();
+  const activity = new Map<number, Map<number, number>>();
   for (const s of x.raster) {
+    const m = activity.get(s.pop) ?? new Map<number, number>();
+    m.set(s.neuron, (m.get(s.neuron) ?? 0) + 1);
+    activity.set(s.pop, m);
+  }
+  for (const [pop, m] of activity) {
+    const top = [...m.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, RASTER_NEURONS).map(([n]) => n).sort((a, b) => a - b);
+    chosen.set(pop, new Map(top.map((n, i) => [n, i])));
+  }
+  for (const s of x.raster) {
+    const row = chosen.get(s.pop)?.get(s.neuron);
+    if (row === undefined) continue;
     const list = byPop.get(s.pop) ?? [];
-    list.push([s.t, s.neuron]);
+    list.push([s.t, row]);
     byPop.set(s.pop, list);
   }
   return {
@@ -179,10 +198,14 @@ export function buildReport(x: ReportInput): Report {
     mapping: {
       cores: routed.cores.length, chips: routed.chipsUsed,
       coreUtilisation: { mean: coreUtil.reduce((a, b) => a + b, 0) / Math.max(1, coreUtil.length), max: Math.max(0, ...coreUtil), perResource },
-      avgHops: pipeline.placement.avgHops, maxHops: pipeline.placement.maxHops, sequentialAvgHops: pipeline.placement.seedAvgHops,
+      avgHops: c.packets > 0 ? c.hops / c.packets : 0, estimatedAvgHops: pipeline.placement.avgHops,
+      maxHops: pipeline.placement.maxHops, sequentialAvgHops: pipeline.placement.seedAvgHops,
       maxLinkLoad: Math.max(0, ...routing.linkLoad.values()),
       routingEntries: entries, coreList,
-      grid: { chipsX: routed.grid.chipsX, chipsY: routed.grid.chipsY, tilesX: routed.grid.tilesX, tilesY: routed.grid.tilesY, torus: routed.grid.torus },
+      grid: {
+        chipsX: routed.grid.chipsX, chipsY: routed.grid.chipsY, tilesX: routed.grid.tilesX, tilesY: routed.grid.tilesY,
+        coresPerTile: routed.grid.coresPerTile, coresPerChip: routed.grid.coresPerChip, torus: routed.grid.torus,
+      },
     },
     run: {
       samples: x.evalCount,
@@ -217,7 +240,7 @@ export function buildReport(x: ReportInput): Report {
     importCheck: x.tfjs,
     data: x.dataSource,
     timings: pipeline.timings,
-    raster: { steps, layers: q.populations.map((p) => ({ name: p.name, neurons: Math.min(48, p.size), spikes: byPop.get(p.id) ?? [] })) },
+    raster: { steps, layers: q.populations.map((p) => ({ name: p.name, neurons: Math.min(RASTER_NEURONS, p.size), spikes: byPop.get(p.id) ?? [] })) },
   };
 }
 

@@ -50,6 +50,8 @@ export interface EnergyReport {
 
 export function energyReport(target: Target, c: EnergyCounters, annMacs: number, firstLayerOps: number): EnergyReport {
   const e = target.energy;
+  // On a chip torus every hop is a chip-to-chip link (counted as x); meshes count tile hops in x and y.
+  const torus = target.system.chips.kind === "hex-torus";
   const term = (name: string, count: number, k: { value: number; source: string; grade: Grade }): EnergyTerm => ({
     term: name, count, joulesEach: k.value, joules: count * k.value, source: k.source, grade: k.grade,
   });
@@ -58,8 +60,9 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
     term("neuron updates (active)", c.activeUpdates, e.neuronUpdateActiveJoules),
     term("neuron updates (idle)", c.idleUpdates, e.neuronUpdateIdleJoules),
     term("spikes sent", c.spikes, e.spikeJoules),
-    term("hops (x / east-west)", c.hopsX, e.hopJoulesX),
-    term("hops (y / north-south)", c.hopsY, e.hopJoulesY),
+    ...(torus
+      ? [term("hops (chip-to-chip links)", c.hopsX + c.hopsY, e.hopJoulesX)]
+      : [term("hops (east-west)", c.hopsX, e.hopJoulesX), term("hops (north-south)", c.hopsY, e.hopJoulesY)]),
     term("static power × latency (chips, s)", c.chips * c.latency, { value: e.staticWattsPerChip.value, source: e.staticWattsPerChip.source, grade: e.staticWattsPerChip.grade }),
     term("static power × latency (cores, s)", c.cores * c.latency, { value: e.staticWattsPerCore.value, source: e.staticWattsPerCore.source, grade: e.staticWattsPerCore.grade }),
   ];

@@ -6,14 +6,14 @@ import type { Report } from "./build.ts";
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const num = (x: number, d = 3) => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-2 && x !== 0) ? x.toExponential(d - 1) : x.toPrecision(d));
 
-function joules(j: number): string {
+export function joules(j: number): string {
   if (j === 0) return "0 J";
   const units: [number, string][] = [[1, "J"], [1e-3, "mJ"], [1e-6, "µJ"], [1e-9, "nJ"], [1e-12, "pJ"]];
   for (const [s, u] of units) if (Math.abs(j) >= s) return `${(j / s).toPrecision(3)} ${u}`;
   return `${(j / 1e-15).toPrecision(3)} fJ`;
 }
 
-function seconds(s: number): string {
+export function seconds(s: number): string {
   if (s >= 1) return `${s.toPrecision(3)} s`;
   if (s >= 1e-3) return `${(s * 1e3).toPrecision(3)} ms`;
   if (s >= 1e-6) return `${(s * 1e6).toPrecision(3)} µs`;
@@ -45,15 +45,18 @@ export function renderMarkdown(r: Report): string {
   out.push("");
   out.push("## Layers");
   out.push("");
-  out.push(table(["layer", "kind", "shape", "neurons", "synapses in", "cores", "spikes/inference", "rate (spikes/neuron/step)"], r.network.layers.map((l, i) => {
+  out.push(table(["layer", "kind", "shape", "neurons", "synapses in", "cores", "spikes/inference", "rate (spikes/neuron/step)", "synaptic ops its spikes cause"], r.network.layers.map((l, i) => {
     const run = r.run.layers[i];
-    return [l.name, l.kind, l.shape.join("×"), l.neurons, l.synapses, l.cores, num(run?.spikesPerInference ?? 0), num(run?.rate ?? 0)];
+    return [l.name, l.kind, l.shape.join("×"), l.neurons, l.synapses, l.cores, num(run?.spikesPerInference ?? 0), num(run?.rate ?? 0), num(run?.synapticOpsPerInference ?? 0)];
   })));
+  out.push("");
+  out.push("Synaptic ops are counted at the source: the fan-out of each spike (on Loihi 1 with the two-compartment reset, each spike also drives its neuron's self-synapse).");
   out.push("");
   out.push("## Conversion");
   out.push("");
   if (r.conversion.accuracyVsTimesteps.points.length) {
-    out.push(`Float SNN accuracy against timesteps (${r.conversion.accuracyVsTimesteps.samples} samples, before quantisation):`);
+    const cv = r.conversion.accuracyVsTimesteps;
+    out.push(`Float SNN accuracy against timesteps (first ${cv.samples} samples, before quantisation; the ANN gets ${cv.ann === null ? "-" : pct(cv.ann)} on them):`);
     out.push("");
     out.push(table(["T", ...r.conversion.accuracyVsTimesteps.points.map((p) => String(p.timesteps))], [["accuracy", ...r.conversion.accuracyVsTimesteps.points.map((p) => pct(p.accuracy))]]));
     out.push("");
@@ -75,7 +78,8 @@ export function renderMarkdown(r: Report): string {
     ["cores / chips", `${m.cores} / ${m.chips} (system ${m.grid.chipsX}×${m.grid.chipsY} chips)`],
     ["core utilisation (bottleneck resource)", `mean ${pct(m.coreUtilisation.mean)}, max ${pct(m.coreUtilisation.max)}`],
     ...Object.entries(m.coreUtilisation.perResource).map(([k, v]) => [`  ${k}`, `mean ${pct(v.mean)}, max ${pct(v.max)}`]),
-    ["average hops per spike (placed / sequential)", `${m.avgHops.toFixed(2)} / ${m.sequentialAvgHops.toFixed(2)}`],
+    ["hops per packet, measured by the emulator", m.avgHops.toFixed(2)],
+    ["hops per packet, placement estimate (placed / sequential seed)", `${m.estimatedAvgHops.toFixed(2)} / ${m.sequentialAvgHops.toFixed(2)}`],
     ["max hops", String(m.maxHops)],
     ["max link load (spikes/step, estimated)", num(m.maxLinkLoad)],
     ["routing entries (total / max per chip)", `${m.routingEntries.total} / ${m.routingEntries.maxPerChip} (before compression ${m.routingEntries.beforeCompression.total} / ${m.routingEntries.beforeCompression.maxPerChip})`],

@@ -32,6 +32,8 @@ export interface Counters {
   activeUpdates: number;
   idleUpdates: number;
   hops: number;
+  /** Packets sent: one per (spike, destination core) on meshes, one per spike on multicast networks. */
+  packets: number;
   hopsX: number;
   hopsY: number;
   /** Core-busy time in ns (1 cycle = 1 ns at the 1 GHz reference clock; the timing table is in seconds). */
@@ -60,7 +62,7 @@ export interface EmulateResult {
 }
 
 export function newCounters(): Counters {
-  return { spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 };
+  return { spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 };
 }
 
 export function emulate(net: EmuNetwork, images: Float32Array, count: number, options: EmulateOptions): EmulateResult {
@@ -186,7 +188,10 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
           counters.hopsX += net.axonHopsX[a] as number;
           counters.hopsY += net.axonHopsY[a] as number;
           const route = net.axonRoute[a] as number;
-          if (route >= 0) routeSpikes[route] = (routeSpikes[route] as number) + 1;
+          if (route >= 0) {
+            routeSpikes[route] = (routeSpikes[route] as number) + 1;
+            counters.packets++;
+          }
           const lat = net.axonLatency[a] as number;
           if (lat > maxLatency) maxLatency = lat;
         }

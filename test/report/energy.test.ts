@@ -23,8 +23,8 @@ describe("energy model", () => {
   it("SpiNNaker: static power × latency dominates a real-time run", () => {
     const t = loadTarget("spinnaker");
     const r = energyReport(t, { synapticOps: 1000, activeUpdates: 0, idleUpdates: 0, spikes: 10, hopsX: 5, hopsY: 0, latency: 0.04, chips: 2, cores: 20 }, 1000, 0);
-    // dynamic: 1000·14.5 nJ + 10·1 nJ + 5·1 nJ = 14.515 µJ; static: (2·0.35 + 20·0.034) W · 0.04 s = 55.2 mJ
-    expect(r.snnJoulesPerInference).to.be.closeTo(14.515e-6 + 0.0552, 1e-9);
+    // dynamic: 1000·8 nJ + 10·1 nJ + 5·1 nJ = 8.015 µJ; static: (2·0.35 + 20·0.034) W · 0.04 s = 55.2 mJ
+    expect(r.snnJoulesPerInference).to.be.closeTo(8.015e-6 + 0.0552, 1e-9);
     const statics = r.breakdown.filter((b) => b.term.startsWith("static")).reduce((a, b) => a + b.joules, 0);
     expect(statics).to.be.closeTo(0.0552, 1e-12);
   });

@@ -30,13 +30,13 @@ function hostileReport(): Report {
     network: { neurons: 30, synapses: 200, layers: names.map((name, i) => ({ name, kind: i ? "if" : "input", shape: [1, 1, 10], neurons: 10, synapses: i ? 100 : 0, cores: 1 })) },
     mapping: {
       cores: 2, chips: 1, coreUtilisation: { mean: 0.5, max: 0.6, perResource: { [EVIL]: { mean: 0.5, max: 0.6 } } },
-      avgHops: 0.5, maxHops: 1, sequentialAvgHops: 1, maxLinkLoad: 3,
+      avgHops: 0.5, estimatedAvgHops: 0.4, maxHops: 1, sequentialAvgHops: 1, maxLinkLoad: 3,
       routingEntries: { total: 4, maxPerChip: 4, beforeCompression: { total: 4, maxPerChip: 4 } },
       coreList: [
         { id: 0, chipX: 0, chipY: 0, index: 0, tileX: 0, tileY: 0, layers: [names[0] as string, names[1] as string], utilisation: 0.4, resources: { [EVIL]: 1 } },
         { id: 1, chipX: 0, chipY: 0, index: 1, tileX: 1, tileY: 0, layers: [names[2] as string], utilisation: 0.6, resources: { neurons: 10 } },
       ],
-      grid: { chipsX: 2, chipsY: 1, tilesX: 2, tilesY: 1, torus: false },
+      grid: { chipsX: 2, chipsY: 1, tilesX: 2, tilesY: 1, coresPerTile: 1, coresPerChip: 2, torus: false },
     },
     run: {
       samples: 4, spikesPerInference: 12, synapticOpsPerInference: 120, neuronUpdatesPerInference: 300, hopsPerInference: 6,
@@ -55,7 +55,7 @@ function hostileReport(): Report {
     targetInfo: { name: "tiny", title: `Tiny ${EVIL}`, family: "loihi", neuronModel: "loihi-cuba" },
     conversion: {
       options: { method: "ecc", [EVIL]: EVIL_ATTR },
-      accuracyVsTimesteps: { samples: 0, points: [] },
+      accuracyVsTimesteps: { samples: 0, ann: null, points: [] },
       diagnostics: { timesteps: 8, samples: 4, layers: [{ name: names[1] as string, neurons: 10, correlation: 0.9, relativeError: 0.2, localError: 0.1, rate: 0.1 }], worst: names[1] as string },
     },
     quantisation: names.map((name) => ({ name, scale: 64, thresholdMantissa: 64, projections: [{ origin: name, format: EVIL, maxAbsError: 0.01, relRmsError: 0.02, zeroed: 0, halfStep: 0.01 }], biasMaxAbsError: 0 })),

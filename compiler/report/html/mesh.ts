@@ -60,7 +60,7 @@ function layoutOf(r: Report): { layout: Layout; note: string } {
     return { sx, sy: Math.max(1, Math.ceil(n / sx)) };
   };
   if (!g.torus && g.tilesX * g.tilesY > 1) {
-    const inferred = inferCoresPerTile(cores, g);
+    const inferred = g.coresPerTile ? { perTile: g.coresPerTile, serpentine: true } : inferCoresPerTile(cores, g);
     if (inferred) {
       const { sx, sy } = square(inferred.perTile);
       return {

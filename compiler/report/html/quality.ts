@@ -23,7 +23,7 @@ export function accuracyChart(r: Report): Html {
   const tLo = Math.min(...ts) / Math.SQRT2;
   const tHi = Math.max(...ts) * Math.SQRT2;
   const x = log(2, tLo, tHi, m.left, W - m.right);
-  const values = [...pts.map((p) => p.accuracy), ...(acc ? [acc.ann, acc.snn] : [])];
+  const values = [...pts.map((p) => p.accuracy), ...(acc ? [acc.ann, acc.snn] : []), ...(r.conversion.accuracyVsTimesteps.ann !== null && r.conversion.accuracyVsTimesteps.ann !== undefined ? [r.conversion.accuracyVsTimesteps.ann] : [])];
   const yt = niceTicks(Math.max(0, Math.min(...values) - 0.03) * 100, Math.min(1, Math.max(...values) + 0.01) * 100, 5);
   const y = linear(yt.lo, yt.hi, H - m.bottom, m.top);
   const yv = (a: number) => y(a * 100);
@@ -34,9 +34,11 @@ export function accuracyChart(r: Report): Html {
     leftAxis({ at: m.left, grid: W - m.left - m.right, ticks: yt.ticks, scale: y, format: (v) => `${Number(v.toPrecision(4))}%`, label: "top-1 accuracy" }),
     bottomAxis({ at: H - m.bottom, ticks: shownX, scale: x, format: (v) => String(v), label: "timesteps T (log₂ scale)" }),
   ];
-  if (acc) {
-    const ya = yv(acc.ann);
-    parts.push(h`<line class="reference" x1="${m.left}" x2="${W - m.right}" y1="${ya}" y2="${ya}" stroke="${INK}" stroke-dasharray="5 3"/><text class="ref-label" x="${W - m.right - 2}" y="${ya - 5}" text-anchor="end">ANN ${pct(acc.ann)}</text>`);
+  // The ANN on the curve's own samples when the report has it (older reports: on all samples).
+  const annRef = r.conversion.accuracyVsTimesteps.ann ?? acc?.ann ?? null;
+  if (annRef !== null) {
+    const ya = yv(annRef);
+    parts.push(h`<line class="reference" x1="${m.left}" x2="${W - m.right}" y1="${ya}" y2="${ya}" stroke="${INK}" stroke-dasharray="5 3"/><text class="ref-label" x="${W - m.right - 2}" y="${ya - 5}" text-anchor="end">ANN ${pct(annRef)}</text>`);
   }
   parts.push(h`<path class="curve" d="${d}" fill="none" stroke="${ACCENT}" stroke-width="2"/>`);
   for (const p of pts) {
@@ -50,7 +52,7 @@ export function accuracyChart(r: Report): Html {
   const n = r.conversion.accuracyVsTimesteps.samples;
   parts.push(swatch(m.left, 16, ACCENT, `float SNN (${int(n)} samples, before quantisation)`, { line: true }));
   if (acc) {
-    parts.push(swatch(m.left, 34, INK, `ANN (${int(acc.samples)} samples)`, { line: true, dashed: true }));
+    parts.push(swatch(m.left, 34, INK, `ANN (${int(r.conversion.accuracyVsTimesteps.ann !== null ? n : acc.samples)} samples)`, { line: true, dashed: true }));
     parts.push(h`<path d="M${m.left + 218} ${24}l5 5l-5 5l-5 -5z" fill="${category(1)}"/><text class="legend" x="${m.left + 228}" y="34">SNN on the chip at T = ${String(r.timesteps)}</text>`);
   }
   return chart("chart-accuracy", W, H, "Accuracy against timesteps", parts);
