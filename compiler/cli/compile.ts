@@ -31,6 +31,7 @@ export interface CompileArgs {
   readout: string;
   encoding: string;
   maxpool: string;
+  pooling?: string;
   "mt-levels": number;
   "tfjs-check": boolean;
   emulator: boolean;
@@ -69,6 +70,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("readout", { type: "string", choices: ["membrane", "spikes"], default: "membrane", describe: "last layer: accumulated membrane or spike count" })
     .option("encoding", { type: "string", choices: ["current", "poisson"], default: "current", describe: "input encoding" })
     .option("maxpool", { type: "string", choices: ["gate", "average"], default: "gate", describe: "max pooling: spiking gate, or average pooling" })
+    .option("pooling", { type: "string", choices: ["spiking", "fold"], describe: "average pooling: its own spiking layer, or folded into the next Conv/Dense (default: spiking for ecc/ttrbr, fold for rnl/qcfs/mt)" })
     .option("mt-levels", { type: "number", default: 8, describe: "levels per sign of multi-threshold neurons (method mt)" })
     .option("tfjs-check", { type: "boolean", default: true, describe: "check the import against tfjs predict" })
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
@@ -98,6 +100,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       ...(a.chips !== undefined ? { chips: positive("chips", a.chips) } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
+      ...(a.pooling !== undefined ? { pooling: a.pooling as "spiking" | "fold" } : {}),
     };
     if (request.percentile !== undefined && !(request.percentile > 0 && request.percentile <= 100)) throw fail("SNNC003", "--percentile must be in (0, 100]");
     const outDir = a.out ?? defaultOutDir(a.model, a.target);

@@ -141,3 +141,10 @@ export function negativePercentile(s: SiteStats, p: number): number {
   if (neg.length === 0) return 0;
   return p >= 100 ? Math.max(-s.min, 0) : percentileOfSorted(neg, p);
 }
+
+/** Percentile of all values, zeros and negatives included (ECMT's kth-value thresholds). */
+export function allValuesPercentile(s: SiteStats, p: number): number {
+  if (p >= 100) return s.max;
+  if (p <= 0) return s.min;
+  return percentileOfSorted(Float32Array.from(s.sample).sort(), p);
+}

@@ -11,7 +11,7 @@ import type { AnnGraph } from "../ir/ann.ts";
 import type { SnnGraph } from "../ir/snn.ts";
 import { type Calibration, calibrate } from "./calibrate.ts";
 import { lowerAnn, type RawSnn } from "./lower.ts";
-import { calibrationSites, type ConvertOptions, methodParams } from "./methods.ts";
+import { calibrationSites, type ConvertOptions, defaultPooling, methodParams } from "./methods.ts";
 import { normalise } from "./normalise.ts";
 import { restructureResiduals, tuneThresholds } from "./ttrbr.ts";
 
@@ -29,7 +29,7 @@ export interface ConvertContext {
 }
 
 export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext): ConversionResult {
-  let raw = lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average" }, ctx.warn);
+  let raw = lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average", foldPooling: (options.pooling ?? defaultPooling(options.method)) === "fold" }, ctx.warn);
   if (options.method === "ttrbr") raw = restructureResiduals(raw);
   const samples = Math.min(ctx.calibrationSamples, ctx.calibration.count);
   const calibration = calibrate(raw.calibrationGraph, ctx.calibration, {

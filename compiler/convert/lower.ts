@@ -58,10 +58,26 @@ export interface RawSnn {
 export interface LowerOptions {
   /** Replace max pooling by average pooling (with a warning) instead of a spiking max-gate. */
   readonly maxPoolAsAverage: boolean;
+  /** Fold non-overlapping average pooling into the following Conv/Dense (no pooling neurons). */
+  readonly foldPooling?: boolean;
 }
 
+type PopValue = { readonly kind: "pop"; readonly views: readonly View[]; readonly shape: Shape };
+
+/** Average pooling not yet given neurons: the next Conv/Dense absorbs it, anything else materialises it. */
+type PooledValue = {
+  readonly kind: "pooled";
+  readonly view: View;
+  readonly fy: number;
+  readonly fx: number;
+  readonly pooledShape: Shape3;
+  readonly shape: Shape;
+  readonly materialize: () => PopValue;
+};
+
 type Value =
-  | { readonly kind: "pop"; readonly views: readonly View[]; readonly shape: Shape }
+  | PopValue
+  | PooledValue
   | { readonly kind: "linear"; readonly terms: readonly RawTerm[]; readonly bias: Float32Array | null; readonly shape: Shape; readonly softmax: boolean };
 
 export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warning) => void): RawSnn {
@@ -78,6 +94,27 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
   };
   const popValue = (id: number, shape: Shape): Value => ({ kind: "pop", views: [identityView(id, shape)], shape });
 
+  /** A population of IF neurons fed by a pooling projection (average), or a max-gate population. */
+  const spikingPool = (op: PoolOp | { kind: "globalAvgPool" }, src: PopValue, node: AnnNode): PopValue => {
+    const layer = node.name;
+    const view = src.views[0];
+    if (src.views.length !== 1 || !view || !isSpatial(view) || !isWhole({ ...view, shape: view.layout })) {
+      throw fail("SNNC201", "pooling of a padded or concatenated tensor is not supported in conversion", { layer });
+    }
+    const poolOp: PoolOp = op.kind === "globalAvgPool"
+      ? { kind: "avgPool", poolSize: [view.layout[0], view.layout[1]], strides: [1, 1], padding: "valid" }
+      : op;
+    const geometry = geometryOf(view.layout, to3d(node.shape), poolOp.poolSize, poolOp.strides, [1, 1], poolOp.padding);
+    let asMax = poolOp.kind === "maxPool";
+    if (asMax && options.maxPoolAsAverage) {
+      warn({ code: "SNNC-W201", message: "max pooling replaced by average pooling (spiking max-pool disabled); accuracy may drop", loc: { layer } });
+      asMax = false;
+    }
+    const conn: Connectivity = asMax ? { kind: "maxPool", geometry } : { kind: "avgPool", geometry, scale: new Float32Array(geometry.inC).fill(1) };
+    const id = addPop({ name: layer, shape: to3d(node.shape), site: asMax ? "maxPool" : "avgPool", terms: [{ source: view.pop, conn, origin: layer }], bias: null, statsNode: layer, relu6: false });
+    return { kind: "pop", views: [identityView(id, node.shape)], shape: node.shape };
+  };
+
   for (const node of graph.nodes) {
     const layer = node.name;
     const arg = (k = 0): Value => {
@@ -85,8 +122,12 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
       if (!v) throw new Error(`internal: no value for ${node.inputs[k]}`);
       return v;
     };
-    const needPop = (v: Value, what: string): Extract<Value, { kind: "pop" }> => {
+    const needPop = (v: Value, what: string): PopValue => {
       if (v.kind === "pop") return v;
+      if (v.kind === "pooled") {
+        const m = v.materialize();
+        return { ...m, views: reshapeViews(m.views, v.shape), shape: v.shape };
+      }
       throw fail("SNNC201", `${what} takes the output of another linear layer with no activation in between`, { layer },
         "put a ReLU between the two layers, or fold them into one layer before converting");
     };
@@ -107,8 +148,12 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
       case "dense":
       case "conv2d":
       case "depthwiseConv2d": {
-        const src = needPop(arg(), node.sourceClass);
-        const terms = src.views.map((v) => ({ source: v.pop, conn: weightedConn(op, v, node, src.shape), origin: layer }));
+        const x = arg();
+        const folded = x.kind === "pooled" ? foldedConn(op, x, node) : null;
+        const src = folded ? null : needPop(x, node.sourceClass);
+        const terms = folded && x.kind === "pooled"
+          ? [{ source: x.view.pop, conn: folded, origin: layer }]
+          : (src as PopValue).views.map((v) => ({ source: v.pop, conn: weightedConn(op, v, node, (src as PopValue).shape), origin: layer }));
         const lin: Value = { kind: "linear", terms, bias: op.bias ? Float32Array.from(op.bias) : null, shape: node.shape, softmax: op.activation === "softmax" };
         value = activateValue(lin, op.activation, makeSite);
         break;
@@ -135,27 +180,28 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
       case "maxPool":
       case "globalAvgPool": {
         const src = needPop(arg(), node.sourceClass);
-        const view = src.views[0];
-        if (src.views.length !== 1 || !view || !isSpatial(view) || !isWhole({ ...view, shape: view.layout })) {
-          throw fail("SNNC201", "pooling of a padded or concatenated tensor is not supported in conversion", { layer });
+        const pooled = options.foldPooling ? foldablePool(op, src, node) : null;
+        if (pooled) {
+          let made: PopValue | null = null;
+          value = {
+            ...pooled,
+            materialize: () => {
+              made ??= spikingPool(op, src, node);
+              return made;
+            },
+          };
+          break;
         }
-        const poolOp: PoolOp = op.kind === "globalAvgPool"
-          ? { kind: "avgPool", poolSize: [view.layout[0], view.layout[1]], strides: [1, 1], padding: "valid" }
-          : op;
-        const geometry = geometryOf(view.layout, to3d(node.shape), poolOp.poolSize, poolOp.strides, [1, 1], poolOp.padding);
-        let asMax = poolOp.kind === "maxPool";
-        if (asMax && options.maxPoolAsAverage) {
-          warn({ code: "SNNC-W201", message: "max pooling replaced by average pooling (spiking max-pool disabled); accuracy may drop", loc: { layer } });
-          asMax = false;
-        }
-        const conn: Connectivity = asMax ? { kind: "maxPool", geometry } : { kind: "avgPool", geometry, scale: new Float32Array(geometry.inC).fill(1) };
-        const id = addPop({ name: layer, shape: to3d(node.shape), site: asMax ? "maxPool" : "avgPool", terms: [{ source: view.pop, conn, origin: layer }], bias: null, statsNode: layer, relu6: false });
-        value = popValue(id, node.shape);
+        value = spikingPool(op, src, node);
         break;
       }
       case "flatten":
       case "reshape": {
         const x = arg();
+        if (x.kind === "pooled") {
+          value = { ...x, shape: node.shape };
+          break;
+        }
         value = x.kind === "pop" ? { kind: "pop", views: reshapeViews(x.views, node.shape), shape: node.shape } : reshapeLinear(x, node);
         break;
       }
@@ -180,8 +226,9 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
             if (x.bias) bias = addInto(bias, x.bias);
             return;
           }
-          const v = x.views[0];
-          if (x.views.length !== 1 || !v || !isWhole(v)) {
+          const px = needPop(x, node.sourceClass);
+          const v = px.views[0];
+          if (px.views.length !== 1 || !v || !isWhole(v)) {
             throw fail("SNNC201", "Add of a padded, reshaped or concatenated tensor is not supported", { layer });
           }
           terms.push({ source: v.pop, conn: { kind: "oneToOne", weights: new Float32Array(channels).fill(1) }, origin: layer });
@@ -195,7 +242,8 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
     values.set(layer, value);
   }
 
-  const out = values.get(outputName) as Value;
+  const outValue = values.get(outputName) as Value;
+  const out = outValue.kind === "pooled" ? outValue.materialize() : outValue;
   let output: number;
   if (out.kind === "linear") {
     output = pops.length;
@@ -221,8 +269,8 @@ function activateValue(x: Value, act: Activation, makeSite: (v: Value, s: SiteKi
       return x.kind === "linear" ? { ...x, softmax: true } : x;
     case "relu":
     case "relu6":
-      // ReLU of spikes (non-negative rates) is the identity.
-      if (x.kind === "pop") return x;
+      // ReLU of spikes (non-negative rates), or of their average, is the identity.
+      if (x.kind === "pop" || x.kind === "pooled") return x;
       return makeSite(x, "relu", { relu6: act === "relu6" });
   }
 }
@@ -340,4 +388,65 @@ function withoutOutputSoftmax(graph: AnnGraph): AnnGraph {
       return n;
     }),
   };
+}
+
+/** Non-overlapping valid average pooling of a whole spatial population, with sizes dividing the input. */
+function foldablePool(op: PoolOp | { kind: "globalAvgPool" }, src: PopValue, node: AnnNode): Omit<PooledValue, "materialize"> | null {
+  const view = src.views[0];
+  if (src.views.length !== 1 || !view || !isSpatial(view) || !isWhole({ ...view, shape: view.layout })) return null;
+  const [h, w, c] = view.layout;
+  let fy: number;
+  let fx: number;
+  if (op.kind === "globalAvgPool") {
+    fy = h;
+    fx = w;
+  } else {
+    if (op.kind !== "avgPool" || op.padding !== "valid") return null;
+    [fy, fx] = op.poolSize;
+    if (op.strides[0] !== fy || op.strides[1] !== fx || h % fy !== 0 || w % fx !== 0) return null;
+  }
+  return { kind: "pooled", view, fy, fx, pooledShape: [h / fy, w / fx, c], shape: node.shape };
+}
+
+/** The connectivity of Conv/Dense composed with the pooling before it (weights / window area), or null when
+ * the composition does not apply (dilated kernels, reshaped images). */
+function foldedConn(op: DenseOp | Conv2dOp | DepthwiseConv2dOp, x: PooledValue, node: AnnNode): Connectivity | null {
+  const [h, w, c] = x.view.layout;
+  const area = x.fy * x.fx;
+  const [ph, pw] = [x.pooledShape[0], x.pooledShape[1]];
+  if (op.kind === "dense") {
+    const units = op.units;
+    const weights = new Float32Array(h * w * c * units);
+    for (let y = 0; y < h; y++) {
+      for (let xx = 0; xx < w; xx++) {
+        for (let k = 0; k < c; k++) {
+          const row = ((Math.floor(y / x.fy) * pw + Math.floor(xx / x.fx)) * c + k) * units;
+          const dst = ((y * w + xx) * c + k) * units;
+          for (let j = 0; j < units; j++) weights[dst + j] = (op.kernel[row + j] as number) / area;
+        }
+      }
+    }
+    return { kind: "dense", weights };
+  }
+  const logical = to3d(x.shape);
+  if (logical[0] !== ph || logical[1] !== pw || op.dilation[0] !== 1 || op.dilation[1] !== 1) return null;
+  const pooledGeom = geometryOf(x.pooledShape, to3d(node.shape), op.kernelSize, op.strides, op.dilation, op.padding);
+  const [kh, kw] = op.kernelSize;
+  const KH = kh * x.fy;
+  const KW = kw * x.fx;
+  const per = op.kind === "conv2d" ? c * op.filters : c * op.depthMultiplier;
+  const kernel = new Float32Array(KH * KW * per);
+  for (let ky = 0; ky < KH; ky++) {
+    for (let kx = 0; kx < KW; kx++) {
+      const from = (Math.floor(ky / x.fy) * kw + Math.floor(kx / x.fx)) * per;
+      const to = (ky * KW + kx) * per;
+      for (let i = 0; i < per; i++) kernel[to + i] = (op.kernel[from + i] as number) / area;
+    }
+  }
+  const geometry: WindowGeometry = {
+    inH: h, inW: w, inC: c, outH: pooledGeom.outH, outW: pooledGeom.outW, outC: pooledGeom.outC,
+    kh: KH, kw: KW, sh: op.strides[0] * x.fy, sw: op.strides[1] * x.fx, dh: 1, dw: 1,
+    padTop: pooledGeom.padTop * x.fy, padLeft: pooledGeom.padLeft * x.fx,
+  };
+  return op.kind === "conv2d" ? { kind: "conv", geometry, kernel } : { kind: "depthwise", geometry, kernel, multiplier: op.depthMultiplier };
 }

@@ -12,14 +12,16 @@
  *          membrane = shift × θ (θ/2).
  *   ttrbr  Our version of threshold tuning + residual block restructuring (Meng et al. 2022 give the error
  *          analysis, not the rules; see convert/ttrbr.ts).
- *   mt     ECMT multi-threshold neurons (Huang et al. 2024): levels ±θ·2^k, k < N (N = 8), θp from the 99th
- *          percentile, θn from the 1st (negated); at most one graded spike per step; signed activations.
+ *   mt     ECMT multi-threshold neurons (Huang et al. 2024): levels ±θ·2^k, k < N (N = 8), θ from the 99th
+ *          percentile of all activations (zeros included, as ECMT's kthvalue); at most one graded spike per
+ *          step; ReLU sites use ECMT's expectation compensation (cumulative output = relu(cumulative input),
+ *          corrected by negative spikes), pooling sites are signed quantisers.
  * All methods share: reset by subtraction (default), average pooling as a linear projection into IF neurons,
  * free Flatten/Reshape/ZeroPadding/Concatenate, the readout as accumulated membrane.
  */
 import { fail, type Warning } from "../diagnostics.ts";
 import type { NeuronModel, ResetMode } from "../ir/snn.ts";
-import { type Calibration, channelPositivePercentile, negativePercentile, positivePercentile, type SiteStats } from "./calibrate.ts";
+import { allValuesPercentile, type Calibration, channelPositivePercentile, negativePercentile, positivePercentile, type SiteStats } from "./calibrate.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
 import { type PopParams, topologicalPops } from "./normalise.ts";
 
@@ -37,6 +39,8 @@ export interface ConvertOptions {
   readonly readout: "membrane" | "spikes";
   readonly encoding: "current" | "poisson";
   readonly maxPool: "gate" | "average";
+  /** Average pooling as its own spiking layer, or folded into the next Conv/Dense; default per method. */
+  readonly pooling?: "spiking" | "fold";
   readonly mtLevels: number;
   readonly seed: number;
   /** Timesteps the network is converted for (used by threshold tuning). */
@@ -60,6 +64,11 @@ export function defaultPercentile(method: Method): number {
     case "mt": return 99;
     default: return 99.9;
   }
+}
+
+/** SpKeras (ecc) gives average pooling a spiking layer; QCFS, RNL and ECMT apply it linearly to spikes. */
+export function defaultPooling(method: Method): "spiking" | "fold" {
+  return method === "ecc" || method === "ttrbr" ? "spiking" : "fold";
 }
 
 function defaultHalfThreshold(method: Method): boolean {
@@ -119,7 +128,8 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
       case "avgPool": {
         const s = stat(p);
         if (method === "mt") {
-          const thetaP = siteScale(s, C, percentile, options.perChannel);
+          // ECMT takes the k-th value of all activations, zeros included (torch.kthvalue at `percent`).
+          const thetaP = options.perChannel ? siteScale(s, C, percentile, true) : filled(C, positive(allValuesPercentile(s, percentile), positive(s.max)));
           threshold = thetaP;
           spikeValue = thetaP;
           // ReLU sites: expectation-compensated ReLU with symmetric correction levels; pools are linear

@@ -280,7 +280,8 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       return { kind: "op", op: { kind: "concat", axis } };
     }
     case "RateNorm": {
-      const ws = weights.layerWeights(spec, ["running_max", "scale"]);
+      // Trainable weights first (Keras/TF.js order): a positional (Keras 3) file holds scale, then running_max.
+      const ws = weights.layerWeights(spec, ["scale", "running_max"]);
       const runningMax = takeWeight(ws, "running_max", [], ctx)?.[0] ?? 0;
       const scale = takeWeight(ws, "scale", [], ctx)?.[0] ?? 0;
       const eps = typeof c["epsilon"] === "number" ? c["epsilon"] : 1e-4;

@@ -15,6 +15,7 @@ import type { Target } from "../target/schema.ts";
 import type { TfjsCheck } from "../tfjs/check.ts";
 import type { BitExactResult } from "../verify/bitexact.ts";
 import { SNNC_VERSION } from "../version.ts";
+import { defaultPooling } from "../convert/methods.ts";
 import { type EnergyReport, energyReport } from "./energy.ts";
 
 export interface ReportLayer {
@@ -231,7 +232,8 @@ export function buildReport(x: ReportInput): Report {
     conversion: {
       options: {
         method: request.method, percentile: request.percentile ?? null, perChannel: request.perChannel, reset: request.reset,
-        readout: request.readout, encoding: request.encoding, maxPool: request.maxPool, mtLevels: request.mtLevels, calibrationSamples: request.calibrationSamples,
+        readout: request.readout, encoding: request.encoding, maxPool: request.maxPool, pooling: request.pooling ?? defaultPooling(request.method),
+        mtLevels: request.mtLevels, calibrationSamples: request.calibrationSamples,
       },
       accuracyVsTimesteps: x.curve,
       diagnostics: x.diagnostics,

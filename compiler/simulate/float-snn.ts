@@ -61,8 +61,9 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const pops = snn.populations;
   const out = pops[snn.output] as Population;
   const classes = out.size;
-  const per = out.size > 0 ? images.length / Math.max(count, 1) : 0;
   const inputPop = pops[snn.input.population] as Population;
+  const per = inputPop.size;
+  if (images.length < count * per) throw new Error(`internal: ${count} samples of ${per} values need ${count * per} values, got ${images.length}`);
   const scores = new Map(options.timesteps.map((t) => [t, new Float32Array(count * classes)]));
   const counts = pops.map((p) => (options.recordCounts ? new Float32Array(count * p.size) : null));
   const totalSpikes = new Float64Array(pops.length);
