@@ -33,6 +33,18 @@ export function runMantissas(conn: QConnectivity, src: QPopulation, dst: QPopula
       case "oneToOne":
         out[j] = conn.weights[ci % conn.weights.length] as number;
         break;
+      case "sparse": {
+        // binary search of target t in source s's increasing row
+        let lo = conn.rowStart[s] as number;
+        let hi = (conn.rowStart[s + 1] as number) - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((conn.col[mid] as number) < t) lo = mid + 1;
+          else hi = mid;
+        }
+        out[j] = conn.col[lo] === t ? (conn.weights[lo] as number) : 0;
+        break;
+      }
       case "conv":
       case "depthwise":
       case "avgPool": {

@@ -110,10 +110,12 @@ export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | 
 export function stepRange(
   p: NeuronRule, v: Float64Array, u: Float64Array, emitted: Float64Array | null, q: Float64Array, bias: Float64Array,
   start: number, end: number, outIdx: Int32Array, outPayload: Int32Array, count: number, idxBase: number,
+  activity: Int32Array | null = null, clearInput = false,
 ): number {
   const vth = p.threshold;
   const S = p.stateBits;
   const max = 2 ** (S - 1) - 1;
+  const half = 2 ** (S - 1);
   const loihi = p.model === MODEL_LOIHI_CUBA;
   const canSpike = p.kind !== KIND_READOUT;
   const mt = p.kind === KIND_MT;
@@ -121,18 +123,21 @@ export function stepRange(
   // Fast path: Loihi IF (du = 4095 makes u this step's input; dv = 0 makes v a perfect integrator).
   const plainLoihi = loihi && p.du === 4095 && p.dv === 0;
   let k = count;
+  let active = 0;
   for (let i = start; i < end; i++) {
+    const qi = q[i] as number;
     let x: number;
     if (plainLoihi) {
-      const ui = wrapBits(q[i] as number, S);
+      // u wraps at S bits (two's complement); the common case needs no wrap.
+      const ui = qi >= -half && qi < half ? qi : wrapBits(qi, S);
       u[i] = ui;
       x = (v[i] as number) + ui + (bias[i] as number);
     } else if (loihi) {
-      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1) + (q[i] as number), S);
+      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1) + qi, S);
       u[i] = ui;
       x = loihiDecay(v[i] as number, p.dv) + ui + (bias[i] as number);
     } else {
-      x = (v[i] as number) + (q[i] as number) + (bias[i] as number);
+      x = (v[i] as number) + qi + (bias[i] as number);
     }
     x = x > max ? max : x < -max ? -max : x;
     let payload = 0;
@@ -151,12 +156,15 @@ export function stepRange(
       // RESET_TWO_COMPARTMENT: no reset here; the self-synapse delivers −vth next step.
     }
     v[i] = x;
+    if (qi !== 0 || payload !== 0) active++;
+    if (clearInput) q[i] = 0;
     if (payload !== 0) {
       outIdx[k] = i - idxBase;
       outPayload[k] = payload;
       k++;
     }
   }
+  if (activity) activity[0] = (activity[0] as number) + active;
   return k;
 }
 

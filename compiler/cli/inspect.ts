@@ -5,7 +5,7 @@
  * weight, delay), so the binary can be checked independently of the emulator.
  */
 import type { Argv } from "yargs";
-import { loadNetwork } from "../../runtime/emulator/network.ts";
+import { loadNetwork, synapseCount, synapsesFrom } from "../../runtime/emulator/network.ts";
 import { GRADE_CODES } from "../../runtime/format/spec.ts";
 import { kindName } from "../report/build.ts";
 import { loadBinary } from "./load.ts";
@@ -27,7 +27,7 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
     const bin = loadBinary(a.file);
     const d = bin.decoded;
     const net = loadNetwork(d);
-    const delays = net.csr.map((c) => c.delay);
+    const delays = net.delivery.map((c) => c.delay);
     const perCoreSynapses = new Float64Array(net.cores);
     for (let a2 = 0; a2 < net.axonCore.length; a2++) perCoreSynapses[net.axonCore[a2] as number] = (perCoreSynapses[net.axonCore[a2] as number] as number) + (net.axonSynapses[a2] as number);
     const cores = d.cores.map((c, k) => {
@@ -44,11 +44,7 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
       const neurons = Array.from(c.profile, (p, i) => ({
         compartment: i, layer: d.meta.populations[net.popOf[base + i] as number]?.name, neuron: net.popIndex[base + i], profile: p,
         biasMantissa: c.biasMantissa[i], biasExponent: c.biasExponent[i], vInit: c.vInit[i],
-        synapsesOut: net.csr.flatMap((csr) => {
-          const out: [number, number, number][] = [];
-          for (let s = csr.start[base + i] as number; s < (csr.start[base + i + 1] as number); s++) out.push([csr.target[s] as number, csr.weight[s] as number, csr.delay]);
-          return out;
-        }),
+        synapsesOut: synapsesFrom(net, base + i),
       }));
       return { ...summary, neuronList: neurons };
     });
@@ -56,7 +52,7 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
     const json = {
       file: bin.path, bytes: bin.bytes.length, header: d.header, meta: d.meta,
       system: { ...d.system, cores: undefined, coresUsed: d.system.cores.length },
-      neurons: net.neurons, synapses: net.csr.reduce((x, c) => x + c.target.length, 0), delays,
+      neurons: net.neurons, synapses: synapseCount(net), delays,
       routing: d.routing.kind === "spinnaker"
         ? { kind: "multicast", chips: d.routing.tables.length, entries: routingEntries, tables: io.json ? d.routing.tables.map((t) => ({ x: t.x, y: t.y, keys: Array.from(t.keys), masks: Array.from(t.masks), routes: Array.from(t.routes) })) : undefined }
         : { kind: "axon maps", entries: routingEntries },

@@ -25,7 +25,10 @@ export type QConnectivity =
   /** Mantissa of one input of channel c in a window of `count` in-bounds inputs: table[c * (kh*kw + 1) + count]. */
   | { readonly kind: "avgPool"; readonly geometry: WindowGeometry; readonly table: Int32Array }
   | { readonly kind: "maxPool"; readonly geometry: WindowGeometry }
-  | { readonly kind: "oneToOne"; readonly weights: Int32Array };
+  | { readonly kind: "oneToOne"; readonly weights: Int32Array }
+  /** Arbitrary connectivity (synthetic networks): source i's targets are col[rowStart[i] .. rowStart[i+1]),
+   * increasing, with their mantissas in weights (same index). */
+  | { readonly kind: "sparse"; readonly rowStart: Int32Array; readonly col: Int32Array; readonly weights: Int32Array };
 
 export interface QProjection {
   readonly source: number;

@@ -33,6 +33,7 @@ export function receptiveBox(conn: QConnectivity, box: Box, src: QPopulation): B
   const [, sw, sc] = src.shape;
   switch (conn.kind) {
     case "dense":
+    case "sparse":
       return { y0: 0, y1: src.shape[0], x0: 0, x1: sw, c0: 0, c1: sc };
     case "oneToOne":
       return box;
@@ -88,6 +89,36 @@ export function visitAxons(conn: QConnectivity, box: Box, dst: QPopulation, src:
     case "dense":
       for (let y = r.y0; y < r.y1; y++) for (let x = r.x0; x < r.x1; x++) for (let k = r.c0; k < r.c1; k++) visit(flat(sw, sc, y, x, k), 0, bc * (box.y1 - box.y0) * bw);
       return;
+    case "sparse": {
+      // Targets are flat neuron indices; a run is a stretch of consecutive targets inside the block.
+      const [, dw, dc] = dst.shape;
+      for (let y = r.y0; y < r.y1; y++) {
+        for (let x = r.x0; x < r.x1; x++) {
+          for (let k = r.c0; k < r.c1; k++) {
+            const s = flat(sw, sc, y, x, k);
+            let runFirst = -1;
+            let runLen = 0;
+            for (let e = conn.rowStart[s] as number; e < (conn.rowStart[s + 1] as number); e++) {
+              const t = conn.col[e] as number;
+              const tc = t % dc;
+              const tpx = (t - tc) / dc;
+              const tx = tpx % dw;
+              const ty = (tpx - tx) / dw;
+              if (ty < box.y0 || ty >= box.y1 || tx < box.x0 || tx >= box.x1 || tc < box.c0 || tc >= box.c1) continue;
+              const local = ((ty - box.y0) * bw + (tx - box.x0)) * bc + (tc - box.c0);
+              if (runLen > 0 && local === runFirst + runLen) runLen++;
+              else {
+                if (runLen > 0) visit(s, runFirst, runLen);
+                runFirst = local;
+                runLen = 1;
+              }
+            }
+            if (runLen > 0) visit(s, runFirst, runLen);
+          }
+        }
+      }
+      return;
+    }
     case "oneToOne":
       for (let y = r.y0; y < r.y1; y++) {
         for (let x = r.x0; x < r.x1; x++) {

@@ -15,10 +15,10 @@ import { compressTables } from "./spinnaker/compress.ts";
 import { allocateKeys } from "./spinnaker/keys.ts";
 import { buildRoutingTables, type RouteSpec } from "./spinnaker/tables.ts";
 
-export function routeMulticast(p: PlacedSnn, grid: SystemGrid, target: Target, rates: readonly number[] | null): MulticastRouting {
+/** Keys of every block and one multicast route per block that has destinations. */
+export function multicastRoutes(p: PlacedSnn, grid: SystemGrid, target: Target): { keys: ReturnType<typeof allocateKeys>; routes: RouteSpec[] } {
   const q = p.q;
   const W = grid.chipsX;
-  const H = grid.chipsY;
   // Route words address groups of cores on chips with more cores than core bits (target field).
   const group = target.routing.kind === "multicast-keymask" ? target.routing.coresPerRouteBit ?? 1 : 1;
   // Destination cores of every block.
@@ -54,6 +54,13 @@ export function routeMulticast(p: PlacedSnn, grid: SystemGrid, target: Target, r
       neurons: b.size,
     });
   });
+  return { keys, routes };
+}
+
+export function routeMulticast(p: PlacedSnn, grid: SystemGrid, target: Target, rates: readonly number[] | null): MulticastRouting {
+  const W = grid.chipsX;
+  const H = grid.chipsY;
+  const { keys, routes } = multicastRoutes(p, grid, target);
   const built = buildRoutingTables(W, H, routes);
   const blocks = { key: keys.key, mask: keys.mask, neurons: keys.neurons };
   const compressed = compressTables(built.tables, blocks, { capacity: target.routing.kind === "multicast-keymask" ? target.routing.entriesPerRouter.value : 1023 });

@@ -40,7 +40,7 @@ interface Ring {
 /** Effective integer weights of a projection (mantissa · 2^shift), as float64 (exact up to 2^53). */
 export function effectiveWeights(pr: QProjection): Float64Array | null {
   const c = pr.conn;
-  const src = c.kind === "dense" || c.kind === "oneToOne" ? c.weights : c.kind === "conv" || c.kind === "depthwise" ? c.kernel : c.kind === "avgPool" ? c.table : null;
+  const src = c.kind === "dense" || c.kind === "oneToOne" || c.kind === "sparse" ? c.weights : c.kind === "conv" || c.kind === "depthwise" ? c.kernel : c.kind === "avgPool" ? c.table : null;
   if (!src) return null;
   const out = new Float64Array(src.length);
   for (let i = 0; i < src.length; i++) {
@@ -164,6 +164,10 @@ function deliver(conn: QConnectivity, w: Float64Array, src: Ring, q: Float64Arra
         case "oneToOne":
           q[ob + i] = (q[ob + i] as number) + pl * (w[i % w.length] as number);
           events += 1;
+          break;
+        case "sparse":
+          for (let e = conn.rowStart[i] as number; e < (conn.rowStart[i + 1] as number); e++) q[ob + (conn.col[e] as number)] = (q[ob + (conn.col[e] as number)] as number) + pl * (w[e] as number);
+          events += (conn.rowStart[i + 1] as number) - (conn.rowStart[i] as number);
           break;
         case "conv":
         case "depthwise":

@@ -15,11 +15,19 @@ import { SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } fro
 import type { NeuronRule } from "../neuron.ts";
 import { traceMulticast } from "./multicast.ts";
 
-export interface SynapseCsr {
+/**
+ * Synapses of one delay value as runs: source neuron s has runs [runStart[s], runStart[s+1]); run r adds
+ * weights[runWeight[r] + k] to target runTarget[r] + k for k < runLength[r] (consecutive targets, as the
+ * binary's synapse groups and rows are laid out). Weights are exact integers in state units.
+ */
+export interface Delivery {
   readonly delay: number;
-  readonly start: Int32Array;
-  readonly target: Int32Array;
-  readonly weight: Int32Array | Float64Array;
+  readonly runStart: Int32Array;
+  readonly runTarget: Int32Array;
+  readonly runLength: Int32Array;
+  readonly runWeight: Int32Array;
+  /** Int32Array when every weight fits, else Float64Array (still exact). */
+  readonly weights: Int32Array | Float64Array;
 }
 
 export interface EmuNetwork {
@@ -35,7 +43,7 @@ export interface EmuNetwork {
   readonly rangeRule: Int32Array;
   readonly bias: Float64Array;
   readonly vInit: Float64Array;
-  readonly csr: readonly SynapseCsr[];
+  readonly delivery: readonly Delivery[];
   readonly maxDelay: number;
   /** Axons: per neuron [axonStart[i], axonStart[i+1]) → destination core, synapse count, route id, hops. */
   readonly axonStart: Int32Array;
@@ -93,9 +101,13 @@ class NumList {
 }
 
 interface Builder {
-  readonly target: IntList;
+  readonly runTarget: IntList;
+  readonly runLength: IntList;
+  readonly runWeight: IntList;
   readonly weight: NumList;
-  readonly start: Int32Array;
+  readonly runStart: Int32Array;
+  /** Source of the open run (−1: none). */
+  lastSource: number;
 }
 
 export function loadNetwork(b: DecodedBinary): EmuNetwork {
@@ -158,7 +170,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   const builder = (d: number): Builder => {
     let x = builders.get(d);
     if (!x) {
-      x = { target: new IntList(), weight: new NumList(), start: new Int32Array(N + 1) };
+      x = { runTarget: new IntList(), runLength: new IntList(), runWeight: new IntList(), weight: new NumList(), runStart: new Int32Array(N + 1), lastSource: -1 };
       builders.set(d, x);
     }
     return x;
@@ -176,7 +188,16 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     let n = 0;
     syn((dst, weight, delay) => {
       const bl = builder(delay);
-      bl.target.push(dst);
+      const r = bl.runTarget.length - 1;
+      // Extend the open run when the target follows it; else start a run.
+      if (bl.lastSource === src && r >= 0 && (bl.runTarget.data[r] as number) + (bl.runLength.data[r] as number) === dst) {
+        bl.runLength.data[r] = (bl.runLength.data[r] as number) + 1;
+      } else {
+        bl.runTarget.push(dst);
+        bl.runLength.push(1);
+        bl.runWeight.push(bl.weight.length);
+        bl.lastSource = src;
+      }
       bl.weight.push(weight);
       n++;
     });
@@ -189,7 +210,10 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     void src;
   };
   const closeNeuron = (i: number) => {
-    for (const bl of builders.values()) bl.start[i + 1] = bl.target.length;
+    for (const bl of builders.values()) {
+      bl.runStart[i + 1] = bl.runTarget.length;
+      bl.lastSource = -1;
+    }
     axonStart[i + 1] = axonCore.length;
   };
 
@@ -209,7 +233,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
       const sc = b.system.cores[k];
       for (let i = 0; i < map.offsets.length - 1; i++) {
         const g = (coreBase[k] as number) + i;
-        for (const bl of builders.values()) bl.start[g + 1] = bl.start[g] as number;
+        for (const bl of builders.values()) bl.runStart[g + 1] = bl.runStart[g] as number;
         for (let e = map.offsets[i] as number; e < (map.offsets[i + 1] as number); e++) {
           const dc = map.dstCore[e] as number;
           const ax = map.dstAxon[e] as number;
@@ -249,18 +273,21 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     throw new RuntimeError("SNNC504", "synapse and routing sections belong to different target families");
   }
   const delays = [...builders.keys()].sort((a, c) => a - c);
-  const csr = delays.map((d) => {
+  const delivery = delays.map((d) => {
     const bl = builders.get(d) as Builder;
     const w = bl.weight.finish();
     const fitsInt = w.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647);
-    return { delay: d, start: bl.start, target: bl.target.finish(), weight: fitsInt ? Int32Array.from(w) : w };
+    return {
+      delay: d, runStart: bl.runStart, runTarget: bl.runTarget.finish(), runLength: bl.runLength.finish(), runWeight: bl.runWeight.finish(),
+      weights: fitsInt ? Int32Array.from(w) : w,
+    };
   });
-  for (const c of csr) if (c.delay < 1) throw new RuntimeError("SNNC504", `a synapse has delay ${c.delay}; delays start at 1`);
+  for (const c of delivery) if (c.delay < 1) throw new RuntimeError("SNNC504", `a synapse has delay ${c.delay}; delays start at 1`);
   const inputNeurons = Int32Array.from(b.input.core, (core, i) => (coreBase[core] as number) + (b.input.local[i] as number));
   const outputNeurons = Int32Array.from(b.output.core, (core, i) => (coreBase[core] as number) + (b.output.local[i] as number));
   return {
     neurons: N, cores: nCores, coreBase, coreOf, rules, ruleCompartments: Int32Array.from(ruleCompartments),
-    rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, csr, maxDelay: Math.max(1, ...delays),
+    rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, ...delays),
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
     routeLinks, popOf, popIndex,
     input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
@@ -321,7 +348,7 @@ function loadSpinnaker(
     }
     for (let i = 0; i < nNeurons; i++) {
       const g = (coreBase[k] as number) + i;
-      for (const bl of builders.values()) bl.start[g + 1] = bl.start[g] as number;
+      for (const bl of builders.values()) bl.runStart[g + 1] = bl.runStart[g] as number;
       const key = keyOf[i] as number;
       if (key >= 0) {
         const route = routeOf[i] as number;
@@ -373,4 +400,20 @@ function loadSpinnaker(
       closeNeuron(g);
     }
   }
+}
+
+/** Number of synapses the network delivers. */
+export function synapseCount(net: EmuNetwork): number {
+  return net.delivery.reduce((a, d) => a + d.weights.length, 0);
+}
+
+/** The synapses of one neuron: (target neuron, weight, delay). */
+export function synapsesFrom(net: EmuNetwork, neuron: number): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (const d of net.delivery) {
+    for (let r = d.runStart[neuron] as number; r < (d.runStart[neuron + 1] as number); r++) {
+      for (let k = 0; k < (d.runLength[r] as number); k++) out.push([(d.runTarget[r] as number) + k, d.weights[(d.runWeight[r] as number) + k] as number, d.delay]);
+    }
+  }
+  return out;
 }

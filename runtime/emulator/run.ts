@@ -11,6 +11,7 @@
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { KIND_INPUT, stepRange } from "../neuron.ts";
+import { deliver } from "./deliver.ts";
 import type { EmuNetwork } from "./network.ts";
 
 export interface EmulateOptions {
@@ -110,7 +111,9 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       coreCompartments[net.coreOf[i] as number] = (coreCompartments[net.coreOf[i] as number] as number) + comp;
     }
   }
-  const touched = new Uint8Array(N);
+  const coreOfRange = Int32Array.from({ length: nRanges }, (_, r) => net.coreOf[net.rangeStart[r] as number] as number);
+  const compOfRange = Int32Array.from({ length: nRanges }, (_, r) => net.ruleCompartments[net.rangeRule[r] as number] as number);
+  const activity = new Int32Array(1);
   let totalCompartments = 0;
   for (let k = 0; k < nCores; k++) totalCompartments += coreCompartments[k] as number;
   const isInput = new Uint8Array(N);
@@ -148,8 +151,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         if (!rule) continue;
         const s = net.rangeStart[r] as number;
         const e = net.rangeStart[r + 1] as number;
-        if (poisson && rule.kind === KIND_INPUT && isInput[s]) continue;
-        n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0);
+        if (poisson && rule.kind === KIND_INPUT && isInput[s]) {
+          q.fill(0, s, e);
+          continue;
+        }
+        activity[0] = 0;
+        n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
+        // Active updates: compartments of neurons that received input or spiked this step.
+        const core = coreOfRange[r] as number;
+        stepActive[core] = (stepActive[core] as number) + (activity[0] as number) * (compOfRange[r] as number);
       }
       if (poisson) {
         for (let i = 0; i < per; i++) {
@@ -160,22 +170,12 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
           }
         }
       }
-      // Active updates: compartments of neurons that received input this step or spiked.
-      for (let i = 0; i < N; i++) {
-        if (q[i] !== 0) {
-          touched[i] = 1;
-          const core = net.coreOf[i] as number;
-          stepActive[core] = (stepActive[core] as number) + (compartments[i] as number);
-        }
-      }
-      q.fill(0);
       // 2. spikes leave their cores; counters per axon
       let maxLatency = 0;
       for (let j = 0; j < n; j++) {
         const s = spikeIdx[j] as number;
         const core = net.coreOf[s] as number;
         stepSpikes[core] = (stepSpikes[core] as number) + 1;
-        if (touched[s] === 0) stepActive[core] = (stepActive[core] as number) + (compartments[s] as number);
         if (spikeCounts) spikeCounts[s] = (spikeCounts[s] as number) + 1;
         const pop = net.popOf[s] as number;
         popSpikes[pop] = (popSpikes[pop] as number) + 1;
@@ -196,26 +196,9 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
           if (lat > maxLatency) maxLatency = lat;
         }
       }
-      touched.fill(0);
       if (options.onSpikes) options.onSpikes(sample, step, spikeIdx, spikePayload, n);
       // 3. delivery into the ring buffer (the hot loop)
-      for (const c of net.csr) {
-        const slot = ring[(step + c.delay) % R] as Float64Array;
-        const start = c.start;
-        const target = c.target;
-        const weight = c.weight;
-        for (let j = 0; j < n; j++) {
-          const s = spikeIdx[j] as number;
-          const p = spikePayload[j] as number;
-          const k0 = start[s] as number;
-          const k1 = start[s + 1] as number;
-          if (p === 1) {
-            for (let k = k0; k < k1; k++) slot[target[k] as number] = (slot[target[k] as number] as number) + (weight[k] as number);
-          } else {
-            for (let k = k0; k < k1; k++) slot[target[k] as number] = (slot[target[k] as number] as number) + p * (weight[k] as number);
-          }
-        }
-      }
+      for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
       // 4. cost model: busy time per core, step latency
       let busyMax = 0;
       let synStep = 0;

@@ -1,0 +1,96 @@
+/**
+ * @fileoverview Conversion benchmark (issue: accuracy against timesteps): for each method on the example
+ * models, the float SNN's accuracy at T ∈ {4, 8, 16, 32, 64, 128, 256} on Fashion-MNIST test images next to
+ * the ANN's, from one run per method (readouts at every T come from one simulation: see simulate/float-snn).
+ *
+ *   npx tsx bench/conversion.ts [--samples 1000] [--workers 2] [--only cnn:ecc,resnet:mt]
+ *
+ * Calibration uses the first 1,000 training images when Debian's dataset-fashion-mnist is installed (else
+ * the shipped sample's last 500 images, disjoint from the evaluated ones). Prints a Markdown table and
+ * writes bench/results/conversion.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { convert } from "../compiler/convert/index.ts";
+import { DEFAULT_CONVERT_OPTIONS, type ConvertOptions, type Method } from "../compiler/convert/methods.ts";
+import { type Dataset, loadDataset, sliceDataset } from "../compiler/data/dataset.ts";
+import { SYSTEM_FASHION_MNIST } from "../compiler/data/resolve.ts";
+import { importModel } from "../compiler/import/index.ts";
+import { predictClasses } from "../compiler/interp/ann-float.ts";
+import { simulateParallel } from "./lib/parallel.ts";
+
+const arg = (name: string, d: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? d) : d;
+};
+const SAMPLES = Number(arg("--samples", "1000"));
+const WORKERS = Number(arg("--workers", "2"));
+const ONLY = arg("--only", "");
+const TS = [4, 8, 16, 32, 64, 128, 256];
+
+interface Row {
+  readonly model: string;
+  readonly method: Method;
+  readonly label: string;
+  readonly options: Partial<ConvertOptions>;
+}
+
+const ROWS: Row[] = [
+  { model: "cnn", method: "ecc", label: "ecc", options: {} },
+  { model: "cnn", method: "ttrbr", label: "ttrbr", options: {} },
+  { model: "cnn", method: "mt", label: "mt", options: {} },
+  { model: "cnn", method: "mt", label: "mt (p95)", options: { percentile: 95 } },
+  { model: "cnn-rnl", method: "rnl", label: "rnl", options: {} },
+  { model: "cnn-qcfs", method: "qcfs", label: "qcfs (L=8)", options: {} },
+  { model: "resnet", method: "ecc", label: "ecc", options: {} },
+  { model: "resnet", method: "ecc", label: "ecc (p99.9)", options: { percentile: 99.9 } },
+  { model: "resnet", method: "ttrbr", label: "ttrbr", options: {} },
+  { model: "resnet", method: "mt", label: "mt", options: {} },
+];
+
+function accuracy(scores: Float32Array, labels: Int32Array, n: number): number {
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let j = 1; j < 10; j++) if ((scores[i * 10 + j] as number) > (scores[i * 10 + b] as number)) b = j;
+    if (b === labels[i]) ok++;
+  }
+  return ok / n;
+}
+
+const full = existsSync(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`);
+const shape = [28, 28, 1];
+const test: Dataset = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape });
+const calibration: Dataset = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 1000 }) : sliceDataset(test, 500, 500);
+const n = Math.min(SAMPLES, full ? test.count : 500);
+const evalSet = sliceDataset(test, 0, n);
+const labels = evalSet.labels as Int32Array;
+console.log(`# conversion benchmark: ${n} Fashion-MNIST test images (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images, ${WORKERS} workers\n`);
+const results: unknown[] = [];
+const header = `| model | method | ANN | ${TS.map((t) => `T=${t}`).join(" | ")} | events/img (T=256) | s |`;
+const lines = [header, `|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`];
+const annCache = new Map<string, number>();
+for (const row of ROWS) {
+  if (ONLY && !ONLY.split(",").includes(`${row.model}:${row.label}`) && !ONLY.split(",").includes(row.model)) continue;
+  const path = `examples/fashion-mnist/${row.model}/model.json`;
+  if (!existsSync(path)) continue;
+  const graph = await importModel(path);
+  if (!annCache.has(row.model)) {
+    const ann = predictClasses(graph, evalSet.images, n);
+    let ok = 0;
+    for (let i = 0; i < n; i++) if (ann[i] === labels[i]) ok++;
+    annCache.set(row.model, ok / n);
+  }
+  const t0 = performance.now();
+  const conv = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: row.method, timesteps: 32, ...row.options }, { calibration, calibrationSamples: calibration.count, warn: () => {} });
+  const sim = await simulateParallel(conv.snn, evalSet.images, n, TS, WORKERS);
+  const acc = TS.map((t) => accuracy(sim.scores.get(t) as Float32Array, labels, n));
+  const seconds = (performance.now() - t0) / 1000;
+  const ann = annCache.get(row.model) as number;
+  const line = `| ${row.model} | ${row.label} | ${(ann * 100).toFixed(2)} | ${acc.map((a) => (a * 100).toFixed(2)).join(" | ")} | ${(sim.events / n / 1e6).toFixed(1)} M | ${seconds.toFixed(0)} |`;
+  lines.push(line);
+  console.log(line);
+  results.push({ model: row.model, method: row.method, label: row.label, options: row.options, ann, accuracy: Object.fromEntries(TS.map((t, i) => [t, acc[i]])), eventsPerImage: sim.events / n, seconds });
+}
+console.log(`\n${lines.join("\n")}`);
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/conversion.json", `${JSON.stringify({ samples: n, calibration: calibration.count, full, timesteps: TS, results }, null, 2)}\n`);

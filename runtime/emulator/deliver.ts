@@ -1,0 +1,58 @@
+/**
+ * @fileoverview The emulator's hot loop: one step's spikes added into the input ring through the run-based
+ * synapse tables. Two copies, one per weight array type, so each loop stays monomorphic for the JIT; binary
+ * spikes skip the multiply. No allocation.
+ */
+import type { Delivery } from "./network.ts";
+
+export function deliverInt(d: Delivery & { readonly weights: Int32Array }, slot: Float64Array, spikes: Int32Array, payload: Int32Array, n: number): void {
+  const runStart = d.runStart;
+  const runTarget = d.runTarget;
+  const runLength = d.runLength;
+  const runWeight = d.runWeight;
+  const w = d.weights;
+  for (let j = 0; j < n; j++) {
+    const s = spikes[j] as number;
+    const p = payload[j] as number;
+    const r1 = runStart[s + 1] as number;
+    if (p === 1) {
+      for (let r = runStart[s] as number; r < r1; r++) {
+        const t = runTarget[r] as number;
+        const o = (runWeight[r] as number) - t;
+        const end = t + (runLength[r] as number);
+        for (let k = t; k < end; k++) slot[k] = (slot[k] as number) + (w[k + o] as number);
+      }
+    } else {
+      for (let r = runStart[s] as number; r < r1; r++) {
+        const t = runTarget[r] as number;
+        const o = (runWeight[r] as number) - t;
+        const end = t + (runLength[r] as number);
+        for (let k = t; k < end; k++) slot[k] = (slot[k] as number) + p * (w[k + o] as number);
+      }
+    }
+  }
+}
+
+export function deliverFloat(d: Delivery & { readonly weights: Float64Array }, slot: Float64Array, spikes: Int32Array, payload: Int32Array, n: number): void {
+  const runStart = d.runStart;
+  const runTarget = d.runTarget;
+  const runLength = d.runLength;
+  const runWeight = d.runWeight;
+  const w = d.weights;
+  for (let j = 0; j < n; j++) {
+    const s = spikes[j] as number;
+    const p = payload[j] as number;
+    const r1 = runStart[s + 1] as number;
+    for (let r = runStart[s] as number; r < r1; r++) {
+      const t = runTarget[r] as number;
+      const o = (runWeight[r] as number) - t;
+      const end = t + (runLength[r] as number);
+      for (let k = t; k < end; k++) slot[k] = (slot[k] as number) + p * (w[k + o] as number);
+    }
+  }
+}
+
+export function deliver(d: Delivery, slot: Float64Array, spikes: Int32Array, payload: Int32Array, n: number): void {
+  if (d.weights instanceof Int32Array) deliverInt(d as Delivery & { weights: Int32Array }, slot, spikes, payload, n);
+  else deliverFloat(d as Delivery & { weights: Float64Array }, slot, spikes, payload, n);
+}
