@@ -9,7 +9,7 @@
  * the shipped sample's last 500 images, disjoint from the evaluated ones). Prints a Markdown table and
  * writes bench/results/conversion.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { convert } from "../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS, type ConvertOptions, type Method } from "../compiler/convert/methods.ts";
 import { type Dataset, loadDataset, sliceDataset } from "../compiler/data/dataset.ts";
@@ -65,9 +65,20 @@ const n = Math.min(SAMPLES, full ? test.count : 500);
 const evalSet = sliceDataset(test, 0, n);
 const labels = evalSet.labels as Int32Array;
 console.log(`# conversion benchmark: ${n} Fashion-MNIST test images (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images, ${WORKERS} workers\n`);
-const results: unknown[] = [];
-const header = `| model | method | ANN | ${TS.map((t) => `T=${t}`).join(" | ")} | events/img (T=256) | s |`;
-const lines = [header, `|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`];
+interface Result {
+  readonly model: string;
+  readonly label: string;
+  readonly samples: number;
+  readonly ann: number;
+  readonly accuracy: Record<string, number>;
+  readonly eventsPerImage: number;
+  readonly seconds: number;
+}
+const header = `| model | method | images | ANN | ${TS.map((t) => `T=${t}`).join(" | ")} | events/img (T=256) | s |`;
+const pct = (a: number) => (a * 100).toFixed(2);
+const format = (r: Result) =>
+  `| ${r.model} | ${r.label} | ${r.samples} | ${pct(r.ann)} | ${TS.map((t) => pct(r.accuracy[t] as number)).join(" | ")} | ${(r.eventsPerImage / 1e6).toFixed(1)} M | ${r.seconds.toFixed(0)} |`;
+const results: Result[] = [];
 const annCache = new Map<string, number>();
 for (const row of ROWS) {
   if (ONLY && !ONLY.split(",").includes(`${row.model}:${row.label}`) && !ONLY.split(",").includes(row.model)) continue;
@@ -86,11 +97,21 @@ for (const row of ROWS) {
   const acc = TS.map((t) => accuracy(sim.scores.get(t) as Float32Array, labels, n));
   const seconds = (performance.now() - t0) / 1000;
   const ann = annCache.get(row.model) as number;
-  const line = `| ${row.model} | ${row.label} | ${(ann * 100).toFixed(2)} | ${acc.map((a) => (a * 100).toFixed(2)).join(" | ")} | ${(sim.events / n / 1e6).toFixed(1)} M | ${seconds.toFixed(0)} |`;
-  lines.push(line);
-  console.log(line);
-  results.push({ model: row.model, method: row.method, label: row.label, options: row.options, ann, accuracy: Object.fromEntries(TS.map((t, i) => [t, acc[i]])), eventsPerImage: sim.events / n, seconds });
+  const r: Result = { model: row.model, label: row.label, samples: n, ann, accuracy: Object.fromEntries(TS.map((t, i) => [t, acc[i] as number])), eventsPerImage: sim.events / n, seconds };
+  console.log(format(r));
+  results.push({ ...r, method: row.method, options: row.options } as Result);
 }
-console.log(`\n${lines.join("\n")}`);
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/conversion.json", `${JSON.stringify({ samples: n, calibration: calibration.count, full, timesteps: TS, results }, null, 2)}\n`);
+// With --only, the rows run here replace theirs in the results file and the others are kept (each row
+// records its own sample count).
+const OUT = "bench/results/conversion.json";
+const kept: Result[] = [];
+if (ONLY && existsSync(OUT)) {
+  const old = JSON.parse(readFileSync(OUT, "utf8")) as { results: Result[] };
+  const ran = new Set(results.map((r) => `${r.model}:${r.label}`));
+  for (const r of old.results) if (!ran.has(`${r.model}:${r.label}`)) kept.push(r);
+}
+const order = (r: Result) => ROWS.findIndex((x) => x.model === r.model && x.label === r.label);
+const merged = [...kept, ...results].sort((a, b) => order(a) - order(b));
+console.log(`\n${[header, `|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`, ...merged.map(format)].join("\n")}`);
+writeFileSync(OUT, `${JSON.stringify({ calibration: calibration.count, full, timesteps: TS, results: merged }, null, 2)}\n`);

@@ -1,10 +1,12 @@
 /**
- * @fileoverview The float SNN simulator over several worker threads (benchmarks only): the samples are split
- * in contiguous shards, one per worker, and the scores put back in order.
+ * @fileoverview The float SNN simulator and the reference integer simulator over several worker threads
+ * (benchmarks only): the samples are split in contiguous shards, one per worker, and the scores put back in
+ * order.
  */
 import { Worker } from "node:worker_threads";
-import type { SnnGraph } from "../../compiler/ir/snn.ts";
 import { shapeSize } from "../../compiler/ir/ann.ts";
+import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
+import type { SnnGraph } from "../../compiler/ir/snn.ts";
 
 export interface ParallelSim {
   readonly scores: Map<number, Float32Array>;
@@ -12,33 +14,62 @@ export interface ParallelSim {
   readonly seconds: number;
 }
 
-export async function simulateParallel(snn: SnnGraph, images: Float32Array, count: number, timesteps: number[], workers = 2): Promise<ParallelSim> {
-  const t0 = performance.now();
-  const per = shapeSize(snn.inputShape);
-  const classes = snn.populations[snn.output]?.size ?? 0;
+interface Shard<R> {
+  readonly start: number;
+  readonly n: number;
+  readonly result: R | null;
+}
+
+/** Runs the worker once per shard of `count` samples (`data(start, n)` = its workerData). */
+async function sharded<R>(count: number, workers: number, data: (start: number, n: number) => unknown): Promise<Shard<R>[]> {
   const shard = Math.ceil(count / workers);
-  const jobs = Array.from({ length: workers }, (_, w) => {
+  return Promise.all(Array.from({ length: workers }, (_, w) => {
     const start = w * shard;
     const n = Math.max(0, Math.min(shard, count - start));
-    if (n === 0) return Promise.resolve({ start, n, scores: [] as [number, Float32Array][], events: 0 });
-    return new Promise<{ start: number; n: number; scores: [number, Float32Array][]; events: number }>((resolve, reject) => {
-      const worker = new Worker(new URL("./sim-worker.js", import.meta.url), {
-        workerData: { snn, images: images.slice(start * per, (start + n) * per), count: n, timesteps },
-
-      });
-      worker.once("message", (m: { scores: [number, Float32Array][]; events: number }) => {
-        resolve({ start, n, scores: m.scores, events: m.events });
+    if (n === 0) return Promise.resolve({ start, n, result: null });
+    return new Promise<Shard<R>>((resolve, reject) => {
+      const worker = new Worker(new URL("./sim-worker.js", import.meta.url), { workerData: data(start, n) });
+      worker.once("message", (m: R) => {
+        resolve({ start, n, result: m });
         void worker.terminate();
       });
       worker.once("error", reject);
     });
-  });
-  const parts = await Promise.all(jobs);
+  }));
+}
+
+export async function simulateParallel(snn: SnnGraph, images: Float32Array, count: number, timesteps: number[], workers = 2): Promise<ParallelSim> {
+  const t0 = performance.now();
+  const per = shapeSize(snn.inputShape);
+  const classes = snn.populations[snn.output]?.size ?? 0;
+  const parts = await sharded<{ scores: [number, Float32Array][]; events: number }>(count, workers, (start, n) => ({
+    kind: "float", snn, images: images.slice(start * per, (start + n) * per), count: n, timesteps,
+  }));
   const scores = new Map(timesteps.map((t) => [t, new Float32Array(count * classes)]));
   let events = 0;
   for (const p of parts) {
-    events += p.events;
-    for (const [t, s] of p.scores) scores.get(t)?.set(s, p.start * classes);
+    if (!p.result) continue;
+    events += p.result.events;
+    for (const [t, s] of p.result.scores) scores.get(t)?.set(s, p.start * classes);
+  }
+  return { scores, events, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The reference integer simulator (compiler/simulate/int-snn) at one T; scores [count, classes]. */
+export async function simulateIntParallel(q: QuantisedSnn, images: Float32Array, count: number, timesteps: number, workers = 2): Promise<{ scores: Float64Array; events: number; seconds: number }> {
+  const t0 = performance.now();
+  const inPop = q.populations[q.input.population];
+  const per = inPop?.size ?? 0;
+  const classes = q.populations[q.output]?.size ?? 0;
+  const parts = await sharded<{ scores: Float64Array; events: number }>(count, workers, (start, n) => ({
+    kind: "int", q, images: images.slice(start * per, (start + n) * per), count: n, timesteps,
+  }));
+  const scores = new Float64Array(count * classes);
+  let events = 0;
+  for (const p of parts) {
+    if (!p.result) continue;
+    events += p.result.events;
+    scores.set(p.result.scores, p.start * classes);
   }
   return { scores, events, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,10 +1,20 @@
 /**
- * @fileoverview Worker of bench/lib/parallel.ts: runs the float SNN simulator on a shard of the samples.
+ * @fileoverview Worker of bench/lib/parallel.ts: runs the float SNN simulator, or the reference integer
+ * simulator, on a shard of the samples.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
 import type { SnnGraph } from "../../compiler/ir/snn.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
+import { simulateInt } from "../../compiler/simulate/int-snn.ts";
 
-const { snn, images, count, timesteps } = workerData as { snn: SnnGraph; images: Float32Array; count: number; timesteps: number[] };
-const sim = simulateFloat(snn, images, count, { timesteps });
-parentPort?.postMessage({ scores: [...sim.scores.entries()], events: sim.synapticEvents, spikes: Array.from(sim.totalSpikes) });
+const data = workerData as
+  | { kind: "float"; snn: SnnGraph; images: Float32Array; count: number; timesteps: number[] }
+  | { kind: "int"; q: QuantisedSnn; images: Float32Array; count: number; timesteps: number };
+if (data.kind === "int") {
+  const sim = simulateInt(data.q, data.images, data.count, { timesteps: data.timesteps });
+  parentPort?.postMessage({ scores: sim.scores, events: sim.synapticEvents });
+} else {
+  const sim = simulateFloat(data.snn, data.images, data.count, { timesteps: data.timesteps });
+  parentPort?.postMessage({ scores: [...sim.scores.entries()], events: sim.synapticEvents, spikes: Array.from(sim.totalSpikes) });
+}

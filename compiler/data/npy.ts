@@ -88,8 +88,8 @@ export function readNpy(bytes: Uint8Array, file = "<npy>"): NpyArray {
   return { shape, dtype: descr, data };
 }
 
-export function writeNpy(shape: readonly number[], data: Float32Array | Uint8Array | Int32Array): Uint8Array {
-  const descr = data instanceof Float32Array ? "<f4" : data instanceof Int32Array ? "<i4" : "|u1";
+export function writeNpy(shape: readonly number[], data: Float32Array | Float64Array | Uint8Array | Int32Array): Uint8Array {
+  const descr = data instanceof Float32Array ? "<f4" : data instanceof Float64Array ? "<f8" : data instanceof Int32Array ? "<i4" : "|u1";
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;

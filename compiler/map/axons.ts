@@ -89,36 +89,9 @@ export function visitAxons(conn: QConnectivity, box: Box, dst: QPopulation, src:
     case "dense":
       for (let y = r.y0; y < r.y1; y++) for (let x = r.x0; x < r.x1; x++) for (let k = r.c0; k < r.c1; k++) visit(flat(sw, sc, y, x, k), 0, bc * (box.y1 - box.y0) * bw);
       return;
-    case "sparse": {
-      // Targets are flat neuron indices; a run is a stretch of consecutive targets inside the block.
-      const [, dw, dc] = dst.shape;
-      for (let y = r.y0; y < r.y1; y++) {
-        for (let x = r.x0; x < r.x1; x++) {
-          for (let k = r.c0; k < r.c1; k++) {
-            const s = flat(sw, sc, y, x, k);
-            let runFirst = -1;
-            let runLen = 0;
-            for (let e = conn.rowStart[s] as number; e < (conn.rowStart[s + 1] as number); e++) {
-              const t = conn.col[e] as number;
-              const tc = t % dc;
-              const tpx = (t - tc) / dc;
-              const tx = tpx % dw;
-              const ty = (tpx - tx) / dw;
-              if (ty < box.y0 || ty >= box.y1 || tx < box.x0 || tx >= box.x1 || tc < box.c0 || tc >= box.c1) continue;
-              const local = ((ty - box.y0) * bw + (tx - box.x0)) * bc + (tc - box.c0);
-              if (runLen > 0 && local === runFirst + runLen) runLen++;
-              else {
-                if (runLen > 0) visit(s, runFirst, runLen);
-                runFirst = local;
-                runLen = 1;
-              }
-            }
-            if (runLen > 0) visit(s, runFirst, runLen);
-          }
-        }
-      }
+    case "sparse":
+      visitSparse(conn, box, dst, src, r, visit);
       return;
-    }
     case "oneToOne":
       for (let y = r.y0; y < r.y1; y++) {
         for (let x = r.x0; x < r.x1; x++) {
@@ -134,6 +107,89 @@ export function visitAxons(conn: QConnectivity, box: Box, dst: QPopulation, src:
       return;
   }
   void dst;
+}
+
+/** Per sparse projection: its synapses indexed by target (CSC), built once. */
+const incoming = new WeakMap<object, { readonly colStart: Int32Array; readonly source: Int32Array }>();
+
+function incomingOf(conn: Extract<QConnectivity, { kind: "sparse" }>, targets: number): { readonly colStart: Int32Array; readonly source: Int32Array } {
+  let x = incoming.get(conn);
+  if (x) return x;
+  const colStart = new Int32Array(targets + 1);
+  for (let e = 0; e < conn.col.length; e++) colStart[(conn.col[e] as number) + 1] = (colStart[(conn.col[e] as number) + 1] as number) + 1;
+  for (let t = 0; t < targets; t++) colStart[t + 1] = (colStart[t + 1] as number) + (colStart[t] as number);
+  const fill = colStart.slice(0, targets);
+  const source = new Int32Array(conn.col.length);
+  const sources = conn.rowStart.length - 1;
+  for (let s = 0; s < sources; s++) {
+    for (let e = conn.rowStart[s] as number; e < (conn.rowStart[s + 1] as number); e++) {
+      const t = conn.col[e] as number;
+      source[fill[t] as number] = s;
+      fill[t] = (fill[t] as number) + 1;
+    }
+  }
+  x = { colStart, source };
+  incoming.set(conn, x);
+  return x;
+}
+
+/**
+ * Sparse projections: the block's incoming synapses come from the transposed index (so a block costs its own
+ * synapses, not the projection's), sorted by (source, compartment) and cut into runs of consecutive
+ * compartments.
+ */
+function visitSparse(conn: Extract<QConnectivity, { kind: "sparse" }>, box: Box, dst: QPopulation, src: QPopulation, r: Box, visit: RunVisitor): void {
+  const [, dw, dc] = dst.shape;
+  const [, sw, sc] = src.shape;
+  const bw = box.x1 - box.x0;
+  const bc = box.c1 - box.c0;
+  const blockSize = (box.y1 - box.y0) * bw * bc;
+  const { colStart, source } = incomingOf(conn, dst.size);
+  const whole = r.y0 === 0 && r.x0 === 0 && r.c0 === 0 && r.y1 === src.shape[0] && r.x1 === sw && r.c1 === sc;
+  let n = 0;
+  for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) {
+    const t0 = flat(dw, dc, y, x, box.c0);
+    n += (colStart[t0 + bc] as number) - (colStart[t0] as number);
+  }
+  const keys = new Float64Array(n);
+  let m = 0;
+  let local = 0;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      for (let k = box.c0; k < box.c1; k++, local++) {
+        const t = flat(dw, dc, y, x, k);
+        for (let e = colStart[t] as number; e < (colStart[t + 1] as number); e++) {
+          const s = source[e] as number;
+          if (!whole) {
+            const sk = s % sc;
+            const spx = (s - sk) / sc;
+            const sx = spx % sw;
+            const sy = (spx - sx) / sw;
+            if (sy < r.y0 || sy >= r.y1 || sx < r.x0 || sx >= r.x1 || sk < r.c0 || sk >= r.c1) continue;
+          }
+          keys[m++] = s * blockSize + local;
+        }
+      }
+    }
+  }
+  const sorted = keys.subarray(0, m).sort();
+  let runSource = -1;
+  let runFirst = 0;
+  let runLen = 0;
+  for (let i = 0; i < m; i++) {
+    const key = sorted[i] as number;
+    const l = key % blockSize;
+    const s = (key - l) / blockSize;
+    if (s === runSource && l === runFirst + runLen) {
+      runLen++;
+      continue;
+    }
+    if (runLen > 0) visit(runSource, runFirst, runLen);
+    runSource = s;
+    runFirst = l;
+    runLen = 1;
+  }
+  if (runLen > 0) visit(runSource, runFirst, runLen);
 }
 
 function visitWindow(g: WindowGeometry, kind: "conv" | "depthwise" | "avgPool" | "maxPool", mult: number, box: Box, r: Box, sw: number, sc: number, visit: RunVisitor): void {

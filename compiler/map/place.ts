@@ -43,15 +43,31 @@ export function place(p: PartitionedSnn, target: Target, traffic: Traffic, optio
       { layer: pop?.name ?? "" }, `the largest layer, "${pop?.name}", takes ${p.popBlocks[biggest]?.length} cores; give --chips ${chipsNeeded} (or more) for a bigger system`);
   }
   const slots = coreSlots(grid, chipsNeeded);
-  // Adjacency: symmetric traffic weights per core.
-  const adj: { other: number; w: number }[][] = Array.from({ length: nCores }, () => []);
+  // Adjacency: symmetric traffic weights per core, as CSR (edges in traffic order).
+  const degree = new Int32Array(nCores + 1);
+  for (let i = 0; i < traffic.src.length; i++) {
+    const a = traffic.src[i] as number;
+    const b = traffic.dst[i] as number;
+    if (a === b || (traffic.spikesPerStep[i] as number) === 0) continue;
+    degree[a + 1] = (degree[a + 1] as number) + 1;
+    degree[b + 1] = (degree[b + 1] as number) + 1;
+  }
+  for (let c = 0; c < nCores; c++) degree[c + 1] = (degree[c + 1] as number) + (degree[c] as number);
+  const adjStart = degree;
+  const adjOther = new Int32Array(adjStart[nCores] as number);
+  const adjW = new Float64Array(adjStart[nCores] as number);
+  const fill = adjStart.slice(0, nCores);
   for (let i = 0; i < traffic.src.length; i++) {
     const a = traffic.src[i] as number;
     const b = traffic.dst[i] as number;
     const w = traffic.spikesPerStep[i] as number;
     if (a === b || w === 0) continue;
-    (adj[a] as { other: number; w: number }[]).push({ other: b, w });
-    (adj[b] as { other: number; w: number }[]).push({ other: a, w });
+    adjOther[fill[a] as number] = b;
+    adjW[fill[a] as number] = w;
+    fill[a] = (fill[a] as number) + 1;
+    adjOther[fill[b] as number] = a;
+    adjW[fill[b] as number] = w;
+    fill[b] = (fill[b] as number) + 1;
   }
   const slotOf = Int32Array.from({ length: nCores }, (_, i) => i);
   const coreAt = new Int32Array(slots.length).fill(-1);
@@ -59,7 +75,8 @@ export function place(p: PartitionedSnn, target: Target, traffic: Traffic, optio
   const dist = (s: number, t: number) => hops(grid, slots[s] as CoreLocation, slots[t] as CoreLocation);
   const local = (c: number) => {
     let sum = 0;
-    for (const e of adj[c] as { other: number; w: number }[]) sum += e.w * dist(slotOf[c] as number, slotOf[e.other] as number);
+    const s = slotOf[c] as number;
+    for (let e = adjStart[c] as number; e < (adjStart[c + 1] as number); e++) sum += (adjW[e] as number) * dist(s, slotOf[adjOther[e] as number] as number);
     return sum;
   };
   const total = () => {
@@ -72,7 +89,10 @@ export function place(p: PartitionedSnn, target: Target, traffic: Traffic, optio
   let bestSlots = Int32Array.from(slotOf);
   if (!options.sequential && nCores > 1) {
     const rng = seededRng(options.seed);
-    const moves = options.moves ?? Math.min(400_000, Math.max(20_000, 60 * nCores));
+    // Each move reads the edges of two cores twice: on dense traffic graphs (every core talking to most
+    // others) the move count is capped so the refinement visits at most ~10^8 edges.
+    const meanDegree = (adjStart[nCores] as number) / nCores;
+    const moves = options.moves ?? Math.max(2_000, Math.min(400_000, Math.max(20_000, 60 * nCores), Math.floor(1e8 / (4 * Math.max(1, meanDegree)))));
     const swap = (s1: number, s2: number) => {
       const c1 = coreAt[s1] as number;
       const c2 = coreAt[s2] as number;

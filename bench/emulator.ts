@@ -1,0 +1,265 @@
+/**
+ * @fileoverview Emulator benchmark: the same network in our emulator and in Brian2 (Debian python3-brian,
+ * cython code target, single thread), in one run; synaptic events per second for both, their ratio, and our
+ * figure as a fraction of a memory-bandwidth bound measured in the same run.
+ *
+ *   npx tsx bench/emulator.ts [--samples 200] [--brian-samples 20] [--random 100000] [--fanout 100]
+ *                             [--random-steps 200] [--no-brian]
+ *
+ * Networks:
+ *   cnn     the Fashion-MNIST CNN example compiled for loihi (ecc, T=32), run on test images;
+ *   random  a random recurrent IF network (bench/lib/synthetic.ts: 100k neurons, 100 random targets each,
+ *           80% excitatory, constant bias) mapped for loihi2 (native reset by subtraction).
+ * Both go through the whole back end (partition, place, route, network.snnb) and the emulator loads the
+ * binary alone. The Brian2 twin (bench/brian2/twin.py) gets the synapses and neuron parameters read back
+ * from the loaded emulator network, so both run exactly the same synapses; the bench checks that both
+ * produce the same number of spikes.
+ *
+ * Events: one per (spike, synapse), Brian2's and our `synapticOps` alike. The bandwidth bound: the
+ * single-thread sequential read bandwidth of this machine (a typed-array sum over 256 MiB, best of 5) divided
+ * by the bytes of synapse data an event must read (one weight word, 4 bytes): no event-driven simulator can
+ * go faster than streaming its synapse weights once.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BACKENDS } from "../backends/index.ts";
+import { compileModel } from "../compiler/compile.ts";
+import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
+import { loadDataset } from "../compiler/data/dataset.ts";
+import { writeNpy } from "../compiler/data/npy.ts";
+import type { QuantisedSnn } from "../compiler/ir/quantised.ts";
+import { partition } from "../compiler/map/partition.ts";
+import { place } from "../compiler/map/place.ts";
+import { routeMesh } from "../compiler/map/route-mesh.ts";
+import { routeMulticast } from "../compiler/map/route-multicast.ts";
+import { estimateTraffic } from "../compiler/map/traffic.ts";
+import { loadTarget } from "../compiler/target/load.ts";
+import type { Target } from "../compiler/target/schema.ts";
+import { checkCapacity } from "../compiler/verify/capacity.ts";
+import { SNNC_VERSION } from "../compiler/version.ts";
+import { decodeBinary } from "../runtime/format/reader.ts";
+import { inputBias } from "../runtime/input.ts";
+import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT } from "../runtime/neuron.ts";
+import { loadNetwork, synapseCount, type EmuNetwork } from "../runtime/emulator/network.ts";
+import { emulate } from "../runtime/emulator/run.ts";
+import { randomNetwork } from "./lib/synthetic.ts";
+
+const argv = process.argv;
+const arg = (name: string, dflt: number): number => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
+const SAMPLES = arg("--samples", 200);
+const BRIAN_SAMPLES = arg("--brian-samples", 20);
+const RANDOM_N = arg("--random", 100_000);
+const FANOUT = arg("--fanout", 100);
+const RANDOM_STEPS = arg("--random-steps", 200);
+const BRIAN = !argv.includes("--no-brian") && existsSync("/usr/bin/python3");
+const PYTHON = "/usr/bin/python3";
+
+/**
+ * Single-thread sequential read bandwidth, bytes/s: a native vectorised scan (Buffer.indexOf of a byte that
+ * is absent, i.e. memchr) over 256 MiB, best of 5.
+ */
+function readBandwidth(): number {
+  const a = Buffer.alloc(256 * 1024 * 1024, 2);
+  let best = Infinity;
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    if (a.indexOf(1) !== -1) throw new Error("unreachable");
+    best = Math.min(best, performance.now() - t0);
+  }
+  return a.byteLength / (best / 1000);
+}
+
+/** The back end on a QuantisedSnn: partition, place (as many chips as needed), route, check, encode. */
+function backEnd(q: QuantisedSnn, target: Target): Uint8Array {
+  const parts = partition(q, target);
+  const traffic = estimateTraffic(parts, null);
+  const perChip = target.system.usableCoresPerChip.value;
+  const chips = Math.max(target.system.chips.width * target.system.chips.height, Math.ceil(parts.cores.length / perChip));
+  const placed = place(parts, target, traffic, { seed: 1, chips });
+  const routing = target.routing.kind === "mesh-dimension-order" ? routeMesh(placed.placed, traffic) : routeMulticast(placed.placed, placed.grid, target, null);
+  const routed = { ...placed.placed, traffic, routing };
+  checkCapacity(routed, target);
+  const backend = BACKENDS.find((b) => b.family === target.family);
+  if (!backend) throw new Error(`no backend for ${target.family}`);
+  return backend.encode(routed, target, { snncVersion: SNNC_VERSION, modelName: q.name, modelHash: "synthetic", method: q.method, timesteps: RANDOM_STEPS });
+}
+
+interface Twin {
+  readonly dir: string;
+  readonly synapses: number;
+}
+
+/**
+ * Writes the network as flat arrays for bench/brian2/twin.py, read back from the emulator network: per
+ * neuron θ, v0, spiking (0 for readouts), subtract (1: v ← v − θ on a spike; 0: no reset, the Loihi 1
+ * two-compartment construction whose self-synapse is an ordinary synapse here), per sample the biases; per
+ * synapse pre, post, weight, delay (steps). Only plain integrate-and-fire Loihi neurons have a twin.
+ */
+function writeTwin(net: EmuNetwork, biases: Float64Array, samples: number): Twin {
+  const N = net.neurons;
+  const theta = new Float64Array(N);
+  const v0 = Float64Array.from(net.vInit);
+  const spiking = new Float64Array(N);
+  const subtract = new Float64Array(N);
+  for (let r = 0; r < net.rangeRule.length; r++) {
+    const rule = net.rules[net.rangeRule[r] as number];
+    if (!rule) continue;
+    const ok = rule.model === MODEL_LOIHI_CUBA && rule.du === 4095 && rule.dv === 0
+      && (rule.kind === KIND_READOUT || ((rule.kind === KIND_IF || rule.kind === KIND_INPUT) && (rule.reset === RESET_SUBTRACT || rule.reset === RESET_TWO_COMPARTMENT)));
+    if (!ok) throw new Error(`no Brian2 twin for neuron rule ${JSON.stringify(rule)}`);
+    for (let i = net.rangeStart[r] as number; i < (net.rangeStart[r + 1] as number); i++) {
+      theta[i] = rule.threshold;
+      spiking[i] = rule.kind === KIND_READOUT ? 0 : 1;
+      subtract[i] = rule.reset === RESET_SUBTRACT ? 1 : 0;
+    }
+  }
+  const S = synapseCount(net);
+  const pre = new Int32Array(S);
+  const post = new Int32Array(S);
+  const weight = new Float64Array(S);
+  const delay = new Int32Array(S);
+  let k = 0;
+  for (const d of net.delivery) {
+    for (let s = 0; s < N; s++) {
+      for (let r = d.runStart[s] as number; r < (d.runStart[s + 1] as number); r++) {
+        const t0 = d.runTarget[r] as number;
+        const w0 = d.runWeight[r] as number;
+        for (let j = 0; j < (d.runLength[r] as number); j++) {
+          pre[k] = s;
+          post[k] = t0 + j;
+          weight[k] = d.weights[w0 + j] as number;
+          delay[k] = d.delay;
+          k++;
+        }
+      }
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), "snnc-twin-"));
+  const put = (name: string, shape: number[], data: Float64Array | Int32Array): void => writeFileSync(join(dir, `${name}.npy`), writeNpy(shape, data));
+  put("theta", [N], theta);
+  put("v0", [N], v0);
+  put("spiking", [N], spiking);
+  put("subtract", [N], subtract);
+  put("bias", [samples, N], biases);
+  put("pre", [S], pre);
+  put("post", [S], post);
+  put("weight", [S], weight);
+  put("delay", [S], delay);
+  return { dir, synapses: S };
+}
+
+/** Per-sample biases as the emulator sets them: the network's, with the input neurons' from the pixels. */
+function sampleBiases(net: EmuNetwork, images: Float32Array, samples: number): Float64Array {
+  const N = net.neurons;
+  const per = net.input.neurons.length;
+  const out = new Float64Array(samples * N);
+  for (let s = 0; s < samples; s++) {
+    out.set(net.bias, s * N);
+    for (let i = 0; i < per; i++) {
+      out[s * N + (net.input.neurons[i] as number)] = inputBias(images[s * per + i] as number, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
+    }
+  }
+  return out;
+}
+
+interface Measured {
+  readonly events: number;
+  readonly seconds: number;
+  readonly spikes: number;
+}
+
+function ours(net: EmuNetwork, images: Float32Array, samples: number, steps: number): Measured {
+  emulate(net, images, Math.min(samples, 4), { timesteps: steps }); // JIT warm-up
+  let best: Measured | null = null;
+  for (let rep = 0; rep < 3; rep++) {
+    const r = emulate(net, images, samples, { timesteps: steps });
+    if (!best || r.emulationSeconds < best.seconds) best = { events: r.counters.synapticOps, seconds: r.emulationSeconds, spikes: r.counters.spikes };
+  }
+  return best as Measured;
+}
+
+function brian(twin: Twin, samples: number, steps: number): Measured & { perSample: number[] } {
+  const r = spawnSync(PYTHON, ["bench/brian2/twin.py", twin.dir, String(steps), String(samples)], { encoding: "utf8", maxBuffer: 1 << 26, timeout: 3_600_000 });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) throw new Error(`Brian2 twin failed: ${r.stderr.trim().split("\n").slice(-5).join("\n")}`);
+  return JSON.parse(line) as Measured & { perSample: number[] };
+}
+
+function perSampleSpikes(net: EmuNetwork, images: Float32Array, samples: number, steps: number): number[] {
+  const out: number[] = [];
+  const per = net.input.neurons.length;
+  for (let s = 0; s < samples; s++) out.push(emulate(net, images.subarray(s * per), 1, { timesteps: steps }).counters.spikes);
+  return out;
+}
+
+interface Row {
+  readonly network: string;
+  readonly target: string;
+  readonly neurons: number;
+  readonly synapses: number;
+  readonly steps: number;
+  readonly ours: Measured & { eventsPerSecond: number };
+  readonly brian: (Measured & { eventsPerSecond: number; samples: number; spikesEqual: boolean }) | null;
+  readonly ratio: number | null;
+  readonly fractionOfBound: number;
+}
+
+function bench(name: string, target: string, net: EmuNetwork, images: Float32Array, samples: number, steps: number, bound: number): Row {
+  const stepsRun = steps + net.output.readoutDepth;
+  const o = ours(net, images, samples, steps);
+  const oRate = o.events / o.seconds;
+  let b: Row["brian"] = null;
+  if (BRIAN) {
+    const nb = Math.min(samples, BRIAN_SAMPLES);
+    const twin = writeTwin(net, sampleBiases(net, images, nb), nb);
+    try {
+      const m = brian(twin, nb, stepsRun);
+      const mine = perSampleSpikes(net, images, nb, steps);
+      const equal = mine.length === m.perSample.length && mine.every((x, i) => x === m.perSample[i]);
+      b = { ...m, eventsPerSecond: m.events / m.seconds, samples: nb, spikesEqual: equal };
+      if (!equal) console.error(`warning: ${name}: spike counts differ (ours ${mine.slice(0, 5).join(",")}…, Brian2 ${m.perSample.slice(0, 5).join(",")}…)`);
+    } finally {
+      rmSync(twin.dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    network: name, target, neurons: net.neurons, synapses: synapseCount(net), steps: stepsRun,
+    ours: { ...o, eventsPerSecond: oRate }, brian: b, ratio: b ? oRate / b.eventsPerSecond : null, fractionOfBound: oRate / bound,
+  };
+}
+
+const bandwidth = readBandwidth();
+const bound = bandwidth / 4;
+console.log(`# emulator benchmark (single thread); read bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s → bound ${(bound / 1e6).toFixed(0)} M events/s (4-byte weight per event)`);
+const rows: Row[] = [];
+
+// 1. the Fashion-MNIST CNN, compiled for loihi like the main command
+{
+  const data = loadDataset("examples/fashion-mnist/data", { inputShape: [28, 28, 1] });
+  const outcome = await compileModel({
+    ...DEFAULT_CONVERT_OPTIONS, model: "examples/fashion-mnist/cnn/model.json", target: "loihi", method: "ecc", timesteps: 32,
+    samples: 1, calibrationSamples: 256, verifySamples: 1, tfjsCheck: false, data: "examples/fashion-mnist/data",
+  }, { warn: () => {}, progress: () => {}, stage: () => {} });
+  const net = loadNetwork(decodeBinary(outcome.pipeline.binary));
+  rows.push(bench("Fashion-MNIST CNN (ecc, T=32)", "loihi", net, data.images, Math.min(SAMPLES, data.count), 32, bound));
+}
+
+// 2. a random recurrent IF network
+{
+  const target = loadTarget("loihi2");
+  const r = randomNetwork(target, RANDOM_N, FANOUT);
+  const net = loadNetwork(decodeBinary(backEnd(r.q, target)));
+  const images = new Float32Array(100 * 4).fill(0.5);
+  rows.push(bench(`random IF ${RANDOM_N / 1000}k × ${FANOUT}`, "loihi2", net, images, 1, RANDOM_STEPS, bound));
+}
+
+console.log("| network | target | neurons | synapses | steps × samples | snnc M events/s | Brian2 M events/s | ratio | same spikes | fraction of bound |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) {
+  const b = r.brian;
+  console.log(`| ${r.network} | ${r.target} | ${r.neurons} | ${(r.synapses / 1e6).toFixed(2)} M | ${r.steps} × ${r.network.startsWith("random") ? 1 : Math.min(SAMPLES, 1000)} | ${(r.ours.eventsPerSecond / 1e6).toFixed(1)} | ${b ? (b.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.ratio ? `${r.ratio.toFixed(1)}×` : "-"} | ${b ? (b.spikesEqual ? `yes (${b.samples} samples)` : "NO") : "-"} | ${(r.fractionOfBound * 100).toFixed(1)}% |`);
+}
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/emulator.json", `${JSON.stringify({ bandwidthBytesPerSecond: bandwidth, boundEventsPerSecond: bound, rows }, null, 2)}\n`);
