@@ -48,11 +48,22 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
       }));
       return { ...summary, neuronList: neurons };
     });
+    // Self-connections (a neuron's synapse onto itself): the soft-reset link of Loihi 1's two-compartment
+    // neurons. The compile summary counts the network's synapses and routes without them.
+    let selfSynapses = 0;
+    for (const dl of net.delivery) {
+      for (let s = 0; s < net.neurons; s++) {
+        for (let r = dl.runStart[s] as number; r < (dl.runStart[s + 1] as number); r++) {
+          const t0 = dl.runTarget[r] as number;
+          if (s >= t0 && s < t0 + (dl.runLength[r] as number)) selfSynapses++;
+        }
+      }
+    }
     const routingEntries = d.routing.kind === "spinnaker" ? d.routing.tables.reduce((x, t) => x + t.keys.length, 0) : d.routing.cores.reduce((x, c) => x + c.dstCore.length, 0);
     const json = {
       file: bin.path, bytes: bin.bytes.length, header: d.header, meta: d.meta,
       system: { ...d.system, cores: undefined, coresUsed: d.system.cores.length },
-      neurons: net.neurons, synapses: synapseCount(net), delays,
+      neurons: net.neurons, synapses: synapseCount(net), selfSynapses, delays,
       routing: d.routing.kind === "spinnaker"
         ? { kind: "multicast", chips: d.routing.tables.length, entries: routingEntries, tables: io.json ? d.routing.tables.map((t) => ({ x: t.x, y: t.y, keys: Array.from(t.keys), masks: Array.from(t.masks), routes: Array.from(t.routes) })) : undefined }
         : { kind: "axon maps", entries: routingEntries },
@@ -63,7 +74,8 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
     const lines = [
       `${bin.path}: snnc binary v${d.header.version}, ${bin.bytes.length} bytes, target ${d.header.targetName} (${d.meta.target.title})`,
       `model ${d.meta.model.name} (sha256 ${d.meta.model.sha256.slice(0, 16)}…), method ${d.meta.method}, T = ${d.meta.timesteps}, snnc ${d.meta.snncVersion}`,
-      `system ${d.system.chipsX}×${d.system.chipsY} chips${d.system.torus ? " (torus)" : ""}, ${d.system.cores.length} cores on ${d.system.chipsUsed} chip(s); ${net.neurons} neurons, ${json.synapses} synapses (delays ${delays.join(", ")}); ${routingEntries} routing entries`,
+      `system ${d.system.chipsX}×${d.system.chipsY} chips${d.system.torus ? " (torus)" : ""}, ${d.system.cores.length} cores on ${d.system.chipsUsed} chip(s); ${net.neurons} neurons, ${json.synapses} synapses (delays ${delays.join(", ")}); ${routingEntries} routing entries` +
+        (selfSynapses > 0 ? `\n  (including ${selfSynapses} self-connections: the soft-reset link of two-compartment neurons, one synapse and one axon-map entry each)` : ""),
       "core  chip    slot  neurons  synapses-in  layers",
       ...cores.map((c) => `${String(c.core).padStart(4)}  ${`${c.chipX},${c.chipY}`.padEnd(6)}  ${String(c.index).padStart(4)}  ${String(c.neurons).padStart(7)}  ${String(c.synapsesIn).padStart(11)}  ${c.blocks.map((b) => b.layer).join(", ")}`),
     ];

@@ -1,6 +1,6 @@
 /**
  * @fileoverview The emulator's hot loop: one step's spikes added into the input ring through the run-based
- * synapse tables. Two copies, one per weight array type, so each loop stays monomorphic for the JIT; binary
+ * synapse tables (or their per-synapse CSR view where runs are short). Two copies, one per weight array type, so each loop stays monomorphic for the JIT; binary
  * spikes skip the multiply. No allocation.
  */
 import type { Delivery } from "./network.ts";
@@ -52,7 +52,42 @@ export function deliverFloat(d: Delivery & { readonly weights: Float64Array }, s
   }
 }
 
+/** Per-synapse (CSR) delivery for short runs: one target load and one weight load per synapse. */
+export function deliverCsrInt(start: Int32Array, target: Int32Array, w: Int32Array, slot: Float64Array, spikes: Int32Array, payload: Int32Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const s = spikes[j] as number;
+    const p = payload[j] as number;
+    const e = start[s + 1] as number;
+    if (p === 1) {
+      for (let k = start[s] as number; k < e; k++) {
+        const t = target[k] as number;
+        slot[t] = (slot[t] as number) + (w[k] as number);
+      }
+    } else {
+      for (let k = start[s] as number; k < e; k++) {
+        const t = target[k] as number;
+        slot[t] = (slot[t] as number) + p * (w[k] as number);
+      }
+    }
+  }
+}
+
+export function deliverCsrFloat(start: Int32Array, target: Int32Array, w: Float64Array, slot: Float64Array, spikes: Int32Array, payload: Int32Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const s = spikes[j] as number;
+    const p = payload[j] as number;
+    const e = start[s + 1] as number;
+    for (let k = start[s] as number; k < e; k++) {
+      const t = target[k] as number;
+      slot[t] = (slot[t] as number) + p * (w[k] as number);
+    }
+  }
+}
+
 export function deliver(d: Delivery, slot: Float64Array, spikes: Int32Array, payload: Int32Array, n: number): void {
-  if (d.weights instanceof Int32Array) deliverInt(d as Delivery & { weights: Int32Array }, slot, spikes, payload, n);
+  if (d.csrStart && d.csrTarget) {
+    if (d.weights instanceof Int32Array) deliverCsrInt(d.csrStart, d.csrTarget, d.weights, slot, spikes, payload, n);
+    else deliverCsrFloat(d.csrStart, d.csrTarget, d.weights, slot, spikes, payload, n);
+  } else if (d.weights instanceof Int32Array) deliverInt(d as Delivery & { weights: Int32Array }, slot, spikes, payload, n);
   else deliverFloat(d as Delivery & { weights: Float64Array }, slot, spikes, payload, n);
 }

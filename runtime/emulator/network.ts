@@ -28,6 +28,37 @@ export interface Delivery {
   readonly runWeight: Int32Array;
   /** Int32Array when every weight fits, else Float64Array (still exact). */
   readonly weights: Int32Array | Float64Array;
+  /**
+   * The same synapses one by one (CSR), built when runs are short (mean length < 2, e.g. random sparse
+   * connectivity), where a per-run loop costs more than it saves: source s has weights
+   * [csrStart[s], csrStart[s+1]) going to csrTarget[k]. Null when runs are long (conv, dense).
+   */
+  readonly csrStart: Int32Array | null;
+  readonly csrTarget: Int32Array | null;
+}
+
+/**
+ * Per-synapse (CSR) view of a run table when its runs are short; see Delivery. Relies on each source's runs
+ * taking consecutive weights (as the loader appends them); null when they do not, or when runs are long.
+ */
+function csrOf(runStart: Int32Array, runTarget: Int32Array, runLength: Int32Array, runWeight: Int32Array, weights: number): { csrStart: Int32Array | null; csrTarget: Int32Array | null } {
+  const none = { csrStart: null, csrTarget: null };
+  if (runTarget.length * 2 <= weights) return none;
+  const sources = runStart.length - 1;
+  const csrStart = new Int32Array(sources + 1);
+  const csrTarget = new Int32Array(weights);
+  let next = 0;
+  for (let s = 0; s < sources; s++) {
+    csrStart[s] = next;
+    for (let r = runStart[s] as number; r < (runStart[s + 1] as number); r++) {
+      if ((runWeight[r] as number) !== next) return none;
+      const t0 = runTarget[r] as number;
+      for (let k = 0; k < (runLength[r] as number); k++) csrTarget[next++] = t0 + k;
+    }
+  }
+  if (next !== weights) return none;
+  csrStart[sources] = weights;
+  return { csrStart, csrTarget };
 }
 
 export interface EmuNetwork {
@@ -277,9 +308,13 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     const bl = builders.get(d) as Builder;
     const w = bl.weight.finish();
     const fitsInt = w.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647);
+    const runTarget = bl.runTarget.finish();
+    const runLength = bl.runLength.finish();
+    const runWeight = bl.runWeight.finish();
     return {
-      delay: d, runStart: bl.runStart, runTarget: bl.runTarget.finish(), runLength: bl.runLength.finish(), runWeight: bl.runWeight.finish(),
+      delay: d, runStart: bl.runStart, runTarget, runLength, runWeight,
       weights: fitsInt ? Int32Array.from(w) : w,
+      ...csrOf(bl.runStart, runTarget, runLength, runWeight, w.length),
     };
   });
   for (const c of delivery) if (c.delay < 1) throw new RuntimeError("SNNC504", `a synapse has delay ${c.delay}; delays start at 1`);

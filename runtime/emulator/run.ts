@@ -116,11 +116,33 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const activity = new Int32Array(1);
   let totalCompartments = 0;
   for (let k = 0; k < nCores; k++) totalCompartments += coreCompartments[k] as number;
+  const axonStart = net.axonStart;
+  const axonCore = net.axonCore;
+  const axonSynapses = net.axonSynapses;
   const isInput = new Uint8Array(N);
   for (let i = 0; i < per; i++) isInput[net.input.neurons[i] as number] = 1;
   const poisson = net.input.poisson;
   const thresholds = new Float64Array(per);
   const readoutCounts = new Float64Array(classes);
+  // Per-neuron sums over its axons, so a spike costs O(1) for the network counters; only the per-core
+  // synaptic ops of the step (busy time) need the axon loop. Route loads come from spike counts at the end.
+  const nSyn = new Float64Array(N);
+  const nHopsX = new Float64Array(N);
+  const nHopsY = new Float64Array(N);
+  const nPackets = new Float64Array(N);
+  const nLatency = new Float64Array(N);
+  for (let s = 0; s < N; s++) {
+    let syn = 0, hx = 0, hy = 0, pk = 0, lat = 0;
+    for (let a = net.axonStart[s] as number; a < (net.axonStart[s + 1] as number); a++) {
+      syn += net.axonSynapses[a] as number;
+      hx += net.axonHopsX[a] as number;
+      hy += net.axonHopsY[a] as number;
+      if ((net.axonRoute[a] as number) >= 0) pk++;
+      lat = Math.max(lat, net.axonLatency[a] as number);
+    }
+    nSyn[s] = syn; nHopsX[s] = hx; nHopsY[s] = hy; nPackets[s] = pk; nLatency[s] = lat;
+  }
+  const counts = new Float64Array(N);
   const outIndex = new Int32Array(N).fill(-1);
   net.output.neurons.forEach((g, c) => {
     outIndex[g] = c;
@@ -176,24 +198,14 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         const s = spikeIdx[j] as number;
         const core = net.coreOf[s] as number;
         stepSpikes[core] = (stepSpikes[core] as number) + 1;
-        if (spikeCounts) spikeCounts[s] = (spikeCounts[s] as number) + 1;
-        const pop = net.popOf[s] as number;
-        popSpikes[pop] = (popSpikes[pop] as number) + 1;
+        counts[s] = (counts[s] as number) + 1;
         const o = outIndex[s] as number;
         if (o >= 0 && step >= D) readoutCounts[o] = (readoutCounts[o] as number) + 1;
-        for (let a = net.axonStart[s] as number; a < (net.axonStart[s + 1] as number); a++) {
-          const dc = net.axonCore[a] as number;
-          stepSyn[dc] = (stepSyn[dc] as number) + (net.axonSynapses[a] as number);
-          popSynOps[pop] = (popSynOps[pop] as number) + (net.axonSynapses[a] as number);
-          counters.hopsX += net.axonHopsX[a] as number;
-          counters.hopsY += net.axonHopsY[a] as number;
-          const route = net.axonRoute[a] as number;
-          if (route >= 0) {
-            routeSpikes[route] = (routeSpikes[route] as number) + 1;
-            counters.packets++;
-          }
-          const lat = net.axonLatency[a] as number;
-          if (lat > maxLatency) maxLatency = lat;
+        const lat = nLatency[s] as number;
+        if (lat > maxLatency) maxLatency = lat;
+        for (let a = axonStart[s] as number; a < (axonStart[s + 1] as number); a++) {
+          const dc = axonCore[a] as number;
+          stepSyn[dc] = (stepSyn[dc] as number) + (axonSynapses[a] as number);
         }
       }
       if (options.onSpikes) options.onSpikes(sample, step, spikeIdx, spikePayload, n);
@@ -216,7 +228,6 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         counters.cycles += busy * 1e9;
       }
       counters.spikes += n;
-      counters.hops = counters.hopsX + counters.hopsY;
       counters.synapticOps += synStep;
       counters.neuronUpdates += totalCompartments;
       counters.activeUpdates += activeStep;
@@ -227,6 +238,23 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     const base = sample * classes;
     for (let c = 0; c < classes; c++) scores[base + c] = net.output.countReadout ? (readoutCounts[c] as number) : (v[net.output.neurons[c] as number] as number);
   }
+  // Network counters from the per-neuron spike counts.
+  for (let s = 0; s < N; s++) {
+    const c = counts[s] as number;
+    if (c === 0) continue;
+    if (spikeCounts) spikeCounts[s] = c;
+    const pop = net.popOf[s] as number;
+    popSpikes[pop] = (popSpikes[pop] as number) + c;
+    popSynOps[pop] = (popSynOps[pop] as number) + c * (nSyn[s] as number);
+    counters.hopsX += c * (nHopsX[s] as number);
+    counters.hopsY += c * (nHopsY[s] as number);
+    counters.packets += c * (nPackets[s] as number);
+    for (let a = net.axonStart[s] as number; a < (net.axonStart[s + 1] as number); a++) {
+      const route = net.axonRoute[a] as number;
+      if (route >= 0) routeSpikes[route] = (routeSpikes[route] as number) + c;
+    }
+  }
+  counters.hops = counters.hopsX + counters.hopsY;
   return {
     scores, classes, counters, spikeCounts, coreSynOps, coreSpikes, coreBusySeconds: coreBusy, routeSpikes, popSpikes, popSynOps,
     emulationSeconds: (performance.now() - started) / 1000,

@@ -113,6 +113,17 @@ describe("network.snnb format", function () {
     fixCrc(count, SECTION.SYNS);
     const e = expectCode(count, "SNNC504");
     expect(e.loc.byte).to.be.within(s.offset, s.offset + s.length);
+    // well-formed JSON metadata without the keys the runtime reads, with a fixed-up CRC
+    const meta = Uint8Array.from(good);
+    const m = sectionOffset(meta, SECTION.META);
+    const doc = JSON.parse(new TextDecoder().decode(meta.subarray(m.offset, m.offset + m.length))) as Record<string, unknown>;
+    delete doc.populations;
+    meta.fill(0x20, m.offset, m.offset + m.length);
+    meta.set(new TextEncoder().encode(JSON.stringify(doc)), m.offset);
+    fixCrc(meta, SECTION.META);
+    const me = expectCode(meta, "SNNC504");
+    expect(me.message).to.contain("populations");
+    expect(me.loc.byte).to.equal(m.offset);
   });
 
   it("fuzz: 3,000 mutated binaries give coded errors only (or decode)", async () => {
