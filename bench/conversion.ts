@@ -16,7 +16,7 @@ import { type Dataset, loadDataset, sliceDataset } from "../compiler/data/datase
 import { SYSTEM_FASHION_MNIST } from "../compiler/data/resolve.ts";
 import { importModel } from "../compiler/import/index.ts";
 import { predictClasses } from "../compiler/interp/ann-float.ts";
-import { simulateParallel } from "./lib/parallel.ts";
+import { simulateParallel } from "../compiler/simulate/parallel.ts";
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(name);

@@ -16,7 +16,8 @@
  * produce the same number of spikes.
  *
  * Events: one per (spike, synapse), Brian2's and our `synapticOps` alike. The bandwidth bound: the
- * single-thread sequential read bandwidth of this machine (a typed-array sum over 256 MiB, best of 5) divided
+ * single-thread sequential read bandwidth of this machine (a native memchr scan over 256 MiB of nonzero
+ * bytes, best of 5) divided
  * by the bytes of synapse data an event must read (one weight word, 4 bytes): no event-driven simulator can
  * go faster than streaming its synapse weights once.
  */

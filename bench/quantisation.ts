@@ -18,7 +18,7 @@ import { predictClasses } from "../compiler/interp/ann-float.ts";
 import { quantise } from "../compiler/quantise/index.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
-import { simulateIntParallel, simulateParallel } from "./lib/parallel.ts";
+import { simulateIntParallel, simulateParallel } from "../compiler/simulate/parallel.ts";
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(name);

@@ -7,10 +7,11 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { decodeBinary } from "../runtime/format/reader.ts";
 import { loadNetwork } from "../runtime/emulator/network.ts";
-import { emulate } from "../runtime/emulator/run.ts";
+import { emulateParallel, threadsFor } from "../runtime/emulator/parallel.ts";
 import { layerDiagnostics } from "./convert/diagnostics.ts";
 import { type Dataset, loadDataset, sliceDataset } from "./data/dataset.ts";
 import { defaultData } from "./data/resolve.ts";
@@ -22,6 +23,7 @@ import { predictClasses } from "./interp/ann-float.ts";
 import { type CompileOptions, type PipelineResult, runPipeline } from "./pipeline.ts";
 import { buildReport, type Report } from "./report/build.ts";
 import { simulateFloat } from "./simulate/float-snn.ts";
+import { simulateParallel } from "./simulate/parallel.ts";
 import { loadTarget } from "./target/load.ts";
 import type { Target } from "./target/schema.ts";
 import { checkWithTfjs, type TfjsCheck } from "./tfjs/check.ts";
@@ -38,6 +40,8 @@ export interface CompileRequest extends CompileOptions {
   /** Samples compared spike for spike with the reference model. */
   readonly verifySamples: number;
   readonly tfjsCheck: boolean;
+  /** Threads for the emulator run on the evaluation samples (default: all cores, for 64 samples or more). */
+  readonly workers?: number;
 }
 
 export interface CompileHooks {
@@ -125,7 +129,8 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   t0 = performance.now();
   const evalSet = sliceDataset(data, 0, Math.min(req.samples, data.count));
   const raster: { t: number; pop: number; neuron: number }[] = [];
-  const run = emulate(net, evalSet.images, evalSet.count, {
+  const threads = threadsFor(evalSet.count, req.workers === undefined ? {} : { workers: req.workers });
+  const run = await emulateParallel(pipeline.binary, net, evalSet.images, evalSet.count, {
     timesteps: req.timesteps, recordCounts: true,
     onSpikes: (sample, t, idx, _payload, n) => {
       if (sample !== 0) return;
@@ -134,19 +139,24 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
         raster.push({ t, pop: net.popOf[g] as number, neuron: net.popIndex[g] as number });
       }
     },
-  });
+  }, req.workers === undefined ? {} : { workers: req.workers });
   const labels = evalSet.labels;
   const annClasses = labels ? predictClasses(graph, evalSet.images, evalSet.count) : null;
   let annOk = 0;
   if (labels && annClasses) for (let i = 0; i < evalSet.count; i++) if (annClasses[i] === labels[i]) annOk++;
-  hooks.stage("emulate", (performance.now() - t0) / 1000, `${evalSet.count} samples, ${(run.counters.synapticOps / run.emulationSeconds / 1e6).toFixed(0)} M synaptic events/s`);
+  hooks.stage("emulate", (performance.now() - t0) / 1000, `${evalSet.count} samples, ${(run.counters.synapticOps / run.emulationSeconds / 1e6).toFixed(0)} M synaptic events/s on ${threads} thread${threads > 1 ? "s" : ""}`);
 
   // Conversion quality: float SNN accuracy against timesteps, per-layer diagnostics.
   t0 = performance.now();
   const curveSamples = Math.min(100, evalSet.count);
   const curveTs = [...new Set([4, 8, 16, 32, 64, req.timesteps])].filter((t) => t <= Math.max(64, req.timesteps)).sort((a, b) => a - b);
-  const floatSim = labels ? simulateFloat(pipeline.conversion.snn, evalSet.images.subarray(0, curveSamples * per), curveSamples, { timesteps: curveTs }) : null;
-  const curve = floatSim && labels ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatSim.scores.get(t) as Float32Array, floatSim.classes, labels, curveSamples) })) : [];
+  const curveThreads = Math.min(availableParallelism(), req.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
+  const curveImages = evalSet.images.subarray(0, curveSamples * per);
+  const floatScores = !labels ? null
+    : curveThreads > 1 ? (await simulateParallel(pipeline.conversion.snn, curveImages, curveSamples, curveTs, curveThreads)).scores
+    : simulateFloat(pipeline.conversion.snn, curveImages, curveSamples, { timesteps: curveTs }).scores;
+  const classes = pipeline.conversion.snn.populations[pipeline.conversion.snn.output]?.size ?? 0;
+  const curve = floatScores && labels ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatScores.get(t) as Float32Array, classes, labels, curveSamples) })) : [];
   let curveAnn: number | null = null;
   if (labels && annClasses) {
     let ok = 0;

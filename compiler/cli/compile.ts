@@ -14,6 +14,7 @@ import type { CommandSpec } from "./main.ts";
 import { writeAtomically } from "./output.ts";
 
 export interface CompileArgs {
+  workers?: number;
   model: string;
   target: string;
   out?: string;
@@ -69,11 +70,12 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("reset", { type: "string", choices: ["subtract", "zero"], default: "subtract", describe: "neuron reset" })
     .option("readout", { type: "string", choices: ["membrane", "spikes"], default: "membrane", describe: "last layer: accumulated membrane or spike count" })
     .option("encoding", { type: "string", choices: ["current", "poisson"], default: "current", describe: "input encoding" })
-    .option("maxpool", { type: "string", choices: ["gate", "average"], default: "gate", describe: "max pooling: spiking gate, or average pooling" })
+    .option("maxpool", { type: "string", choices: ["average", "gate"], default: "average", describe: "max pooling: converted to average pooling (with a warning; every target), or a spiking max gate (float SNN only: no target has the neuron, SNNC303)" })
     .option("pooling", { type: "string", choices: ["spiking", "fold"], describe: "average pooling: its own spiking layer, or folded into the next Conv/Dense (default: spiking for ecc/ttrbr, fold for rnl/qcfs/mt)" })
     .option("mt-levels", { type: "number", default: 8, describe: "levels per sign of multi-threshold neurons (method mt)" })
     .option("tfjs-check", { type: "boolean", default: true, describe: "check the import against tfjs predict" })
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
+    .option("workers", { type: "number", describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
     .example("snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example")
     .example("snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker") as unknown as Argv<CompileArgs>,
@@ -98,6 +100,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       tfjsCheck: a["tfjs-check"],
       ...(a.calibration !== undefined ? { data: a.calibration } : {}),
       ...(a.chips !== undefined ? { chips: positive("chips", a.chips) } : {}),
+      ...(a.workers !== undefined ? { workers: positive("workers", a.workers) } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
       ...(a.pooling !== undefined ? { pooling: a.pooling as "spiking" | "fold" } : {}),

@@ -6,7 +6,7 @@
  */
 import type { Argv } from "yargs";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulate } from "../../runtime/emulator/run.ts";
+import { emulateParallel } from "../../runtime/emulator/parallel.ts";
 import { loadInputs } from "../data/dataset.ts";
 import { fail } from "../diagnostics.ts";
 import { loadBinary } from "./load.ts";
@@ -21,6 +21,7 @@ export interface RunArgs {
   timesteps?: number;
   trace?: string;
   probe?: string[];
+  workers?: number;
 }
 
 export const runCommand: CommandSpec<RunArgs> = {
@@ -31,6 +32,7 @@ export const runCommand: CommandSpec<RunArgs> = {
     .option("input", { alias: "i", type: "string", demandOption: true, describe: ".npy with one input of the model's shape, or a batch" })
     .option("timesteps", { alias: "T", type: "number", describe: "timesteps (default: the compiled T)" })
     .option("trace", { type: "string", describe: "write a per-step trace of probed neurons (.csv or .jsonl)" })
+    .option("workers", { type: "number", describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...] or core:K[:i,j,...] (default: the output layer)" })
     .example("snnc run build/cnn-loihi --input x.npy", "classify one image")
     .example("snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace") as unknown as Argv<RunArgs>,
@@ -43,10 +45,12 @@ export const runCommand: CommandSpec<RunArgs> = {
     const inputs = loadInputs(a.input, meta.inputShape);
     const probes = a.trace ? parseProbes(a.probe ?? [], net, meta) : null;
     const recorder = probes && a.trace ? traceRecorder(probes, net, a.trace) : null;
-    const result = emulate(net, inputs.images, inputs.count, {
+    if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) throw fail("SNNC003", `--workers must be an integer ≥ 1, got ${a.workers}`);
+    // A trace sees every sample's steps in order: it runs on this thread alone.
+    const result = await emulateParallel(bin.bytes, net, inputs.images, inputs.count, {
       timesteps: T, recordCounts: true,
       ...(recorder ? { onSpikes: recorder.onSpikes, onStep: recorder.onStep } : {}),
-    });
+    }, recorder ? { workers: 1 } : a.workers !== undefined ? { workers: a.workers } : {});
     if (recorder && a.trace) writeAtomically(dirname(a.trace) || ".", new Map([[basename(a.trace), recorder.finish()]]));
     const classes = result.classes;
     const predictions: number[] = [];

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Argv } from "yargs";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulate } from "../../runtime/emulator/run.ts";
+import { emulateParallel } from "../../runtime/emulator/parallel.ts";
 import { accuracyOf } from "../compile.ts";
 import { loadDataset, sliceDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
@@ -54,7 +54,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     const v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net);
     let accuracy: { ann: number; snn: number; samples: number } | null = null;
     if (data.labels) {
-      const run = emulate(net, data.images, data.count, { timesteps: ref.timesteps });
+      const run = await emulateParallel(bin.bytes, net, data.images, data.count, { timesteps: ref.timesteps });
       const ann = predictClasses(ref.graph, data.images, data.count);
       let ok = 0;
       for (let i = 0; i < data.count; i++) if (ann[i] === data.labels[i]) ok++;

@@ -52,7 +52,7 @@ export const DEFAULT_CONVERT_OPTIONS: Omit<ConvertOptions, "method"> = {
   reset: "subtract",
   readout: "membrane",
   encoding: "current",
-  maxPool: "gate",
+  maxPool: "average",
   mtLevels: 8,
   seed: 1,
   timesteps: 32,

@@ -11,6 +11,7 @@ import { expect } from "chai";
 import { loadDataset } from "../../compiler/data/dataset.ts";
 import { writeNpy } from "../../compiler/data/npy.ts";
 import { EXAMPLES, SAMPLE_DATA } from "../helpers/compile.ts";
+import { smallConvModel } from "../helpers/small.ts";
 
 const SNNC = "compiler/cli/snnc.js";
 
@@ -102,6 +103,17 @@ describe("snnc CLI", function () {
     expect(snnc(["frobnicate"]).code).to.equal(2);
     expect(snnc(["compile", EXAMPLES.cnn]).code).to.equal(2); // --target missing
     expect(snnc(["compile", EXAMPLES.cnn, "-t", "loihi", "--method", "magic"]).code).to.equal(2);
+  });
+
+  it("max pooling compiles by default (as average pooling, with a warning); the spiking gate is a coded error", async () => {
+    const m = await smallConvModel(7, "small-max", "max");
+    const ok = snnc(["compile", m.model, "-t", "loihi", "--calibration", m.data, "-o", join(dir, "max"), "--samples", "8", "--no-emulator", "--no-tfjs-check"]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stderr).to.match(/max pool/i);
+    expect(existsSync(join(dir, "max", "network.snnb"))).to.equal(true);
+    const gate = snnc(["compile", m.model, "-t", "loihi", "--calibration", m.data, "-o", join(dir, "gate"), "--maxpool", "gate", "--quiet"]);
+    expect(gate.code).to.equal(1);
+    expect(gate.stderr).to.match(/^error SNNC303: spiking max-pool gate/);
   });
 
   it("a failing compile leaves no network.snnb behind", () => {

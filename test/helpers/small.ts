@@ -13,13 +13,13 @@ export interface SmallModel {
   readonly data: string;
 }
 
-/** input 6×6×1 → conv 3×3×3 (same, relu) → avgpool 2 → flatten → dense 10 (softmax): 181 neurons. */
-export async function smallConvModel(seed = 5, name = "small"): Promise<SmallModel> {
+/** input 6×6×1 → conv 3×3×3 (same, relu) → avgpool (or maxpool) 2 → flatten → dense 10 (softmax): 181 neurons. */
+export async function smallConvModel(seed = 5, name = "small", pool: "average" | "max" = "average"): Promise<SmallModel> {
   const tf = await loadTf();
   const L = tf.layers;
   const m = tf.sequential({ name });
   m.add(L.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, padding: "same", activation: "relu", name: "c1" }));
-  m.add(L.averagePooling2d({ poolSize: 2, name: "p1" }));
+  m.add(pool === "max" ? L.maxPooling2d({ poolSize: 2, name: "p1" }) : L.averagePooling2d({ poolSize: 2, name: "p1" }));
   m.add(L.flatten({ name: "f" }));
   m.add(L.dense({ units: 10, activation: "softmax", name: "out" }));
   randomiseWeights(tf, m, seed);

@@ -1,12 +1,12 @@
 /**
  * @fileoverview The float SNN simulator and the reference integer simulator over several worker threads
- * (benchmarks only): the samples are split in contiguous shards, one per worker, and the scores put back in
- * order.
+ * (compile's accuracy curve, benchmarks): the samples are split in contiguous shards, one per worker, and the
+ * scores put back in order. Samples are independent, so the scores equal a single-thread run's.
  */
 import { Worker } from "node:worker_threads";
-import { shapeSize } from "../../compiler/ir/ann.ts";
-import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
-import type { SnnGraph } from "../../compiler/ir/snn.ts";
+import { shapeSize } from "../ir/ann.ts";
+import type { QuantisedSnn } from "../ir/quantised.ts";
+import type { SnnGraph } from "../ir/snn.ts";
 
 export interface ParallelSim {
   readonly scores: Map<number, Float32Array>;

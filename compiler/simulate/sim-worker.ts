@@ -3,10 +3,10 @@
  * simulator, on a shard of the samples.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
-import type { SnnGraph } from "../../compiler/ir/snn.ts";
-import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
-import { simulateInt } from "../../compiler/simulate/int-snn.ts";
+import type { QuantisedSnn } from "../ir/quantised.ts";
+import type { SnnGraph } from "../ir/snn.ts";
+import { simulateFloat } from "../simulate/float-snn.ts";
+import { simulateInt } from "../simulate/int-snn.ts";
 
 const data = workerData as
   | { kind: "float"; snn: SnnGraph; images: Float32Array; count: number; timesteps: number[] }
