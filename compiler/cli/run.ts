@@ -33,7 +33,7 @@ export const runCommand: CommandSpec<RunArgs> = {
     .option("timesteps", { alias: "T", type: "number", describe: "timesteps (default: the compiled T)" })
     .option("trace", { type: "string", describe: "write a per-step trace of probed neurons (.csv or .jsonl)" })
     .option("workers", { type: "number", describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
-    .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...] or core:K[:i,j,...] (default: the output layer)" })
+    .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...], core:K[:i,j,...] or chip:X,Y,SLOT[:i,j,...] (compartments of the core; default: the output layer)" })
     .example("snnc run build/cnn-loihi --input x.npy", "classify one image")
     .example("snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace") as unknown as Argv<RunArgs>,
   run: async (a) => {
@@ -43,6 +43,7 @@ export const runCommand: CommandSpec<RunArgs> = {
     const T = a.timesteps ?? meta.timesteps;
     if (!Number.isInteger(T) || T < 1) throw fail("SNNC003", `--timesteps must be a positive integer, got ${T}`);
     const inputs = loadInputs(a.input, meta.inputShape);
+    if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");
     const probes = a.trace ? parseProbes(a.probe ?? [], net, meta) : null;
     const recorder = probes && a.trace ? traceRecorder(probes, net, a.trace) : null;
     if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) throw fail("SNNC003", `--workers must be an integer ≥ 1, got ${a.workers}`);

@@ -34,8 +34,14 @@ export function parseProbes(specs: readonly string[], net: EmuNetwork, meta: Met
       const badIndex = indices?.find((i) => i >= size);
       if (badIndex !== undefined) throw fail("SNNC003", `--probe ${spec}: layer ${what} has ${size} neurons`, {});
       byPop(pop, indices);
-    } else if (kind === "core") {
-      const k = Number(what);
+    } else if (kind === "core" || kind === "chip") {
+      let k = Number(what);
+      if (kind === "chip") {
+        // chip:X,Y,C = core C (its index on the chip, as `snnc inspect` shows in "slot") of chip (X, Y).
+        const [x, y, c] = (what ?? "").split(",").map((v) => Number(v.trim()));
+        k = net.system.cores.findIndex((r) => r.chipX === x && r.chipY === y && r.index === c);
+        if (k < 0) throw fail("SNNC003", `--probe ${spec}: no core of this network sits at chip (${x},${y}) slot ${c}`, {}, "snnc inspect lists each core's chip and slot");
+      }
       if (!Number.isInteger(k) || k < 0 || k >= net.cores) throw fail("SNNC003", `--probe ${spec}: core ${what} does not exist (0..${net.cores - 1})`, {});
       const base = net.coreBase[k] as number;
       const n = (net.coreBase[k + 1] as number) - base;
@@ -44,7 +50,7 @@ export function parseProbes(specs: readonly string[], net: EmuNetwork, meta: Met
         out.add(base + i);
       }
     } else {
-      throw fail("SNNC003", `--probe ${spec}: expected layer:NAME[:i,j] or core:K[:i,j]`, {});
+      throw fail("SNNC003", `--probe ${spec}: expected layer:NAME[:i,j], core:K[:i,j] or chip:X,Y,SLOT[:i,j]`, {});
     }
   }
   return Int32Array.from([...out].sort((a, b) => a - b));
