@@ -12,11 +12,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { convert } from "../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS, type ConvertOptions, type Method } from "../compiler/convert/methods.ts";
-import { type Dataset, loadDataset, sliceDataset } from "../compiler/data/dataset.ts";
-import { SYSTEM_FASHION_MNIST } from "../compiler/data/resolve.ts";
+import { accuracyOf } from "../compiler/compile.ts";
 import { importModel } from "../compiler/import/index.ts";
 import { predictClasses } from "../compiler/interp/ann-float.ts";
 import { simulateParallel } from "../compiler/simulate/parallel.ts";
+import { benchData } from "./lib/fashion.ts";
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(name);
@@ -47,24 +47,8 @@ const ROWS: Row[] = [
   { model: "resnet", method: "mt", label: "mt", options: {} },
 ];
 
-function accuracy(scores: Float32Array, labels: Int32Array, n: number): number {
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let j = 1; j < 10; j++) if ((scores[i * 10 + j] as number) > (scores[i * 10 + b] as number)) b = j;
-    if (b === labels[i]) ok++;
-  }
-  return ok / n;
-}
-
-const full = existsSync(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`);
-const shape = [28, 28, 1];
-const test: Dataset = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape });
-const calibration: Dataset = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 1000 }) : sliceDataset(test, 500, 500);
-const n = Math.min(SAMPLES, full ? test.count : 500);
-const evalSet = sliceDataset(test, 0, n);
-const labels = evalSet.labels as Int32Array;
-console.log(`# conversion benchmark: ${n} Fashion-MNIST test images (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images, ${WORKERS} workers\n`);
+const { full, calibration, evalSet, labels, n, describe } = benchData(SAMPLES);
+console.log(`# conversion benchmark: ${describe}, ${WORKERS} workers\n`);
 interface Result {
   readonly model: string;
   readonly label: string;
@@ -94,7 +78,7 @@ for (const row of ROWS) {
   const t0 = performance.now();
   const conv = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: row.method, timesteps: 32, ...row.options }, { calibration, calibrationSamples: calibration.count, warn: () => {} });
   const sim = await simulateParallel(conv.snn, evalSet.images, n, TS, WORKERS);
-  const acc = TS.map((t) => accuracy(sim.scores.get(t) as Float32Array, labels, n));
+  const acc = TS.map((t) => accuracyOf(sim.scores.get(t) as Float32Array, 10, labels, n));
   const seconds = (performance.now() - t0) / 1000;
   const ann = annCache.get(row.model) as number;
   const r: Result = { model: row.model, label: row.label, samples: n, ann, accuracy: Object.fromEntries(TS.map((t, i) => [t, acc[i] as number])), eventsPerImage: sim.events / n, seconds };

@@ -8,17 +8,17 @@
  *
  * Calibration as bench/conversion. Prints a Markdown table and writes bench/results/quantisation.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { convert } from "../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
-import { type Dataset, loadDataset, sliceDataset } from "../compiler/data/dataset.ts";
-import { SYSTEM_FASHION_MNIST } from "../compiler/data/resolve.ts";
+import { accuracyOf } from "../compiler/compile.ts";
 import { importModel } from "../compiler/import/index.ts";
 import { predictClasses } from "../compiler/interp/ann-float.ts";
 import { quantise } from "../compiler/quantise/index.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
 import { simulateIntParallel, simulateParallel } from "../compiler/simulate/parallel.ts";
+import { benchData } from "./lib/fashion.ts";
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(name);
@@ -30,24 +30,8 @@ const TARGETS = arg("--targets", "loihi,loihi2,spinnaker,spinnaker2").split(",")
 const MODEL = arg("--model", "cnn");
 const T = 32;
 
-function accuracy(scores: ArrayLike<number>, labels: Int32Array, n: number, classes: number): number {
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let j = 1; j < classes; j++) if ((scores[i * classes + j] as number) > (scores[i * classes + b] as number)) b = j;
-    if (b === labels[i]) ok++;
-  }
-  return ok / n;
-}
-
-const full = existsSync(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`);
-const shape = [28, 28, 1];
-const test: Dataset = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape });
-const calibration: Dataset = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 1000 }) : sliceDataset(test, 500, 500);
-const n = Math.min(SAMPLES, full ? test.count : 500);
-const evalSet = sliceDataset(test, 0, n);
-const labels = evalSet.labels as Int32Array;
-console.log(`# quantisation benchmark: ${MODEL}, ecc, T=${T}, ${n} Fashion-MNIST test images (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} images, ${WORKERS} workers\n`);
+const { full, calibration, evalSet, labels, n, describe } = benchData(SAMPLES);
+console.log(`# quantisation benchmark: ${MODEL}, ecc, T=${T}, ${describe}, ${WORKERS} workers\n`);
 
 const graph = await importModel(`examples/fashion-mnist/${MODEL}/model.json`);
 const annPred = predictClasses(graph, evalSet.images, n);
@@ -56,7 +40,7 @@ for (let i = 0; i < n; i++) if (annPred[i] === labels[i]) annOk++;
 const conv = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T }, { calibration, calibrationSamples: calibration.count, warn: () => {} });
 const classes = conv.snn.populations[conv.snn.output]?.size ?? 10;
 const floatSim = await simulateParallel(conv.snn, evalSet.images, n, [T], WORKERS);
-const floatAcc = accuracy(floatSim.scores.get(T) as Float32Array, labels, n, classes);
+const floatAcc = accuracyOf(floatSim.scores.get(T) as Float32Array, classes, labels, n);
 // State ranges for quantisation, as the compile pipeline measures them (64 calibration samples).
 const ranges = simulateFloat(conv.snn, calibration.images, Math.min(64, calibration.count), { timesteps: [T], recordRanges: true });
 
@@ -70,7 +54,7 @@ for (const name of TARGETS) {
   const { q, layers } = quantise(conv.snn, target, ranges, (w) => warnings.push(w.message));
   const sim = await simulateIntParallel(q, evalSet.images, n, T, WORKERS);
   const seconds = (performance.now() - t0) / 1000;
-  const intAcc = accuracy(sim.scores, labels, n, classes);
+  const intAcc = accuracyOf(sim.scores, classes, labels, n);
   let worst = { layer: "", rel: 0 };
   for (const l of layers) for (const p of l.projections) if (p.relRmsError > worst.rel) worst = { layer: l.name, rel: p.relRmsError };
   const format = layers.find((l) => l.projections.length > 0)?.projections[0]?.format ?? "";
