@@ -122,6 +122,9 @@ export function stepRange(
   const reset = p.reset;
   // Fast path: Loihi IF (du = 4095 makes u this step's input; dv = 0 makes v a perfect integrator).
   const plainLoihi = loihi && p.du === 4095 && p.dv === 0;
+  if ((plainLoihi || !loihi) && !mt && canSpike) {
+    return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset);
+  }
   let k = count;
   let active = 0;
   for (let i = start; i < end; i++) {
@@ -169,6 +172,49 @@ export function stepRange(
 }
 
 /** One timestep of population `p` for `batch` samples laid out [b · size + j] (reference simulator). */
+/**
+ * stepRange for integrate-and-fire neurons without decay (Loihi with du = 4095, dv = 0; or fixed-if): the
+ * same arithmetic with the per-neuron branches on the rule taken out of the loop. Integer state, so the
+ * strict Loihi threshold x > vth is x ≥ vth + 1, and the resets are x·keep − vth·sub.
+ */
+function stepIf(
+  v: Float64Array, u: Float64Array, q: Float64Array, bias: Float64Array, start: number, end: number,
+  outIdx: Int32Array, outPayload: Int32Array, count: number, idxBase: number, activity: Int32Array | null,
+  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: number,
+): number {
+  const max = 2 ** (S - 1) - 1;
+  const half = 2 ** (S - 1);
+  const fire = loihi ? vth + 1 : vth;
+  const keep = reset === RESET_ZERO ? 0 : 1;
+  const sub = reset === RESET_SUBTRACT ? vth : 0;
+  let k = count;
+  let active = 0;
+  for (let i = start; i < end; i++) {
+    const raw = q[i] as number;
+    let qi = raw;
+    if (loihi) {
+      // u wraps at S bits (two's complement); the common case needs no wrap.
+      if (qi < -half || qi >= half) qi = wrapBits(qi, S);
+      u[i] = qi;
+    }
+    let x = (v[i] as number) + qi + (bias[i] as number);
+    x = x > max ? max : x < -max ? -max : x;
+    if (x >= fire) {
+      v[i] = x * keep - sub;
+      outIdx[k] = i - idxBase;
+      outPayload[k] = 1;
+      k++;
+      active++;
+    } else {
+      v[i] = x;
+      if (raw !== 0) active++;
+    }
+    if (clearInput) q[i] = 0;
+  }
+  if (activity) activity[0] = (activity[0] as number) + active;
+  return k;
+}
+
 export function stepPopulation(
   p: IntPopulationParams, s: IntState, q: Float64Array, batch: number,
   outIdx: Int32Array, outPayload: Int32Array, outCount: Int32Array, stride: number,
