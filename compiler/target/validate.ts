@@ -104,7 +104,8 @@ export function validateTarget(x: unknown, file: string): Target {
       resetModes: arrayOf(oneOf(["zero", "subtract"]), 1),
       softReset: object({
         construction: oneOf(["two-compartment"]),
-        compartmentsPerNeuron: constant(count),
+        // The construction is a dendrite and a soma compartment: exactly 2 (compiler/map/resources.ts).
+        compartmentsPerNeuron: constant({ int: true, min: 2, max: 2 }),
         extraInAxonsPerNeuron: constant({ int: true, min: 0 }),
         extraSynapsesPerNeuron: constant({ int: true, min: 0 }),
         selfWeightMantissaBits: constant(count),
@@ -116,7 +117,7 @@ export function validateTarget(x: unknown, file: string): Target {
     }, ["fractionBits", "decayBits", "thresholdMantissaBits", "thresholdShift", "biasExponentMax", "weightExponentMin", "weightExponentMax", "weightShift", "maxLeftShift", "softReset"]),
     routing: byKind({
       "mesh-dimension-order": object({ kind: str, source: str }),
-      "multicast-keymask": object({ kind: str, entriesPerRouter: constant(count), keyBits: num({ int: true, min: 8, max: 32 }), coresPerRouteBit: num({ int: true, min: 1, max: 64 }), source: str }, ["coresPerRouteBit"]),
+      "multicast-keymask": object({ kind: str, entriesPerRouter: constant(count), keyBits: num({ int: true, min: 32, max: 32 }), coresPerRouteBit: num({ int: true, min: 1, max: 64 }), source: str }, ["coresPerRouteBit"]),
     }),
     timing: object({
       synOpSeconds: constant(pos), neuronUpdateActiveSeconds: constant(pos), neuronUpdateIdleSeconds: constant(pos),

@@ -83,6 +83,7 @@ describe("quantisation", function () {
       ["kind", (t) => { t.routing.kind = "teleport"; }, /routing\.kind/],
       ["model", (t) => { t.neuron.model = "hodgkin-huxley"; }, /neuron\.model/],
       ["cross", (t) => { t.system.coresPerChip.value = 64; }, /usableCoresPerChip/],
+      ["compartments", (t) => { t.neuron.softReset.compartmentsPerNeuron.value = 3; }, /neuron\.softReset\.compartmentsPerNeuron\.value/],
     ];
     for (const [name, edit, path] of cases) {
       const t = JSON.parse(JSON.stringify(base));
