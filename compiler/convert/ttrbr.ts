@@ -80,6 +80,15 @@ export function tuneThresholds(
   const tunable = topologicalPops(raw.pops).filter((p) => p.site === "relu" || p.site === "avgPool");
   const ann = runAnn(raw.calibrationGraph, images, samples, { keep: new Set(tunable.map((p) => p.statsNode)) });
   const T = Math.min(options.timesteps, 64);
+  // A relay stays rate-preserving only with its source's spike value as threshold: follow every change.
+  const relays = topologicalPops(raw.pops).filter((p) => p.site === "relay");
+  const syncRelays = () => {
+    for (const r of relays) {
+      const src = params.get(r.terms[0]?.source ?? -1);
+      const cur = params.get(r.id);
+      if (src && cur) params.set(r.id, { ...cur, threshold: src.spikeValue, spikeValue: src.spikeValue });
+    }
+  };
   for (const p of tunable) {
     const stats = cal.get(p.statsNode);
     const target = ann.get(p.statsNode);
@@ -90,6 +99,7 @@ export function tuneThresholds(
       if (p.relu6) lambda = lambda.map((v) => Math.min(v, 6));
       const cur = params.get(p.id) as PopParams;
       params.set(p.id, { ...cur, threshold: lambda, spikeValue: lambda });
+      syncRelays();
       const snn = normalise(raw, params, norm);
       const index = snn.populations.findIndex((q) => q.name === p.name);
       const sim = simulateFloat(snn, images, samples, { timesteps: [T], recordCounts: true, stopAfter: index });
@@ -106,6 +116,7 @@ export function tuneThresholds(
     if (best) {
       const cur = params.get(p.id) as PopParams;
       params.set(p.id, { ...cur, threshold: best.lambda, spikeValue: best.lambda });
+      syncRelays();
     }
   }
   return normalise(raw, params, norm);
