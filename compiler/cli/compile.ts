@@ -149,7 +149,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     const acc = report.accuracy;
     const text = [
       `compiled ${a.model} for ${report.targetInfo.title} → ${outDir}`,
-      `  method ${method} (percentile ${request.percentile ?? defaultPercentile(method)}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
+      `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
       acc ? `  accuracy: ANN ${(acc.ann * 100).toFixed(2)}% → SNN ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
       `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,

@@ -12,12 +12,13 @@
  *          membrane = shift × θ (θ/2).
  *   ttrbr  Our version of threshold tuning + residual block restructuring (Meng et al. 2022 give the error
  *          analysis, not the rules; see convert/ttrbr.ts).
- *   mt     ECMT multi-threshold neurons (Huang et al. 2024): levels ±θ·2^k, k < N (N = 8), θ from the 99th
+ *   mt     ECMT multi-threshold neurons (Huang et al., arXiv 2502.21193, 2025): levels ±θ·2^k, k < N (N = 8), θ from the 99th
  *          percentile of all activations (zeros included, as ECMT's kthvalue); at most one graded spike per
  *          step; ReLU sites use ECMT's expectation compensation (cumulative output = relu(cumulative input),
  *          corrected by negative spikes), pooling sites are signed quantisers.
- * All methods share: reset by subtraction (default), average pooling as a linear projection into IF neurons,
- * free Flatten/Reshape/ZeroPadding/Concatenate, the readout as accumulated membrane.
+ * All methods share: reset by subtraction (default); average pooling as a spiking layer (ecc, ttrbr) or folded
+ * into the next Conv/Dense (rnl, qcfs, mt; --pooling); free Flatten/Reshape/ZeroPadding/Concatenate; the
+ * readout as accumulated membrane.
  */
 import { fail, type Warning } from "../diagnostics.ts";
 import type { NeuronModel, ResetMode } from "../ir/snn.ts";
