@@ -16,7 +16,7 @@ import type { CoreNeurons, DecodedBinary, LoihiCoreSynapses, Profile, SpinnakerC
 const headerParser = new Parser().endianness("little")
   .uint32("magic").uint16("major").uint16("minor").uint8("family").uint8("neuronModel").uint16("pad0")
   .uint32("sections").uint32("fileLength").skip(12).string("targetName", { length: 16, stripNull: true, encoding: "ascii" })
-  .uint32("flags").skip(8).uint32("crc");
+  .uint32("flags").uint32("tableCrc").skip(4).uint32("crc");
 
 const sectionParser = new Parser().endianness("little").uint32("id").uint32("offset").uint32("length").uint32("crc");
 
@@ -69,7 +69,7 @@ class Cursor {
 export function decodeBinary(bytes: Uint8Array): DecodedBinary {
   if (bytes.length < HEADER_BYTES) throw new RuntimeError("SNNC504", `file has ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`, bytes.length);
   const h = headerParser.parse(bytes.subarray(0, HEADER_BYTES)) as {
-    magic: number; major: number; minor: number; family: number; neuronModel: number; sections: number; fileLength: number; targetName: string; flags: number; crc: number;
+    magic: number; major: number; minor: number; family: number; neuronModel: number; sections: number; fileLength: number; targetName: string; flags: number; tableCrc: number; crc: number;
   };
   if (h.magic !== MAGIC) throw new RuntimeError("SNNC501", "not an snnc placement binary (bad magic)", 0, "give a network.snnb written by snnc compile");
   if (h.major !== VERSION_MAJOR) throw new RuntimeError("SNNC502", `format version ${h.major}.${h.minor} is not supported (this runtime reads ${VERSION_MAJOR}.x)`, 4, "recompile with this snnc");
@@ -78,6 +78,8 @@ export function decodeBinary(bytes: Uint8Array): DecodedBinary {
   if (h.family !== FAMILY_LOIHI && h.family !== FAMILY_SPINNAKER) throw new RuntimeError("SNNC504", `unknown target family ${h.family}`, 8);
   const tableEnd = HEADER_BYTES + SECTION_ENTRY_BYTES * h.sections;
   if (h.sections > 64 || tableEnd > bytes.length) throw new RuntimeError("SNNC504", `section table of ${h.sections} entries does not fit the file`, HEADER_BYTES);
+  // Format 1.1 seals the section table (1.0 files have zeros there and are read without this check).
+  if (h.minor >= 1 && crc32(bytes, HEADER_BYTES, tableEnd) !== h.tableCrc) throw new RuntimeError("SNNC503", "section table checksum mismatch", HEADER_BYTES, "the file is corrupt; recompile");
   const sections = new Map<number, { offset: number; length: number }>();
   for (let i = 0; i < h.sections; i++) {
     const at = HEADER_BYTES + i * SECTION_ENTRY_BYTES;

@@ -9,7 +9,9 @@
 
 export const MAGIC = 0x424e4e53; // "SNNB" read as a little-endian u32
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 0;
+export const VERSION_MINOR = 1;
+/** Byte offset of the section-table CRC-32 in the header (format 1.1; inside the header CRC's range). */
+export const TABLE_CRC_OFFSET = 52;
 export const HEADER_BYTES = 64;
 export const SECTION_ENTRY_BYTES = 16;
 

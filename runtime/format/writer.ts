@@ -101,7 +101,8 @@ export interface SectionBytes {
 
 /**
  * Header (64 B): magic u32 | major u16 | minor u16 | family u8 | model u8 | pad u16 | sections u32 |
- * file length u32 | pad 12 | target name 16 ASCII | flags u32 | pad 8 | header CRC u32 (over bytes 0..59).
+ * file length u32 | pad 12 | target name 16 ASCII | flags u32 | section-table CRC u32 | pad 4 | header CRC u32
+ * (over bytes 0..59, so it covers the table CRC too).
  * Section table: per section id u32 | offset u32 | length u32 | CRC u32. Sections start 8-byte aligned.
  */
 export function assembleFile(h: FileHeader, sections: readonly SectionBytes[]): Uint8Array {
@@ -116,10 +117,13 @@ export function assembleFile(h: FileHeader, sections: readonly SectionBytes[]): 
   if (total > 0xffffffff) throw new Error("internal: binary larger than 4 GiB");
   const w = new ByteWriter();
   w.u32(MAGIC).u16(VERSION_MAJOR).u16(VERSION_MINOR).u8(h.family).u8(h.neuronModel).u16(0).u32(sections.length).u32(total);
-  w.bytes(new Uint8Array(12)).ascii(h.targetName, 16).u32(h.flags).bytes(new Uint8Array(8));
+  const table = new ByteWriter();
+  for (const s of placed) table.u32(fourcc(s.id)).u32(s.at).u32(s.bytes.length).u32(crc32(s.bytes));
+  const tableBytes = table.finish();
+  w.bytes(new Uint8Array(12)).ascii(h.targetName, 16).u32(h.flags).u32(crc32(tableBytes)).bytes(new Uint8Array(4));
   const head = w.finish();
   w.u32(crc32(head, 0, 60));
-  for (const s of placed) w.u32(fourcc(s.id)).u32(s.at).u32(s.bytes.length).u32(crc32(s.bytes));
+  w.bytes(tableBytes);
   for (const s of placed) {
     while (w.length < s.at) w.u8(0);
     w.bytes(s.bytes);

@@ -8,7 +8,7 @@ import { CodedError } from "../../runtime/errors.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { loadNetwork, synapseCount } from "../../runtime/emulator/network.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
-import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES } from "../../runtime/format/spec.ts";
+import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES, TABLE_CRC_OFFSET } from "../../runtime/format/spec.ts";
 import { layoutCores } from "../../backends/common.ts";
 import { BACKENDS } from "../../backends/index.ts";
 import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
@@ -26,10 +26,18 @@ function sectionOffset(bytes: Uint8Array, id: number): { offset: number; length:
   throw new Error("section not found");
 }
 
-/** Rewrite a section's CRC after editing it (so the edit is not caught by the checksum). */
+/** Rewrite a section's CRC after editing it, then the table's and the header's (so no checksum catches it). */
 function fixCrc(bytes: Uint8Array, id: number): void {
   const s = sectionOffset(bytes, id);
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(s.entry + 12, crc32(bytes, s.offset, s.offset + s.length), true);
+  const v = new DataView(bytes.buffer, bytes.byteOffset);
+  v.setUint32(s.entry + 12, crc32(bytes, s.offset, s.offset + s.length), true);
+  resealTable(bytes);
+}
+
+function resealTable(bytes: Uint8Array): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset);
+  v.setUint32(TABLE_CRC_OFFSET, crc32(bytes, HEADER_BYTES, HEADER_BYTES + v.getUint32(12, true) * SECTION_ENTRY_BYTES), true);
+  v.setUint32(60, crc32(bytes, 0, 60), true);
 }
 
 describe("network.snnb format", function () {
@@ -104,6 +112,17 @@ describe("network.snnb format", function () {
     const syns = sectionOffset(body, SECTION.SYNS);
     body[syns.offset + 40] = (body[syns.offset + 40] as number) ^ 0x10;
     expect(expectCode(body, "SNNC503").loc.byte).to.equal(syns.offset);
+    // the section table is sealed by its own CRC (in the header): a changed length is caught at byte 64
+    const table = Uint8Array.from(good);
+    table[HEADER_BYTES + 8] = (table[HEADER_BYTES + 8] as number) ^ 0x01;
+    expect(expectCode(table, "SNNC503").loc.byte).to.equal(HEADER_BYTES);
+    // a 1.0 file (no table CRC) is still read
+    const v10 = Uint8Array.from(good);
+    const dv = new DataView(v10.buffer);
+    dv.setUint16(6, 0, true);
+    dv.setUint32(TABLE_CRC_OFFSET, 0, true);
+    dv.setUint32(60, crc32(v10, 0, 60), true);
+    expect(loadNetwork(decodeBinary(v10)).neurons).to.equal(loadNetwork(decodeBinary(good)).neurons);
     expectCode(good.subarray(0, good.length - 100), "SNNC504");
     expectCode(good.subarray(0, 30), "SNNC504");
     // a count inside a section that points past its data, with a fixed-up CRC
