@@ -7,6 +7,7 @@
  * With the two-compartment soft reset every neuron also has a soma compartment; the binary stores neurons
  * and the profile says how many compartments each has.
  */
+import { fail } from "../compiler/diagnostics.ts";
 import type { Box, RoutedSnn } from "../compiler/ir/mapped.ts";
 import type { QPopulation } from "../compiler/ir/quantised.ts";
 import type { Constant, Target } from "../compiler/target/schema.ts";
@@ -97,6 +98,14 @@ function writeProfile(w: ByteWriter, p: QPopulation, compartments: number): void
 
 export function neuronSection(r: RoutedSnn, layouts: readonly CoreLayout[]): Uint8Array {
   const q = r.q;
+  // Block records hold a layer's coordinates (height, width, channels) as u16.
+  for (const p of q.populations) {
+    const big = p.shape.findIndex((d) => d > 0xffff);
+    if (big >= 0) {
+      throw fail("SNNC405", `layer "${p.name}" has ${p.shape[big]} ${["rows", "columns", "channels"][big]} (shape ${p.shape.join("×")}); the placement binary stores layer coordinates in 16 bits (at most 65535)`,
+        { layer: p.name }, "give the layer a 2-D or 3-D shape (e.g. reshape a flat layer of n units to [1, n / 1000, 1000])");
+    }
+  }
   const w = new ByteWriter();
   w.u32(layouts.length);
   for (const L of layouts) {

@@ -10,7 +10,7 @@
  * a plain ordered-covering baseline run to the minimum. Writes bench/results/mapping.json.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
 import { convert } from "../compiler/convert/index.ts";
@@ -139,6 +139,13 @@ if (caseArg >= 0) {
     }
   }
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/mapping.json", `${JSON.stringify(results, null, 2)}\n`);
+  // With --only, the rows run here replace theirs in the results file and the others are kept.
+  const OUT = "bench/results/mapping.json";
+  const key = (r: Record<string, unknown>) => `${r.case}@${r.target}`;
+  const ran = new Set(results.map(key));
+  const kept = argv.includes("--only") && existsSync(OUT) ? (JSON.parse(readFileSync(OUT, "utf8")) as Record<string, unknown>[]).filter((r) => !ran.has(key(r))) : [];
+  const order = Object.keys(CASES);
+  const merged = [...kept, ...results].sort((a, b) => order.indexOf(String(a.case)) - order.indexOf(String(b.case)));
+  writeFileSync(OUT, `${JSON.stringify(merged, null, 2)}\n`);
 }
 

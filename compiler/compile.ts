@@ -13,9 +13,10 @@ import { decodeBinary } from "../runtime/format/reader.ts";
 import { loadNetwork } from "../runtime/emulator/network.ts";
 import { emulateParallel, threadsFor } from "../runtime/emulator/parallel.ts";
 import { layerDiagnostics } from "./convert/diagnostics.ts";
+import { defaultPooling } from "./convert/methods.ts";
 import { type Dataset, loadDataset, sliceDataset } from "./data/dataset.ts";
 import { defaultData } from "./data/resolve.ts";
-import { fail, type Warning } from "./diagnostics.ts";
+import { fail, isSnncError, type Warning } from "./diagnostics.ts";
 import { importModel } from "./import/index.ts";
 import type { AnnGraph } from "./ir/ann.ts";
 import { serialize } from "./ir/serialize.ts";
@@ -112,7 +113,17 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
     }
   }
   const modelName = basename(req.model) === "model.json" ? `${basename(dirname(req.model))}/model.json` : basename(req.model);
-  const pipeline = runPipeline(graph, target, data, req, { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(req.model) }, hooks);
+  const meta = { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(req.model) };
+  let pipeline: PipelineResult;
+  try {
+    pipeline = runPipeline(graph, target, data, req, meta, hooks);
+  } catch (e) {
+    // Folding average pooling into the next layer multiplies that layer's fan-in; where the folded layer no
+    // longer fits a core and the user did not choose --pooling, keep the pooling as its own spiking layer.
+    if (!(isSnncError(e) && e.code === "SNNC402" && req.pooling === undefined && defaultPooling(req.method) === "fold")) throw e;
+    hooks.warn({ code: "SNNC-W203", message: `${e.message}; average pooling kept as its own spiking layer instead of folded (--pooling spiking)`, loc: e.loc });
+    pipeline = runPipeline(graph, target, data, { ...req, pooling: "spiking" }, meta, hooks);
+  }
   const q = pipeline.quantised.q;
   const per = q.populations[q.input.population]?.size ?? 0;
 

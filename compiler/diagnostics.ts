@@ -43,6 +43,7 @@ export const DIAGNOSTICS = {
   SNNC402: "a layer cannot be split to fit one core",
   SNNC403: "routing table overflow",
   SNNC404: "mapping check failed",
+  SNNC405: "network exceeds a field of the placement binary",
   SNNC501: "not an snnc binary",
   SNNC502: "binary format version not supported",
   SNNC503: "binary checksum mismatch",

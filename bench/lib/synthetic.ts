@@ -59,11 +59,21 @@ export function convStack(target: Target, h: number, w: number, c0: number, c: n
     pops.push(pop(l, `conv${l}`, [h, w, c], params(target, KIND_IF, h * w * c, c, S, 0), [projection(l - 1, conn, target)], l));
     prevC = c;
   }
-  // Readout from the last layer through a 4×4 pooling-like dense map to 10 classes would be huge: take the
-  // readout from a global average of the last layer instead.
-  const last = layers;
-  const g: WindowGeometry = { inH: h, inW: w, inC: c, outH: 1, outW: 1, outC: c, kh: h, kw: w, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0 };
-  const table = new Int32Array(c * (h * w + 1)).fill(2);
+  // Readout from the last layer through a dense map to 10 classes would be huge: take the readout from a
+  // global average of the last layer instead. A global average neuron has one input per pixel; above 4,096
+  // pixels (more than a Loihi core's fan-in axons) a 4×4 average pooling comes first.
+  let last = layers;
+  let gh = h;
+  let gw = w;
+  if (h * w > 4096) {
+    const pg: WindowGeometry = { inH: h, inW: w, inC: c, outH: h / 4, outW: w / 4, outC: c, kh: 4, kw: 4, sh: 4, sw: 4, dh: 1, dw: 1, padTop: 0, padLeft: 0 };
+    gh = h / 4;
+    gw = w / 4;
+    pops.push(pop(last + 1, "pool", [gh, gw, c], params(target, KIND_IF, gh * gw * c, c, S, 0), [projection(last, { kind: "avgPool", geometry: pg, table: new Int32Array(c * 17).fill(2) }, target)], last + 1));
+    last++;
+  }
+  const g: WindowGeometry = { inH: gh, inW: gw, inC: c, outH: 1, outW: 1, outC: c, kh: gh, kw: gw, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0 };
+  const table = new Int32Array(c * (gh * gw + 1)).fill(2);
   pops.push(pop(last + 1, "gap", [1, 1, c], params(target, KIND_IF, c, c, S, 0), [projection(last, { kind: "avgPool", geometry: g, table }, target)], last + 1));
   pops.push(pop(last + 2, "readout", [1, 1, 10], params(target, KIND_READOUT, 10, 10, S, 0), [projection(last + 1, { kind: "dense", weights: randomMantissas(c * 10, rng, loihi) }, target)], last + 2));
   return wrap(`conv-${h}x${w}x${c}x${layers}`, target, pops, [h, w, c0]);
@@ -140,9 +150,11 @@ export function randomNetwork(target: Target, n: number, k: number, seed = 1): R
     }
     outRow[i + 1] = outCol.length;
   }
+  const shapeR: [number, number, number] = n > 0xffff && n % 1000 === 0 ? [1, n / 1000, 1000] : [1, 1, n];
   const pops: QPopulation[] = [
     pop(0, "input", [1, 1, inN], params(target, KIND_INPUT, inN, inN, S, 0), [], 0),
-    pop(1, "random", [1, 1, n], params(target, KIND_IF, n, n, S, bias), [projection(0, inConn, target), projection(1, rec, target)], 1),
+    // A flat shape while the binary's 16-bit layer coordinates allow it, else [1, n / 1000, 1000].
+    pop(1, "random", shapeR, params(target, KIND_IF, n, shapeR[2], S, bias), [projection(0, inConn, target), projection(1, rec, target)], 1),
     pop(2, "readout", [1, 1, 10], params(target, KIND_READOUT, 10, 10, S, 0), [projection(1, { kind: "sparse", rowStart: outRow, col: Int32Array.from(outCol), weights: Int32Array.from(outW) }, target)], 2),
   ];
   const pre = new Int32Array(n * k);

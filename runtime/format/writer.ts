@@ -21,6 +21,7 @@ export class ByteWriter {
   }
 
   u8(x: number): this {
+    if (!(x >= 0 && x <= 0xff && Number.isInteger(x))) throw new Error(`internal: ${x} written to a u8 field`);
     this.ensure(1);
     this.view.setUint8(this.length, x);
     this.length += 1;
@@ -33,6 +34,7 @@ export class ByteWriter {
     return this;
   }
   u16(x: number): this {
+    if (!(x >= 0 && x <= 0xffff && Number.isInteger(x))) throw new Error(`internal: ${x} written to a u16 field`);
     this.ensure(2);
     this.view.setUint16(this.length, x, true);
     this.length += 2;

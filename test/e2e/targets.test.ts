@@ -4,6 +4,8 @@
  * every contract key with real values.
  */
 import { expect } from "chai";
+import { compileModel } from "../../compiler/compile.ts";
+import { SnncError, type Warning } from "../../compiler/diagnostics.ts";
 import { checkCapacity } from "../../compiler/verify/capacity.ts";
 import { compileCached, EXAMPLES, request } from "../helpers/compile.ts";
 
@@ -50,4 +52,20 @@ describe("examples × targets (bit-exact)", function () {
       });
     }
   }
+
+  it("mt on loihi2: where folded pooling overflows a core's axons, pooling stays spiking (warning), bit-exact", async () => {
+    const warnings: Warning[] = [];
+    const out = await compileModel(request(EXAMPLES.cnn, "loihi2", { method: "mt" }), { warn: (w) => warnings.push(w), progress: () => {}, stage: () => {} });
+    expect(warnings.map((w) => w.code)).to.include("SNNC-W203");
+    expect(out.report.verification.bitExact).to.equal(true);
+    expect(out.report.network.layers.map((l) => l.name)).to.include("pool2");
+    // Chosen explicitly, folding is an error naming the layer.
+    try {
+      await compileModel(request(EXAMPLES.cnn, "loihi2", { method: "mt", pooling: "fold" }), { warn: () => {}, progress: () => {}, stage: () => {} });
+      expect.fail("expected SNNC402");
+    } catch (e) {
+      expect((e as SnncError).code).to.equal("SNNC402");
+      expect((e as SnncError).message).to.match(/fan-in axons/);
+    }
+  });
 });
