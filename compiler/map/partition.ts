@@ -18,6 +18,7 @@ import { fail } from "../diagnostics.ts";
 import type { Block, Box, CoreResources, MappedCore, PartitionedSnn } from "../ir/mapped.ts";
 import type { QPopulation, QuantisedSnn } from "../ir/quantised.ts";
 import type { Target } from "../target/schema.ts";
+import { receptiveBox } from "./axons.ts";
 import { accountCore, type CoreAccount, exceeded, type Limits, limitsOf, newCostContext, type CostContext } from "./resources.ts";
 
 export interface PartitionOptions {
@@ -74,6 +75,29 @@ function sizeOf(b: Box): number {
   return (b.y1 - b.y0) * (b.x1 - b.x0) * (b.c1 - b.c0);
 }
 
+/**
+ * A lower bound of a block's fan-in axons without visiting its synapses: per source population, the volume
+ * of the largest receptive box of its projections, for connectivity whose receptive box has no gaps (every
+ * source in it is connected: windows with dilation 1 and stride ≤ kernel; dense; one-to-one); 0 otherwise.
+ */
+function fanInLowerBound(q: QuantisedSnn, pop: QPopulation, box: Box): number {
+  const perSource = new Map<number, number>();
+  for (const pr of pop.inputs) {
+    const c = pr.conn;
+    if (c.kind === "sparse") continue;
+    if (c.kind === "conv" || c.kind === "depthwise" || c.kind === "avgPool" || c.kind === "maxPool") {
+      const g = c.geometry;
+      if (g.dh !== 1 || g.dw !== 1 || g.sh > g.kh || g.sw > g.kw) continue;
+    }
+    const r = receptiveBox(c, box, q.populations[pr.source] as QPopulation);
+    const v = Math.max(0, r.y1 - r.y0) * Math.max(0, r.x1 - r.x0) * Math.max(0, r.c1 - r.c0);
+    perSource.set(pr.source, Math.max(perSource.get(pr.source) ?? 0, v));
+  }
+  let n = 0;
+  for (const v of perSource.values()) n += v;
+  return n;
+}
+
 /** Tiles one population: the candidate with the fewest tiles whose every tile fits. */
 function tilePopulation(ctx: CostContext, pop: QPopulation, limits: Limits, maxTile: number, firstId: number): { boxes: Box[]; accounts: CoreAccount[] } {
   const cpn = ctx.compartments[pop.id] as number;
@@ -81,6 +105,12 @@ function tilePopulation(ctx: CostContext, pop: QPopulation, limits: Limits, maxT
   let lastProblem: { resource: keyof Limits; value: number } | null = null;
   for (const t of candidates(pop.shape, perCore)) {
     const boxes = tileBoxes(pop.shape, t);
+    // Candidates whose middle tile already has too many distinct inputs are rejected without an account.
+    const bound = fanInLowerBound(ctx.q, pop, boxes[Math.floor(boxes.length / 2)] as Box);
+    if (bound > limits.fanInAxons) {
+      lastProblem = { resource: "fanInAxons", value: bound };
+      continue;
+    }
     // Probe the middle tile first (largest receptive field), then all of them.
     const order = [Math.floor(boxes.length / 2), ...boxes.keys()];
     const accounts: (CoreAccount | undefined)[] = new Array(boxes.length);
