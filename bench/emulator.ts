@@ -3,7 +3,7 @@
  * cython code target, single thread), in one run; synaptic events per second for both, their ratio, and our
  * figure as a fraction of a memory-bandwidth bound measured in the same run.
  *
- *   npx tsx bench/emulator.ts [--samples 200] [--brian-samples 20] [--random 100000] [--fanout 100]
+ *   node --max-old-space-size=12288 --import tsx bench/emulator.ts [--samples 200] [--brian-samples 20] [--random 100000] [--fanout 100]
  *                             [--random-steps 200] [--no-brian]
  *
  * Networks:

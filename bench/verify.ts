@@ -5,7 +5,7 @@
  * step compared. Prints a Markdown table (spikes compared, bit-exact, ANN and on-chip SNN accuracy, cores,
  * energy per inference) and writes bench/results/verify.json.
  *
- *   npx tsx bench/verify.ts [--samples 200]
+ *   npx tsx bench/verify.ts [--samples 200] [--only cnn:mt,cnn-qcfs:qcfs]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { compileModel } from "../compiler/compile.ts";
@@ -13,6 +13,8 @@ import { DEFAULT_CONVERT_OPTIONS, type Method } from "../compiler/convert/method
 
 const i = process.argv.indexOf("--samples");
 const SAMPLES = i >= 0 ? Number(process.argv[i + 1]) : 200;
+const o = process.argv.indexOf("--only");
+const ONLY = o >= 0 ? (process.argv[o + 1] ?? "").split(",") : null;
 const CASES: { model: string; method: Method; targets: string[] }[] = [
   { model: "cnn", method: "ecc", targets: ["loihi", "loihi2", "spinnaker", "spinnaker2"] },
   { model: "resnet", method: "ecc", targets: ["loihi", "loihi2", "spinnaker", "spinnaker2"] },
@@ -26,6 +28,7 @@ const header = "| model | method | target | cores | images | spikes compared | b
 const lines = [header, "|---|---|---|---|---|---|---|---|---|---|---|"];
 const results: unknown[] = [];
 for (const c of CASES) {
+  if (ONLY && !ONLY.includes(`${c.model}:${c.method}`)) continue;
   for (const target of c.targets) {
     const t0 = performance.now();
     const out = await compileModel({
