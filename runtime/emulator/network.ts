@@ -86,8 +86,8 @@ export interface EmuNetwork {
   readonly axonHopsY: Int32Array;
   /** Network latency of the axon's packet (seconds). */
   readonly axonLatency: Float64Array;
-  /** Links of each route id, as "x,y,dir" strings (for per-link loads). */
-  readonly routeLinks: readonly (readonly string[])[];
+  /** Route ids: one per (source core, destination core) pair on meshes, one per multicast tree. */
+  readonly routes: Routes;
   /** Population and index of each neuron. */
   readonly popOf: Int32Array;
   readonly popIndex: Int32Array;
@@ -99,6 +99,35 @@ export interface EmuNetwork {
 }
 
 /** Growable typed buffers for building the CSRs. */
+/** Route ids and, on demand, their links as "x,y,dir" strings (per-link loads = spikes per route over its links). */
+export interface Routes {
+  readonly count: number;
+  links(route: number): readonly string[];
+}
+
+/** Mesh routes are stored as their tile ends (4 integers); their links are derived when asked for. */
+class RouteTable implements Routes {
+  count = 0;
+  private readonly ends = new IntList();
+  private readonly trees: (readonly string[])[] = [];
+  addMesh(sx: number, sy: number, dx: number, dy: number): number {
+    this.ends.push(sx);
+    this.ends.push(sy);
+    this.ends.push(dx);
+    this.ends.push(dy);
+    return this.count++;
+  }
+  addTree(links: readonly string[]): number {
+    this.trees.push(links);
+    return this.count++;
+  }
+  links(route: number): readonly string[] {
+    if (this.trees.length > 0) return this.trees[route] ?? [];
+    const e = this.ends.data;
+    return meshLinks(e[4 * route] as number, e[4 * route + 1] as number, e[4 * route + 2] as number, e[4 * route + 3] as number);
+  }
+}
+
 class IntList {
   data = new Int32Array(1024);
   length = 0;
@@ -213,7 +242,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   const axonHopsX = new IntList();
   const axonHopsY = new IntList();
   const axonLatency = new NumList();
-  const routeLinks: string[][] = [];
+  const routes = new RouteTable();
   const t = b.cost.timing;
   const emit = (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number): void => {
     let n = 0;
@@ -257,7 +286,9 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
       for (let gi = 0; gi < tab.groupCount.length; gi++) out[gi + 1] = (out[gi] as number) + (tab.groupCount[gi] as number);
       return out;
     });
-    const pairRoute = new Map<number, number>();
+    // One route per (source core, destination core): the destination's route for the current source core.
+    const routeTo = new Int32Array(nCores);
+    const routeStamp = new Int32Array(nCores);
     for (let k = 0; k < nCores; k++) {
       const map = rout[k];
       if (!map) continue;
@@ -273,12 +304,11 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
           const dcr = b.system.cores[dc];
           const hx = Math.abs((dcr?.tileX ?? 0) - (sc?.tileX ?? 0));
           const hy = Math.abs((dcr?.tileY ?? 0) - (sc?.tileY ?? 0));
-          const pairKey = k * 65536 + dc;
-          let route = pairRoute.get(pairKey);
-          if (route === undefined) {
-            route = routeLinks.length;
-            pairRoute.set(pairKey, route);
-            routeLinks.push(meshLinks(sc?.tileX ?? 0, sc?.tileY ?? 0, dcr?.tileX ?? 0, dcr?.tileY ?? 0));
+          let route = routeTo[dc] as number;
+          if (routeStamp[dc] !== k + 1) {
+            route = routes.addMesh(sc?.tileX ?? 0, sc?.tileY ?? 0, dcr?.tileX ?? 0, dcr?.tileY ?? 0);
+            routeTo[dc] = route;
+            routeStamp[dc] = k + 1;
           }
           const dBase = coreBase[dc] as number;
           emit(g, dc, (add) => {
@@ -299,7 +329,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
       }
     }
   } else if (b.synapses.kind === "spinnaker" && b.routing.kind === "spinnaker") {
-    loadSpinnaker(b, coreBase, emit, closeNeuron, routeLinks, builders);
+    loadSpinnaker(b, coreBase, emit, closeNeuron, routes, builders);
   } else {
     throw new RuntimeError("SNNC504", "synapse and routing sections belong to different target families");
   }
@@ -324,7 +354,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     neurons: N, cores: nCores, coreBase, coreOf, rules, ruleCompartments: Int32Array.from(ruleCompartments),
     rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, ...delays),
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
-    routeLinks, popOf, popIndex,
+    routes, popOf, popIndex,
     input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
     output: { neurons: outputNeurons, countReadout: b.output.kind === 3, readoutDepth: b.output.readoutDepth },
     cost: b.cost, meta: b.meta, system: b.system,
@@ -352,7 +382,7 @@ export function meshLinks(sx: number, sy: number, dx: number, dy: number): strin
 function loadSpinnaker(
   b: DecodedBinary, coreBase: Int32Array,
   emit: (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number) => void,
-  closeNeuron: (i: number) => void, routeLinks: string[][], builders: Map<number, Builder>,
+  closeNeuron: (i: number) => void, routes: RouteTable, builders: Map<number, Builder>,
 ): void {
   if (b.synapses.kind !== "spinnaker" || b.routing.kind !== "spinnaker") return;
   const syn = b.synapses.cores;
@@ -372,12 +402,12 @@ function loadSpinnaker(
         // One multicast tree per block: every key of a block follows the same entries (checked at compile).
         const tree = traceMulticast(b, sc?.chipX ?? 0, sc?.chipY ?? 0, (ck.key[bi] as number) >>> 0);
         trees.push(tree);
-        routeLinks.push(tree.links);
+        const id = routes.addTree(tree.links);
         for (let j = 0; j < (ck.count[bi] as number); j++) {
           const local = (ck.first[bi] as number) + j;
           if (local >= nNeurons) throw new RuntimeError("SNNC504", `core ${k} key block runs past its neurons`);
           keyOf[local] = ((ck.key[bi] as number) | j) >>> 0;
-          routeOf[local] = routeLinks.length - 1;
+          routeOf[local] = id;
         }
       }
     }
@@ -387,7 +417,7 @@ function loadSpinnaker(
       const key = keyOf[i] as number;
       if (key >= 0) {
         const route = routeOf[i] as number;
-        const tree = trees[route - (routeLinks.length - trees.length)] as (typeof trees)[number];
+        const tree = trees[route - (routes.count - trees.length)] as (typeof trees)[number];
         let firstDest = true;
         const G = b.system.coresPerRouteBit;
         const cores: number[] = [];
