@@ -1,7 +1,8 @@
 /**
  * @fileoverview The emulator's hot loop: one step's spikes added into the input ring through the run-based
- * synapse tables (or their per-synapse CSR view where runs are short). Two copies, one per weight array type, so each loop stays monomorphic for the JIT; binary
- * spikes skip the multiply. No allocation.
+ * synapse tables (or their per-synapse CSR view where runs are short). Each layout has two copies, one per
+ * weight array type, so each loop stays monomorphic for the JIT; binary spikes skip the multiply. No
+ * allocation.
  */
 import type { Delivery } from "./network.ts";
 

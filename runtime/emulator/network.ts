@@ -86,6 +86,13 @@ export interface EmuNetwork {
   readonly axonHopsY: Int32Array;
   /** Network latency of the axon's packet (seconds). */
   readonly axonLatency: Float64Array;
+  /** Per neuron, over its axons: synapses, hops along x / y, packets (axons with a route) and the longest
+   * packet latency, so that a spike's network counters cost O(1). */
+  readonly neuronSynapses: Float64Array;
+  readonly neuronHopsX: Float64Array;
+  readonly neuronHopsY: Float64Array;
+  readonly neuronPackets: Float64Array;
+  readonly neuronLatency: Float64Array;
   /** Route ids: one per (source core, destination core) pair on meshes, one per multicast tree. */
   readonly routes: Routes;
   /** Population and index of each neuron. */
@@ -242,6 +249,11 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   const axonHopsX = new IntList();
   const axonHopsY = new IntList();
   const axonLatency = new NumList();
+  const neuronSynapses = new Float64Array(N);
+  const neuronHopsX = new Float64Array(N);
+  const neuronHopsY = new Float64Array(N);
+  const neuronPackets = new Float64Array(N);
+  const neuronLatency = new Float64Array(N);
   const routes = new RouteTable();
   const t = b.cost.timing;
   const emit = (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number): void => {
@@ -267,7 +279,11 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     axonHopsX.push(hx);
     axonHopsY.push(hy);
     axonLatency.push(latency);
-    void src;
+    neuronSynapses[src] = (neuronSynapses[src] as number) + n;
+    neuronHopsX[src] = (neuronHopsX[src] as number) + hx;
+    neuronHopsY[src] = (neuronHopsY[src] as number) + hy;
+    if (route >= 0) neuronPackets[src] = (neuronPackets[src] as number) + 1;
+    neuronLatency[src] = Math.max(neuronLatency[src] as number, latency);
   };
   const closeNeuron = (i: number) => {
     for (const bl of builders.values()) {
@@ -354,7 +370,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     neurons: N, cores: nCores, coreBase, coreOf, rules, ruleCompartments: Int32Array.from(ruleCompartments),
     rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, ...delays),
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
-    routes, popOf, popIndex,
+    neuronSynapses, neuronHopsX, neuronHopsY, neuronPackets, neuronLatency, routes, popOf, popIndex,
     input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
     output: { neurons: outputNeurons, countReadout: b.output.kind === 3, readoutDepth: b.output.readoutDepth },
     cost: b.cost, meta: b.meta, system: b.system,

@@ -101,15 +101,11 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const nRanges = net.rangeRule.length;
   // Idle updates per core per step = compartments − active ones.
   const coreCompartments = new Float64Array(nCores);
-  const compartments = new Uint8Array(N);
   for (let r = 0; r < nRanges; r++) {
     const s = net.rangeStart[r] as number;
     const e = net.rangeStart[r + 1] as number;
     const comp = net.ruleCompartments[net.rangeRule[r] as number] as number;
-    for (let i = s; i < e; i++) {
-      compartments[i] = comp;
-      coreCompartments[net.coreOf[i] as number] = (coreCompartments[net.coreOf[i] as number] as number) + comp;
-    }
+    for (let i = s; i < e; i++) coreCompartments[net.coreOf[i] as number] = (coreCompartments[net.coreOf[i] as number] as number) + comp;
   }
   const coreOfRange = Int32Array.from({ length: nRanges }, (_, r) => net.coreOf[net.rangeStart[r] as number] as number);
   const compOfRange = Int32Array.from({ length: nRanges }, (_, r) => net.ruleCompartments[net.rangeRule[r] as number] as number);
@@ -124,24 +120,9 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const poisson = net.input.poisson;
   const thresholds = new Float64Array(per);
   const readoutCounts = new Float64Array(classes);
-  // Per-neuron sums over its axons, so a spike costs O(1) for the network counters; only the per-core
-  // synaptic ops of the step (busy time) need the axon loop. Route loads come from spike counts at the end.
-  const nSyn = new Float64Array(N);
-  const nHopsX = new Float64Array(N);
-  const nHopsY = new Float64Array(N);
-  const nPackets = new Float64Array(N);
-  const nLatency = new Float64Array(N);
-  for (let s = 0; s < N; s++) {
-    let syn = 0, hx = 0, hy = 0, pk = 0, lat = 0;
-    for (let a = net.axonStart[s] as number; a < (net.axonStart[s + 1] as number); a++) {
-      syn += net.axonSynapses[a] as number;
-      hx += net.axonHopsX[a] as number;
-      hy += net.axonHopsY[a] as number;
-      if ((net.axonRoute[a] as number) >= 0) pk++;
-      lat = Math.max(lat, net.axonLatency[a] as number);
-    }
-    nSyn[s] = syn; nHopsX[s] = hx; nHopsY[s] = hy; nPackets[s] = pk; nLatency[s] = lat;
-  }
+  // Spikes per neuron: the network counters (per-neuron axon sums, net.neuron*) and route loads are taken
+  // from them after the run; only the per-core synaptic ops of a step (busy time) need the axon loop.
+  const nLatency = net.neuronLatency;
   const counts = new Float64Array(N);
   const outIndex = new Int32Array(N).fill(-1);
   net.output.neurons.forEach((g, c) => {
@@ -245,10 +226,10 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     if (spikeCounts) spikeCounts[s] = c;
     const pop = net.popOf[s] as number;
     popSpikes[pop] = (popSpikes[pop] as number) + c;
-    popSynOps[pop] = (popSynOps[pop] as number) + c * (nSyn[s] as number);
-    counters.hopsX += c * (nHopsX[s] as number);
-    counters.hopsY += c * (nHopsY[s] as number);
-    counters.packets += c * (nPackets[s] as number);
+    popSynOps[pop] = (popSynOps[pop] as number) + c * (net.neuronSynapses[s] as number);
+    counters.hopsX += c * (net.neuronHopsX[s] as number);
+    counters.hopsY += c * (net.neuronHopsY[s] as number);
+    counters.packets += c * (net.neuronPackets[s] as number);
     for (let a = net.axonStart[s] as number; a < (net.axonStart[s + 1] as number); a++) {
       const route = net.axonRoute[a] as number;
       if (route >= 0) routeSpikes[route] = (routeSpikes[route] as number) + c;
