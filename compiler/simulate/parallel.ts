@@ -3,7 +3,7 @@
  * (compile's accuracy curve, benchmarks): the samples are split in contiguous shards, one per worker, and the
  * scores put back in order. Samples are independent, so the scores equal a single-thread run's.
  */
-import { Worker } from "node:worker_threads";
+import { runWorker, type Shard, shardsOf } from "../../runtime/threads.ts";
 import { shapeSize } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import type { SnnGraph } from "../ir/snn.ts";
@@ -14,28 +14,9 @@ export interface ParallelSim {
   readonly seconds: number;
 }
 
-interface Shard<R> {
-  readonly start: number;
-  readonly n: number;
-  readonly result: R | null;
-}
-
 /** Runs the worker once per shard of `count` samples (`data(start, n)` = its workerData). */
-async function sharded<R>(count: number, workers: number, data: (start: number, n: number) => unknown): Promise<Shard<R>[]> {
-  const shard = Math.ceil(count / workers);
-  return Promise.all(Array.from({ length: workers }, (_, w) => {
-    const start = w * shard;
-    const n = Math.max(0, Math.min(shard, count - start));
-    if (n === 0) return Promise.resolve({ start, n, result: null });
-    return new Promise<Shard<R>>((resolve, reject) => {
-      const worker = new Worker(new URL("./sim-worker.js", import.meta.url), { workerData: data(start, n) });
-      worker.once("message", (m: R) => {
-        resolve({ start, n, result: m });
-        void worker.terminate();
-      });
-      worker.once("error", reject);
-    });
-  }));
+function sharded<R>(count: number, workers: number, data: (start: number, n: number) => unknown): Promise<(Shard & { readonly result: R })[]> {
+  return Promise.all(shardsOf(count, workers).map(async ({ start, n }) => ({ start, n, result: await runWorker<R>(new URL("./sim-worker.js", import.meta.url), data(start, n)) })));
 }
 
 export async function simulateParallel(snn: SnnGraph, images: Float32Array, count: number, timesteps: number[], workers = 2): Promise<ParallelSim> {
@@ -48,7 +29,6 @@ export async function simulateParallel(snn: SnnGraph, images: Float32Array, coun
   const scores = new Map(timesteps.map((t) => [t, new Float32Array(count * classes)]));
   let events = 0;
   for (const p of parts) {
-    if (!p.result) continue;
     events += p.result.events;
     for (const [t, s] of p.result.scores) scores.get(t)?.set(s, p.start * classes);
   }
@@ -67,7 +47,6 @@ export async function simulateIntParallel(q: QuantisedSnn, images: Float32Array,
   const scores = new Float64Array(count * classes);
   let events = 0;
   for (const p of parts) {
-    if (!p.result) continue;
     events += p.result.events;
     scores.set(p.result.scores, p.start * classes);
   }

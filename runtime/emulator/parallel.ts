@@ -7,7 +7,7 @@
  * sums (cycles, seconds, busy time) may differ from the single-thread run in the last bits (summation order).
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { runWorker, type Shard, shardsOf } from "../threads.ts";
 import { type EmulateOptions, type EmulateResult, emulate } from "./run.ts";
 import type { EmuNetwork } from "./network.ts";
 
@@ -30,28 +30,13 @@ export async function emulateParallel(binary: Uint8Array, net: EmuNetwork, image
   if (threads <= 1) return emulate(net, images, count, options);
   const started = performance.now();
   const per = net.input.neurons.length;
-  const shard = Math.ceil(count / threads);
   const offset = options.sampleOffset ?? 0;
-  const jobs: Promise<EmulateResult>[] = [];
-  for (let w = 1; w < threads; w++) {
-    const start = w * shard;
-    const n = Math.min(shard, count - start);
-    if (n <= 0) break;
-    jobs.push(new Promise<EmulateResult>((resolve, reject) => {
-      const worker = new Worker(new URL("./worker.js", import.meta.url), {
-        workerData: {
-          binary, images: images.slice(start * per, (start + n) * per), count: n,
-          timesteps: options.timesteps, recordCounts: options.recordCounts === true, sampleOffset: offset + start,
-        },
-      });
-      worker.once("message", (m: EmulateResult) => {
-        resolve(m);
-        void worker.terminate();
-      });
-      worker.once("error", reject);
-    }));
-  }
-  const first = emulate(net, images.subarray(0, Math.min(shard, count) * per), Math.min(shard, count), options);
+  const [head, ...tail] = shardsOf(count, threads) as [Shard, ...Shard[]];
+  const jobs = tail.map(({ start, n }) => runWorker<EmulateResult>(new URL("./worker.js", import.meta.url), {
+    binary, images: images.slice(start * per, (start + n) * per), count: n,
+    timesteps: options.timesteps, recordCounts: options.recordCounts === true, sampleOffset: offset + start,
+  }));
+  const first = emulate(net, images.subarray(0, head.n * per), head.n, options);
   const rest = await Promise.all(jobs);
   return { ...merge(first, rest, count), emulationSeconds: (performance.now() - started) / 1000 };
 }
