@@ -93,8 +93,9 @@ export interface EmuNetwork {
   readonly neuronHopsY: Float64Array;
   readonly neuronPackets: Float64Array;
   readonly neuronLatency: Float64Array;
-  /** Route ids: one per (source core, destination core) pair on meshes, one per multicast tree. */
-  readonly routes: Routes;
+  /** Route ids 0 … routeCount − 1 (axonRoute): one per (source core, destination core) pair on meshes, one
+   * per multicast tree. */
+  readonly routeCount: number;
   /** Population and index of each neuron. */
   readonly popOf: Int32Array;
   readonly popIndex: Int32Array;
@@ -106,35 +107,6 @@ export interface EmuNetwork {
 }
 
 /** Growable typed buffers for building the CSRs. */
-/** Route ids and, on demand, their links as "x,y,dir" strings (per-link loads = spikes per route over its links). */
-export interface Routes {
-  readonly count: number;
-  links(route: number): readonly string[];
-}
-
-/** Mesh routes are stored as their tile ends (4 integers); their links are derived when asked for. */
-class RouteTable implements Routes {
-  count = 0;
-  private readonly ends = new IntList();
-  private readonly trees: (readonly string[])[] = [];
-  addMesh(sx: number, sy: number, dx: number, dy: number): number {
-    this.ends.push(sx);
-    this.ends.push(sy);
-    this.ends.push(dx);
-    this.ends.push(dy);
-    return this.count++;
-  }
-  addTree(links: readonly string[]): number {
-    this.trees.push(links);
-    return this.count++;
-  }
-  links(route: number): readonly string[] {
-    if (this.trees.length > 0) return this.trees[route] ?? [];
-    const e = this.ends.data;
-    return meshLinks(e[4 * route] as number, e[4 * route + 1] as number, e[4 * route + 2] as number, e[4 * route + 3] as number);
-  }
-}
-
 class IntList {
   data = new Int32Array(1024);
   length = 0;
@@ -254,7 +226,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   const neuronHopsY = new Float64Array(N);
   const neuronPackets = new Float64Array(N);
   const neuronLatency = new Float64Array(N);
-  const routes = new RouteTable();
+  const routes = { count: 0 };
   const t = b.cost.timing;
   const emit = (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number): void => {
     let n = 0;
@@ -322,7 +294,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
           const hy = Math.abs((dcr?.tileY ?? 0) - (sc?.tileY ?? 0));
           let route = routeTo[dc] as number;
           if (routeStamp[dc] !== k + 1) {
-            route = routes.addMesh(sc?.tileX ?? 0, sc?.tileY ?? 0, dcr?.tileX ?? 0, dcr?.tileY ?? 0);
+            route = routes.count++;
             routeTo[dc] = route;
             routeStamp[dc] = k + 1;
           }
@@ -370,7 +342,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     neurons: N, cores: nCores, coreBase, coreOf, rules, ruleCompartments: Int32Array.from(ruleCompartments),
     rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, ...delays),
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
-    neuronSynapses, neuronHopsX, neuronHopsY, neuronPackets, neuronLatency, routes, popOf, popIndex,
+    neuronSynapses, neuronHopsX, neuronHopsY, neuronPackets, neuronLatency, routeCount: routes.count, popOf, popIndex,
     input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
     output: { neurons: outputNeurons, countReadout: b.output.kind === 3, readoutDepth: b.output.readoutDepth },
     cost: b.cost, meta: b.meta, system: b.system,
@@ -398,7 +370,7 @@ export function meshLinks(sx: number, sy: number, dx: number, dy: number): strin
 function loadSpinnaker(
   b: DecodedBinary, coreBase: Int32Array,
   emit: (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number) => void,
-  closeNeuron: (i: number) => void, routes: RouteTable, builders: Map<number, Builder>,
+  closeNeuron: (i: number) => void, routes: { count: number }, builders: Map<number, Builder>,
 ): void {
   if (b.synapses.kind !== "spinnaker" || b.routing.kind !== "spinnaker") return;
   const syn = b.synapses.cores;
@@ -418,7 +390,7 @@ function loadSpinnaker(
         // One multicast tree per block: every key of a block follows the same entries (checked at compile).
         const tree = traceMulticast(b, sc?.chipX ?? 0, sc?.chipY ?? 0, (ck.key[bi] as number) >>> 0);
         trees.push(tree);
-        const id = routes.addTree(tree.links);
+        const id = routes.count++;
         for (let j = 0; j < (ck.count[bi] as number); j++) {
           const local = (ck.first[bi] as number) + j;
           if (local >= nNeurons) throw new RuntimeError("SNNC504", `core ${k} key block runs past its neurons`);

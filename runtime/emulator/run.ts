@@ -93,7 +93,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const stepSyn = new Float64Array(nCores);
   const stepSpikes = new Float64Array(nCores);
   const stepActive = new Float64Array(nCores);
-  const routeSpikes = new Float64Array(net.routes.count);
+  const routeSpikes = new Float64Array(net.routeCount);
   const nPops = net.meta.populations.length;
   const popSpikes = new Float64Array(nPops);
   const popSynOps = new Float64Array(nPops);
