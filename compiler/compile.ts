@@ -114,6 +114,8 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   }
   const modelName = basename(req.model) === "model.json" ? `${basename(dirname(req.model))}/model.json` : basename(req.model);
   const meta = { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(req.model) };
+  // `used`: the request as compiled (the report states its options).
+  let used: CompileRequest = req;
   let pipeline: PipelineResult;
   try {
     pipeline = runPipeline(graph, target, data, req, meta, hooks);
@@ -122,7 +124,8 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
     // longer fits a core and the user did not choose --pooling, keep the pooling as its own spiking layer.
     if (!(isSnncError(e) && e.code === "SNNC402" && req.pooling === undefined && defaultPooling(req.method) === "fold")) throw e;
     hooks.warn({ code: "SNNC-W203", message: `${e.message}; average pooling kept as its own spiking layer instead of folded (--pooling spiking)`, loc: e.loc });
-    pipeline = runPipeline(graph, target, data, { ...req, pooling: "spiking" }, meta, hooks);
+    used = { ...req, pooling: "spiking" };
+    pipeline = runPipeline(graph, target, data, used, meta, hooks);
   }
   const q = pipeline.quantised.q;
   const per = q.populations[q.input.population]?.size ?? 0;
@@ -140,7 +143,8 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   t0 = performance.now();
   const evalSet = sliceDataset(data, 0, Math.min(req.samples, data.count));
   const raster: { t: number; pop: number; neuron: number }[] = [];
-  const threads = threadsFor(evalSet.count, req.workers === undefined ? {} : { workers: req.workers });
+  const parallel = req.workers === undefined ? {} : { workers: req.workers };
+  const threads = threadsFor(evalSet.count, parallel);
   const run = await emulateParallel(pipeline.binary, net, evalSet.images, evalSet.count, {
     timesteps: req.timesteps, recordCounts: true,
     onSpikes: (sample, t, idx, _payload, n) => {
@@ -150,7 +154,7 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
         raster.push({ t, pop: net.popOf[g] as number, neuron: net.popIndex[g] as number });
       }
     },
-  }, req.workers === undefined ? {} : { workers: req.workers });
+  }, parallel);
   const labels = evalSet.labels;
   const annClasses = labels ? predictClasses(graph, evalSet.images, evalSet.count) : null;
   let annOk = 0;
@@ -178,7 +182,7 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   hooks.stage("diagnostics", (performance.now() - t0) / 1000, diagnostics.worst ? `largest per-layer error: ${diagnostics.worst}` : "");
 
   const report = buildReport({
-    request: req, target, graph, pipeline, verification, run, evalCount: evalSet.count,
+    request: used, target, graph, pipeline, verification, run, evalCount: evalSet.count,
     accuracy: labels ? { ann: annOk / evalSet.count, snn: accuracyOf(run.scores, run.classes, labels, evalSet.count), samples: evalSet.count } : null,
     curve: { samples: curveSamples, ann: curveAnn, points: curve }, diagnostics, raster, tfjs, dataSource: why,
   });

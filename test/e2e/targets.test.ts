@@ -59,6 +59,7 @@ describe("examples × targets (bit-exact)", function () {
     expect(warnings.map((w) => w.code)).to.include("SNNC-W203");
     expect(out.report.verification.bitExact).to.equal(true);
     expect(out.report.network.layers.map((l) => l.name)).to.include("pool2");
+    expect(out.report.conversion.options.pooling).to.equal("spiking");
     // Chosen explicitly, folding is an error naming the layer.
     try {
       await compileModel(request(EXAMPLES.cnn, "loihi2", { method: "mt", pooling: "fold" }), { warn: () => {}, progress: () => {}, stage: () => {} });
