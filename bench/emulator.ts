@@ -25,26 +25,17 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BACKENDS } from "../backends/index.ts";
 import { compileModel } from "../compiler/compile.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
 import { loadDataset } from "../compiler/data/dataset.ts";
 import { writeNpy } from "../compiler/data/npy.ts";
-import type { QuantisedSnn } from "../compiler/ir/quantised.ts";
-import { partition } from "../compiler/map/partition.ts";
-import { place } from "../compiler/map/place.ts";
-import { routeMesh } from "../compiler/map/route-mesh.ts";
-import { routeMulticast } from "../compiler/map/route-multicast.ts";
-import { estimateTraffic } from "../compiler/map/traffic.ts";
 import { loadTarget } from "../compiler/target/load.ts";
-import type { Target } from "../compiler/target/schema.ts";
-import { checkCapacity } from "../compiler/verify/capacity.ts";
-import { SNNC_VERSION } from "../compiler/version.ts";
 import { decodeBinary } from "../runtime/format/reader.ts";
 import { inputBias } from "../runtime/input.ts";
 import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT } from "../runtime/neuron.ts";
 import { loadNetwork, synapseCount, type EmuNetwork } from "../runtime/emulator/network.ts";
 import { emulate } from "../runtime/emulator/run.ts";
+import { backEnd } from "./lib/backend.ts";
 import { randomNetwork } from "./lib/synthetic.ts";
 
 const argv = process.argv;
@@ -70,21 +61,6 @@ function readBandwidth(): number {
     best = Math.min(best, performance.now() - t0);
   }
   return a.byteLength / (best / 1000);
-}
-
-/** The back end on a QuantisedSnn: partition, place (as many chips as needed), route, check, encode. */
-function backEnd(q: QuantisedSnn, target: Target): Uint8Array {
-  const parts = partition(q, target);
-  const traffic = estimateTraffic(parts, null);
-  const perChip = target.system.usableCoresPerChip.value;
-  const chips = Math.max(target.system.chips.width * target.system.chips.height, Math.ceil(parts.cores.length / perChip));
-  const placed = place(parts, target, traffic, { seed: 1, chips });
-  const routing = target.routing.kind === "mesh-dimension-order" ? routeMesh(placed.placed, traffic) : routeMulticast(placed.placed, placed.grid, target, null);
-  const routed = { ...placed.placed, traffic, routing };
-  checkCapacity(routed, target);
-  const backend = BACKENDS.find((b) => b.family === target.family);
-  if (!backend) throw new Error(`no backend for ${target.family}`);
-  return backend.encode(routed, target, { snncVersion: SNNC_VERSION, modelName: q.name, modelHash: "synthetic", method: q.method, timesteps: RANDOM_STEPS });
 }
 
 interface Twin {
@@ -251,7 +227,7 @@ const rows: Row[] = [];
 {
   const target = loadTarget("loihi2");
   const r = randomNetwork(target, RANDOM_N, FANOUT);
-  const net = loadNetwork(decodeBinary(backEnd(r.q, target)));
+  const net = loadNetwork(decodeBinary(backEnd(r.q, target, RANDOM_STEPS)));
   const images = new Float32Array(100 * 4).fill(0.5);
   rows.push(bench(`random IF ${RANDOM_N / 1000}k × ${FANOUT}`, "loihi2", net, images, 1, RANDOM_STEPS, bound));
 }

@@ -21,8 +21,8 @@ import { visitAxons } from "../compiler/map/axons.ts";
 import { nengoRuleCores } from "../compiler/map/nengo-rule.ts";
 import { partition } from "../compiler/map/partition.ts";
 import { place } from "../compiler/map/place.ts";
-import { routeMesh } from "../compiler/map/route-mesh.ts";
-import { multicastRoutes, routeMulticast } from "../compiler/map/route-multicast.ts";
+import { multicastRoutes } from "../compiler/map/route-multicast.ts";
+import { routeSpikes } from "../compiler/map/route.ts";
 import { buildRoutingTables } from "../compiler/map/spinnaker/tables.ts";
 import { compressTables } from "../compiler/map/spinnaker/compress.ts";
 import { estimateTraffic } from "../compiler/map/traffic.ts";
@@ -30,6 +30,7 @@ import { quantise } from "../compiler/quantise/index.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
 import { checkCapacity } from "../compiler/verify/capacity.ts";
+import { systemChips } from "./lib/backend.ts";
 import { convStack, denseStack } from "./lib/synthetic.ts";
 
 const CASES: Record<string, () => Promise<{ q: (target: string) => Promise<QuantisedSnn> }>> = {};
@@ -80,12 +81,9 @@ async function runCase(name: string, targetName: string): Promise<Record<string,
   const parts = partition(q, target);
   const t1 = performance.now();
   const traffic = estimateTraffic(parts, null);
-  // A system big enough: the target's, or the chips the network needs.
-  const perChip = target.system.usableCoresPerChip.value;
-  const chips = Math.max(target.system.chips.width * target.system.chips.height, Math.ceil(parts.cores.length / perChip));
-  const placed = place(parts, target, traffic, { seed: 1, chips });
+  const placed = place(parts, target, traffic, { seed: 1, chips: systemChips(target, parts.cores.length) });
   const t2 = performance.now();
-  const routing = target.routing.kind === "mesh-dimension-order" ? routeMesh(placed.placed, traffic) : routeMulticast(placed.placed, placed.grid, target, null);
+  const routing = routeSpikes(placed.placed, placed.grid, target, traffic, null);
   const t3 = performance.now();
   checkCapacity({ ...placed.placed, traffic, routing }, target);
   const t4 = performance.now();

@@ -19,8 +19,7 @@ import type { PartitionedSnn, RoutedSnn, Traffic } from "./ir/mapped.ts";
 import type { SnnGraph } from "./ir/snn.ts";
 import { partition } from "./map/partition.ts";
 import { place, type PlacementStats } from "./map/place.ts";
-import { routeMesh } from "./map/route-mesh.ts";
-import { routeMulticast } from "./map/route-multicast.ts";
+import { routeSpikes } from "./map/route.ts";
 import type { SystemGrid } from "./map/system.ts";
 import { estimateTraffic } from "./map/traffic.ts";
 import { newRunner, type Pass, type PassContext, type PassTiming } from "./pass.ts";
@@ -110,9 +109,7 @@ export function runPipeline(graph: AnnGraph, target: Target, calibration: Datase
     name: "route",
     summary: "spike routes: mesh dimension-order, or multicast key/mask tables with compression",
     run: (pl: typeof placedAll, c: PassContext): RoutedSnn => {
-      const routing = c.target.routing.kind === "mesh-dimension-order"
-        ? routeMesh(pl.placed, pl.traffic)
-        : routeMulticast(pl.placed, pl.grid, c.target, activity.rates);
+      const routing = routeSpikes(pl.placed, pl.grid, c.target, pl.traffic, activity.rates);
       return { ...pl.placed, traffic: pl.traffic, routing };
     },
   }, placedAll, ctx, (r) => r.routing);
