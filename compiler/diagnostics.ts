@@ -10,6 +10,7 @@
  */
 
 import { CodedError, type ErrorLocation } from "../runtime/errors.ts";
+import { truncateText } from "../runtime/limits.ts";
 
 export const DIAGNOSTICS = {
   SNNC001: "file not found",
@@ -29,16 +30,28 @@ export const DIAGNOSTICS = {
   SNNC112: "tensor shapes do not fit",
   SNNC113: "weights missing for a layer",
   SNNC114: "unsupported weight dtype",
+  SNNC115: "model file nested too deeply",
+  SNNC116: "model asks for a size beyond snnc's limits",
+  SNNC117: "invalid BatchNormalization statistics",
+  SNNC118: "a file named by the model is outside its folder, not a regular file, or of the wrong size",
+  SNNC119: "archive member too large",
+  SNNC120: "the model computes a non-finite value",
+  SNNC121: "layer has no units",
   SNNC150: "data file corrupt or unreadable",
   SNNC151: "data does not match the model's input shape",
   SNNC152: "labels do not match the images",
   SNNC153: "no data given",
+  SNNC154: "input contains NaN or infinity",
+  SNNC155: "no samples in the input",
+  SNNC156: "data path is not a regular file",
+  SNNC157: "data file asks for a size beyond snnc's limits",
   SNNC201: "layer cannot be converted",
   SNNC202: "method cannot convert this network",
   SNNC203: "calibration failed",
   SNNC301: "bad target file",
   SNNC302: "value not representable on the target",
   SNNC303: "target lacks a feature the network needs",
+  SNNC315: "target value exceeds a field of the placement binary or a limit",
   SNNC401: "network does not fit the target system",
   SNNC402: "a layer cannot be split to fit one core",
   SNNC403: "routing table overflow",
@@ -49,6 +62,8 @@ export const DIAGNOSTICS = {
   SNNC503: "binary checksum mismatch",
   SNNC504: "binary truncated or malformed",
   SNNC505: "input does not fit the network",
+  SNNC506: "binary field out of range",
+  SNNC507: "binary asks for work beyond the runtime's limits",
   SNNC601: "verification mismatch",
   SNNC602: "nothing to verify",
   SNNC701: "report input missing",
@@ -59,11 +74,15 @@ export type DiagnosticCode = keyof typeof DIAGNOSTICS;
 /** Where a problem is: file, layer, core as printed (`(3,1)`), byte offset, JSON path. All optional. */
 export type SourceLocation = ErrorLocation;
 
+/** Longest message or hint printed: messages quote user strings (class names, paths), which a hostile file
+ * can make 100 MB long; each quoted part is cut by `truncateText` where it is quoted, this is the backstop. */
+const MESSAGE_MAX = 2000;
+
 export class SnncError extends CodedError {
   declare readonly code: DiagnosticCode;
 
   constructor(code: DiagnosticCode, message: string, loc: SourceLocation = {}, hint?: string) {
-    super(code, message, loc, hint);
+    super(code, truncateText(message, 2 * MESSAGE_MAX), loc, hint);
   }
 }
 
@@ -80,19 +99,24 @@ export function isSnncError(e: unknown): e is CodedError {
 /** `at layer "conv2" (core (3,1), byte 1204) in model.json`: the location part of a diagnostic line. */
 export function formatLocation(loc: SourceLocation): string {
   const parts: string[] = [];
-  if (loc.layer !== undefined) parts.push(`at layer "${loc.layer}"`);
-  if (loc.core !== undefined) parts.push(`at core ${loc.core}`);
+  if (loc.layer !== undefined) parts.push(`at layer "${truncateText(String(loc.layer))}"`);
+  if (loc.core !== undefined) parts.push(`at core ${truncateText(String(loc.core))}`);
   if (loc.byte !== undefined) parts.push(`at byte ${loc.byte}`);
-  if (loc.path !== undefined) parts.push(`at ${loc.path}`);
-  if (loc.file !== undefined) parts.push(`in ${loc.file}`);
+  if (loc.path !== undefined) parts.push(`at ${truncateText(String(loc.path))}`);
+  if (loc.file !== undefined) parts.push(`in ${truncateText(String(loc.file), 1000)}`);
   return parts.join(" ");
 }
 
 /** The text the CLI prints: one `error SNNCnnn: ...` line, then an indented hint line when there is one. */
 export function formatDiagnostic(e: CodedError): string {
-  const where = formatLocation(e.loc);
-  const head = `error ${e.code}: ${e.message}${where ? ` ${where}` : ""}`;
-  return e.hint ? `${head}\n  hint: ${e.hint}` : head;
+  const where = formatLocation(e.loc ?? {});
+  const head = `error ${e.code}: ${oneLine(e.message)}${where ? ` ${oneLine(where)}` : ""}`;
+  return e.hint ? `${head}\n  hint: ${oneLine(e.hint)}` : head;
+}
+
+/** A message as one line of bounded length (a newline in an echoed name must not forge a second line). */
+function oneLine(s: string): string {
+  return truncateText(String(s).replace(/[\r\n]+/g, " "), MESSAGE_MAX);
 }
 
 /** Warnings are data too: passes append them to the context, the CLI prints them. */
@@ -104,10 +128,10 @@ export interface Warning {
 
 export function formatWarning(w: Warning): string {
   const where = w.loc ? formatLocation(w.loc) : "";
-  return `warning ${w.code}: ${w.message}${where ? ` ${where}` : ""}`;
+  return `warning ${w.code}: ${oneLine(w.message)}${where ? ` ${oneLine(where)}` : ""}`;
 }
 
 /** Exhaustiveness guard for `switch (x.kind)`. */
 export function assertNever(x: never, what = "value"): never {
-  throw new Error(`internal: unexpected ${what} ${JSON.stringify(x)}`);
+  throw new Error(`internal: unexpected ${what} ${truncateText(String((x as { kind?: unknown })?.kind ?? x))}`);
 }

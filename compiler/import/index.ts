@@ -12,8 +12,12 @@ import { importKerasH5, importKerasV3 } from "./keras-h5.ts";
 import { importTfjs } from "./tfjs.ts";
 
 export async function importModel(path: string): Promise<AnnGraph> {
-  if (!existsSync(path) || !statSync(path).isFile()) {
+  if (!existsSync(path)) {
     throw fail("SNNC001", "model file not found", { file: path }, "give a TF.js model.json, a Keras .h5 or a Keras 3 .keras file");
+  }
+  if (!statSync(path).isFile()) {
+    const what = statSync(path).isDirectory() ? "a directory" : "not a regular file";
+    throw fail("SNNC001", `the model path is ${what}`, { file: path }, "give a TF.js model.json, a Keras .h5 or a Keras 3 .keras file");
   }
   switch (extname(path).toLowerCase()) {
     case ".json":

@@ -12,13 +12,21 @@
  * where the k-th layer of a class (in model layer order) gets suffix `_k` (k ≥ 1) — Keras 3 does not use
  * layer names there. Weight order per layer is Keras' creation order (kernel, bias; gamma, beta, moving_mean,
  * moving_variance), which is the order the layer builders ask for.
+ *
+ * Files named inside a file: HDF5 can name other files (external links, external raw-data storage), which
+ * h5wasm (NODERAWFS) would open anywhere on disk. Every HDF5 call runs sandboxed: node's fs.openSync admits
+ * only the file being read; any other open is recorded, refused, and reported as SNNC118 naming the path.
+ * A .keras zip's members are checked against LIMITS (declared sizes from the central directory, and the
+ * compression ratio) before any member is inflated (SNNC119); only the two members used are inflated.
  */
-import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import fs, { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { unzipSync } from "fflate";
 import h5wasm from "h5wasm/node";
+import { checkJsonDepth, checkLimit, LIMITS, truncateText } from "../../runtime/limits.ts";
 import { fail, SnncError } from "../diagnostics.ts";
+import { readRegularFile } from "../util/safe-path.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import { buildAnnGraph } from "./graph.ts";
 import type { WeightSource, WeightTensor } from "./layers.ts";
@@ -27,10 +35,30 @@ import { type Json, type LayerSpec, modelConfigOf, parseTopology } from "./topol
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
 
+/** The file HDF5 may open while `quietly` runs (null: any; set by `sandboxed`), and what else it tried. */
+let allowedFile: string | null = null;
+const refusedOpens: string[] = [];
+
 /** Runs `body` with fd 2 muted: the HDF5 library (emscripten, raw node FS) writes its own error stack
- * straight to stderr with fs.writeSync, and snnc reports the failure as one coded diagnostic instead. */
+ * straight to stderr with fs.writeSync, and snnc reports the failure as one coded diagnostic instead.
+ * While `allowedFile` is set, fs.openSync refuses every other path (HDF5 external links and external
+ * storage name files anywhere on disk). */
 function quietly<T>(body: () => T): T {
   const writeSync = fs.writeSync;
+  const openSync = fs.openSync;
+  if (allowedFile !== null) {
+    const allowed = allowedFile;
+    fs.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
+      // A path that does not exist cannot leak anything (HDF5 probes its plugin folder): let it fail as is.
+      if (resolve(String(p)) !== allowed && fs.existsSync(String(p))) {
+        refusedOpens.push(String(p));
+        const e = new Error(`EACCES: snnc refuses to open ${String(p)} from inside an HDF5 file`) as NodeJS.ErrnoException;
+        e.code = "EACCES";
+        throw e;
+      }
+      return (openSync as (...a: unknown[]) => number)(p, ...rest);
+    }) as typeof fs.openSync;
+  }
   // Claim every byte written, or the caller retries forever.
   const muted = ((fd: number, buf: ArrayBufferView | string, offsetOrPos?: unknown, length?: unknown, ...rest: unknown[]) =>
     fd === 2
@@ -41,6 +69,31 @@ function quietly<T>(body: () => T): T {
     return body();
   } finally {
     fs.writeSync = writeSync;
+    fs.openSync = openSync;
+  }
+}
+
+/** Runs `body` with HDF5 confined to `file`; SNNC118 when the file tried to open another one. */
+async function sandboxed<T>(file: string, shownAs: string, body: () => Promise<T>): Promise<T> {
+  allowedFile = resolve(file);
+  refusedOpens.length = 0;
+  const check = () => {
+    const other = refusedOpens[0];
+    if (other !== undefined) {
+      throw fail("SNNC118", `the HDF5 file names another file, "${truncateText(other)}" (an external link or external storage)`, { file: shownAs },
+        "save the model with every weight inside the file (keras model.save())");
+    }
+  };
+  try {
+    const out = await body();
+    check();
+    return out;
+  } catch (e) {
+    check();
+    throw e;
+  } finally {
+    allowedFile = null;
+    refusedOpens.length = 0;
   }
 }
 
@@ -50,7 +103,7 @@ async function openH5(path: string, shownAs: string): Promise<H5File> {
   try {
     f = quietly(() => new h5wasm.File(path, "r"));
   } catch (e) {
-    throw fail("SNNC111", `cannot open as HDF5 (${String((e as Error).message ?? e).split("\n")[0]})`, { file: shownAs },
+    throw fail("SNNC111", `cannot open as HDF5 (${truncateText(String((e as Error).message ?? e).split("\n")[0] ?? "")})`, { file: shownAs },
       "the file is damaged or not HDF5; re-save it with keras model.save()");
   }
   if (!f || (f as unknown as { file_id: bigint }).file_id < 0n) {
@@ -90,12 +143,16 @@ function stringsAttr(g: H5Group, name: string): string[] | null {
 }
 
 function toTensor(ds: unknown, name: string, file: string): WeightTensor {
-  if (!isDataset(ds)) throw fail("SNNC111", `weight "${name}" is not a dataset`, { file, path: name });
+  if (!isDataset(ds)) throw fail("SNNC111", `weight "${truncateText(name)}" is not a dataset`, { file, path: name });
+  const declared = ds.shape ?? [];
+  let elements = 1;
+  for (const d of declared) elements *= d;
+  checkLimit("tensorElements", elements, { file, path: name }, `weight ${truncateText(name)} elements`);
   let value: unknown;
   try {
     value = ds.value;
   } catch (e) {
-    throw fail("SNNC111", `cannot read weight "${name}" (${(e as Error).message})`, { file, path: name });
+    throw fail("SNNC111", `cannot read weight "${truncateText(name)}" (${truncateText(String((e as Error).message))})`, { file, path: name });
   }
   const shape = ds.shape ?? [];
   let data: Float32Array;
@@ -103,7 +160,7 @@ function toTensor(ds: unknown, name: string, file: string): WeightTensor {
   else if (ArrayBuffer.isView(value) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array)) {
     data = Float32Array.from(value as unknown as ArrayLike<number>);
   } else if (typeof value === "number") data = Float32Array.of(value);
-  else throw fail("SNNC114", `weight "${name}" has a non-numeric dtype`, { file, path: name });
+  else throw fail("SNNC114", `weight "${truncateText(name)}" has a non-numeric dtype`, { file, path: name });
   return { name, shape, data };
 }
 
@@ -112,12 +169,16 @@ function guard<T>(file: string, body: () => T): T {
     return quietly(body);
   } catch (e) {
     if (e instanceof SnncError) throw e;
-    throw fail("SNNC111", `unreadable HDF5 content (${String((e as Error).message ?? e).split("\n")[0]})`, { file },
+    throw fail("SNNC111", `unreadable HDF5 content (${truncateText(String((e as Error).message ?? e).split("\n")[0] ?? "")})`, { file },
       "the file is damaged; re-save it with keras model.save()");
   }
 }
 
 export async function importKerasH5(path: string): Promise<AnnGraph> {
+  return sandboxed(path, path, () => importKerasH5Confined(path));
+}
+
+async function importKerasH5Confined(path: string): Promise<AnnGraph> {
   const file = basename(path);
   const f = await openH5(path, path);
   try {
@@ -131,15 +192,16 @@ export async function importKerasH5(path: string): Promise<AnnGraph> {
       try {
         config = JSON.parse(configText.join("")) as Json;
       } catch (e) {
-        throw fail("SNNC111", `model_config is not JSON (${(e as Error).message})`, { file: path });
+        throw fail("SNNC111", `model_config is not JSON (${truncateText((e as Error).message)})`, { file: path });
       }
+      checkJsonDepth(config, { file: path, path: "model_config" });
       const topology = parseTopology(modelConfigOf(config, path), path);
       const root = f.get("model_weights");
       const weightsRoot = isGroup(root) ? root : f; // save_weights() files keep layers at the root
       return buildAnnGraph(topology, h5LegacyWeights(weightsRoot, file), "keras-h5");
     });
   } finally {
-    f.close();
+    quietly(() => f.close());
   }
 }
 
@@ -183,13 +245,37 @@ export function kerasSnakeCase(name: string): string {
     .toLowerCase();
 }
 
-export async function importKerasV3(path: string): Promise<AnnGraph> {
-  let entries: Record<string, Uint8Array>;
+/** The members of a .keras archive snnc reads. */
+const KERAS_MEMBERS = new Set(["config.json", "model.weights.h5"]);
+
+/**
+ * Inflates the members snnc needs, after checking each one's declared size (central directory) and
+ * compression ratio against LIMITS: the size budget is enforced before any byte is inflated.
+ */
+export function unzipKeras(bytes: Uint8Array, path: string): Record<string, Uint8Array> {
+  let budget = 0;
   try {
-    entries = unzipSync(new Uint8Array(readFileSync(path)));
+    return unzipSync(bytes, {
+      filter: (info) => {
+        if (!KERAS_MEMBERS.has(info.name)) return false;
+        const loc = { file: path, path: info.name };
+        checkLimit("archiveMember", info.originalSize, loc, `archive member ${info.name} declares ${info.originalSize} bytes:`);
+        budget += info.originalSize;
+        checkLimit("archiveMember", budget, loc, "archive members declare");
+        if (info.compression !== 0) checkLimit("archiveRatio", info.originalSize / Math.max(1, info.size), loc, `archive member ${info.name} compression ratio`);
+        else if (info.originalSize !== info.size) throw fail("SNNC111", `stored member ${info.name} declares ${info.originalSize} bytes in ${info.size}`, loc);
+        return true;
+      },
+    });
   } catch (e) {
-    throw fail("SNNC111", `not a readable .keras zip archive (${(e as Error).message})`, { file: path }, "re-save with keras model.save('model.keras')");
+    if (e instanceof SnncError) throw e;
+    if (e && typeof e === "object" && "code" in e && typeof (e as { code: unknown }).code === "string" && String((e as { code: string }).code).startsWith("SNNC")) throw e;
+    throw fail("SNNC111", `not a readable .keras zip archive (${truncateText(String((e as Error).message))})`, { file: path }, "re-save with keras model.save('model.keras')");
   }
+}
+
+export async function importKerasV3(path: string): Promise<AnnGraph> {
+  const entries = unzipKeras(readRegularFile(path, path, LIMITS.archiveMember.max, "SNNC111"), path);
   const configBytes = entries["config.json"];
   const weightsBytes = entries["model.weights.h5"];
   if (!configBytes) throw fail("SNNC111", ".keras archive has no config.json", { file: path });
@@ -198,19 +284,22 @@ export async function importKerasV3(path: string): Promise<AnnGraph> {
   try {
     config = JSON.parse(new TextDecoder().decode(configBytes)) as Json;
   } catch (e) {
-    throw fail("SNNC111", `config.json is not JSON (${(e as Error).message})`, { file: path });
+    throw fail("SNNC111", `config.json is not JSON (${truncateText((e as Error).message)})`, { file: path });
   }
+  checkJsonDepth(config, { file: path, path: "config.json" });
   const topology = parseTopology(modelConfigOf(config, path), path);
   const dir = mkdtempSync(join(tmpdir(), "snnc-keras-"));
   const weightsPath = join(dir, "model.weights.h5");
   writeFileSync(weightsPath, weightsBytes);
   try {
-    const f = await openH5(weightsPath, `${path}!model.weights.h5`);
-    try {
-      return guard(path, () => buildAnnGraph(topology, v3Weights(f, topology.layers, basename(path)), "keras-v3"));
-    } finally {
-      f.close();
-    }
+    return await sandboxed(weightsPath, `${path}!model.weights.h5`, async () => {
+      const f = await openH5(weightsPath, `${path}!model.weights.h5`);
+      try {
+        return guard(path, () => buildAnnGraph(topology, v3Weights(f, topology.layers, basename(path)), "keras-v3"));
+      } finally {
+        quietly(() => f.close());
+      }
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

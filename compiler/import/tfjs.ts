@@ -5,11 +5,14 @@
  * is the concatenation of its `paths`; its `weights` lie back to back in that byte stream, little-endian, in
  * the dtype given, or quantised as tfjs writes them (`quantization: {dtype: uint8|uint16, scale, min}`:
  * value = q * scale + min; `float16`: IEEE half). Output: an AnnGraph (via topology.ts and graph.ts).
- * Errors: missing shard SNNC103, short shard SNNC104 (with the byte offset), bad dtype SNNC114.
+ * Errors: missing shard SNNC103, short shard SNNC104 (with the byte offset), bad dtype SNNC114. Shard paths go
+ * through compiler/util/safe-path.ts: inside the model's folder, regular files, and the group's byte count
+ * (from the manifest, within LIMITS) checked against the shards' sizes before any shard is read (SNNC118).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname } from "node:path";
+import { checkedProduct, checkJsonDepth, checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
+import { readRegularFile, regularFileSize, resolveInside } from "../util/safe-path.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import { buildAnnGraph } from "./graph.ts";
 import type { WeightSource, WeightTensor } from "./layers.ts";
@@ -21,6 +24,9 @@ interface ManifestEntry {
   readonly dtype: string;
   readonly quantization?: { readonly dtype: string; readonly scale?: number; readonly min?: number };
 }
+
+/** model.json itself (topology + manifest, no weights). */
+const MODEL_JSON_MAX_BYTES = 512 * 1024 * 1024;
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
 
@@ -36,11 +42,13 @@ export interface TfjsModelFile {
 /** Reads model.json and its shards, checking every byte count. */
 export function readTfjsModel(modelPath: string): TfjsModelFile {
   let root: Json;
+  const text = new TextDecoder().decode(readRegularFile(modelPath, modelPath, MODEL_JSON_MAX_BYTES));
   try {
-    root = JSON.parse(readFileSync(modelPath, "utf8")) as Json;
+    root = JSON.parse(text) as Json;
   } catch (e) {
-    throw fail("SNNC101", `model.json is not valid JSON (${(e as Error).message})`, { file: modelPath });
+    throw fail("SNNC101", `model.json is not valid JSON (${truncateText((e as Error).message)})`, { file: modelPath });
   }
+  checkJsonDepth(root, { file: modelPath });
   if (!isObject(root)) throw fail("SNNC101", "model.json is not a JSON object", { file: modelPath });
   if (root["format"] === "graph-model") {
     throw fail("SNNC102", "this is a TF.js graph model", { file: modelPath }, "snnc reads TF.js Layers models (format layers-model) and Keras files");
@@ -60,43 +68,60 @@ function readWeights(root: JsonObject, dir: string, modelPath: string): WeightTe
   if (manifest === undefined) return [];
   if (!Array.isArray(manifest)) throw fail("SNNC101", "weightsManifest is not a list", { file: modelPath, path: "weightsManifest" });
   const out: WeightTensor[] = [];
+  let totalBytes = 0;
   manifest.forEach((group, g) => {
     const path = `weightsManifest[${g}]`;
     if (!isObject(group) || !Array.isArray(group["paths"]) || !Array.isArray(group["weights"])) {
       throw fail("SNNC101", "manifest group needs paths and weights", { file: modelPath, path });
     }
-    const shards: { file: string; bytes: Uint8Array }[] = [];
-    for (const p of group["paths"]) {
-      if (typeof p !== "string") throw fail("SNNC101", "shard path is not a string", { file: modelPath, path });
-      const shardPath = join(dir, p);
-      if (!existsSync(shardPath)) {
-        throw fail("SNNC103", `weight shard "${p}" is missing`, { file: modelPath, path }, `put ${p} next to model.json`);
-      }
-      shards.push({ file: p, bytes: new Uint8Array(readFileSync(shardPath)) });
-    }
-    const stream = concat(shards.map((s) => s.bytes));
-    let offset = 0;
-    group["weights"].forEach((w, i) => {
-      const entry = parseEntry(w, modelPath, `${path}.weights[${i}]`);
-      const count = entry.shape.reduce((a, b) => a * b, 1);
+    // The manifest says how many bytes the group holds: check it, and the shards' sizes, before reading.
+    const entries = group["weights"].map((w, i) => {
+      const where = `${path}.weights[${i}]`;
+      const entry = parseEntry(w, modelPath, where);
+      const count = checkedProduct(entry.shape, "tensorElements", { file: modelPath, path: where }, `weight ${truncateText(entry.name)} elements`);
       const storedType = entry.quantization?.dtype ?? entry.dtype;
       const width = BYTES[storedType];
       if (width === undefined || (entry.dtype !== "float32" && entry.quantization === undefined)) {
-        throw fail("SNNC114", `weight ${entry.name} has dtype ${entry.dtype}${entry.quantization ? ` quantised as ${storedType}` : ""}`,
-          { file: modelPath, path: `${path}.weights[${i}]` }, "weights must be float32, or uint8/uint16/float16-quantised float32");
+        throw fail("SNNC114", `weight ${truncateText(entry.name)} has dtype ${truncateText(entry.dtype)}${entry.quantization ? ` quantised as ${truncateText(storedType)}` : ""}`,
+          { file: modelPath, path: where }, "weights must be float32, or uint8/uint16/float16-quantised float32");
       }
-      const bytes = count * width;
-      if (offset + bytes > stream.length) {
-        const where = shardAt(shards, stream.length);
-        throw fail("SNNC104", `weight shard ends at byte ${where.byte} of ${where.file}; weight ${entry.name} needs bytes up to ${offset + bytes} of the group`,
-          { file: where.file, byte: where.byte }, "the shard is truncated: re-export the model");
-      }
-      out.push({ name: entry.name, shape: entry.shape, data: decode(stream, offset, count, entry) });
-      offset += bytes;
+      return { entry, count, bytes: count * width, where };
     });
-    if (offset !== stream.length) {
-      throw fail("SNNC105", `manifest weights use ${offset} bytes but the shards hold ${stream.length}`, { file: modelPath, path },
+    const groupBytes = entries.reduce((a, e) => a + e.bytes, 0);
+    totalBytes += groupBytes;
+    checkLimit("weightBytes", totalBytes, { file: modelPath, path });
+    const shards: { file: string; real: string; size: number }[] = [];
+    for (const p of group["paths"]) {
+      if (typeof p !== "string") throw fail("SNNC101", "shard path is not a string", { file: modelPath, path });
+      const real = resolveInside(dir, p, { file: modelPath, path });
+      if (real === null) {
+        throw fail("SNNC103", `weight shard "${truncateText(p)}" is missing`, { file: modelPath, path }, `put ${truncateText(p)} next to model.json`);
+      }
+      shards.push({ file: p, real, size: regularFileSize(real, p) });
+    }
+    const stored = shards.reduce((a, s) => a + s.size, 0);
+    if (stored < groupBytes) {
+      // Name the first weight that runs past the end of the shards.
+      let offset = 0;
+      for (const e of entries) {
+        if (offset + e.bytes > stored) {
+          const where = shardAt(shards, stored);
+          throw fail("SNNC104", `weight ${truncateText(e.entry.name)} needs bytes ${offset} to ${offset + e.bytes} of the group, the shards hold ${stored}`,
+            { file: where.file, byte: where.byte }, "the shard is truncated: re-export the model");
+        }
+        offset += e.bytes;
+      }
+    }
+    if (stored !== groupBytes) {
+      throw fail("SNNC105", `manifest weights use ${groupBytes} bytes but the shards hold ${stored}`, { file: modelPath, path },
         "the manifest and the shards do not belong together");
+    }
+    const stream = concat(shards.map((s) => readRegularFile(s.real, s.file, s.size)));
+    if (stream.length !== groupBytes) throw fail("SNNC104", `the shards changed while being read (${stream.length} of ${groupBytes} bytes)`, { file: modelPath, path });
+    let offset = 0;
+    for (const e of entries) {
+      out.push({ name: e.entry.name, shape: e.entry.shape, data: decode(stream, offset, e.count, e.entry) });
+      offset += e.bytes;
     }
   });
   return out;
@@ -108,7 +133,7 @@ function parseEntry(w: Json, file: string, path: string): ManifestEntry {
   }
   const shape = w["shape"];
   if (!shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)) {
-    throw fail("SNNC101", `weight ${w["name"]} has a bad shape`, { file, path });
+    throw fail("SNNC101", `weight ${truncateText(w["name"])} has a bad shape`, { file, path });
   }
   const q = w["quantization"];
   const entry: ManifestEntry = { name: w["name"], shape: shape as number[], dtype: typeof w["dtype"] === "string" ? w["dtype"] : "float32" };
@@ -132,9 +157,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function shardAt(shards: { file: string; bytes: Uint8Array }[], streamByte: number): { file: string; byte: number } {
+function shardAt(shards: { file: string; size: number }[], streamByte: number): { file: string; byte: number } {
   const last = shards[shards.length - 1];
-  return { file: last?.file ?? "?", byte: last ? streamByte - (shards.reduce((a, s) => a + s.bytes.length, 0) - last.bytes.length) : 0 };
+  return { file: last?.file ?? "?", byte: last ? streamByte - (shards.reduce((a, s) => a + s.size, 0) - last.size) : 0 };
 }
 
 function halfToFloat(h: number): number {
