@@ -5,6 +5,7 @@
  * connected between the inputs and the outputs (SNNC110), removes inference identities (Dropout), builds each
  * layer's op with `buildLayer` and infers every shape. Output invariants: those of AnnGraph (see ir/ann.ts).
  */
+import { checkedProduct, checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import type { AnnGraph, AnnNode, ModelFormat, Shape } from "../ir/ann.ts";
 import { inferShape } from "../ir/shape.ts";
@@ -13,6 +14,7 @@ import type { LayerSpec, Topology } from "./topology.ts";
 
 export function buildAnnGraph(topology: Topology, weights: WeightSource, format: ModelFormat): AnnGraph {
   const file = weights.file;
+  checkLimit("layers", topology.layers.length, { file });
   const byName = new Map<string, LayerSpec>();
   for (const l of topology.layers) {
     if (byName.has(l.name)) throw fail("SNNC101", "two layers share this name", { file, layer: l.name, path: l.path });
@@ -20,11 +22,11 @@ export function buildAnnGraph(topology: Topology, weights: WeightSource, format:
   }
   for (const l of topology.layers) {
     for (const i of l.inbound) {
-      if (!byName.has(i)) throw fail("SNNC110", `inbound layer "${i}" does not exist`, { file, layer: l.name, path: l.path });
+      if (!byName.has(i)) throw fail("SNNC110", `inbound layer "${truncateText(i)}" does not exist`, { file, layer: l.name, path: l.path });
     }
   }
   for (const name of [...topology.inputs, ...topology.outputs]) {
-    if (!byName.has(name)) throw fail("SNNC110", `model input/output "${name}" is not a layer of the model`, { file });
+    if (!byName.has(name)) throw fail("SNNC110", `model input/output "${truncateText(name)}" is not a layer of the model`, { file });
   }
   const order = topologicalOrder(topology.layers, file);
   checkConnected(topology, byName, file);
@@ -40,7 +42,7 @@ export function buildAnnGraph(topology: Topology, weights: WeightSource, format:
     const result = buildLayer(spec, inShapes, weights);
     if (result.kind === "identity") {
       const src = inputs[0];
-      if (src === undefined || inputs.length !== 1) throw fail("SNNC110", `${spec.className} must have exactly one input`, { file, layer: spec.name });
+      if (src === undefined || inputs.length !== 1) throw fail("SNNC110", `${truncateText(spec.className)} must have exactly one input`, { file, layer: spec.name });
       alias.set(spec.name, src);
       continue;
     }
@@ -50,6 +52,12 @@ export function buildAnnGraph(topology: Topology, weights: WeightSource, format:
     ops.forEach((op, k) => {
       const name = k === ops.length - 1 ? spec.name : `${spec.name}/${op.kind}`;
       const shape = inferShape(op, prevShapes, spec.name);
+      // Every activation tensor is bounded before a pass allocates it (ZeroPadding2D of 2^20, Reshape, ...).
+      checkedProduct(shape, "tensorElements", { file, layer: spec.name, path: spec.path }, "output elements");
+      if (shape.some((d) => !Number.isInteger(d) || d < 1)) {
+        throw fail("SNNC112", `${truncateText(spec.className)} gives an output of shape [${shape.join(", ")}], with an empty axis`, { file, layer: spec.name, path: spec.path },
+          "check the layer's kernel, pool and padding sizes against its input");
+      }
       shapes.set(name, shape);
       nodes.push({ name, sourceClass: spec.className, op, inputs: prevInputs, shape });
       prevInputs = [name];
@@ -79,8 +87,8 @@ function topologicalOrder(layers: readonly LayerSpec[], file: string): LayerSpec
   // Kahn's algorithm; ties keep file order so the output is deterministic.
   const ready = layers.filter((l) => l.inbound.length === 0);
   const order: LayerSpec[] = [];
-  while (ready.length > 0) {
-    const l = ready.shift() as LayerSpec;
+  for (let head = 0; head < ready.length; head++) {
+    const l = ready[head] as LayerSpec;
     order.push(l);
     for (const u of users.get(l.name) ?? []) {
       const d = (indegree.get(u.name) ?? 0) - u.inbound.filter((i) => i === l.name).length;
@@ -89,7 +97,8 @@ function topologicalOrder(layers: readonly LayerSpec[], file: string): LayerSpec
     }
   }
   if (order.length !== layers.length) {
-    const stuck = layers.find((l) => !order.includes(l));
+    const placed = new Set(order);
+    const stuck = layers.find((l) => !placed.has(l));
     throw fail("SNNC109", "layer is part of a cycle", { file, layer: stuck?.name ?? "?", path: stuck?.path ?? "" },
       "Keras models are acyclic: check the inbound_nodes of the layers named");
   }
@@ -99,7 +108,13 @@ function topologicalOrder(layers: readonly LayerSpec[], file: string): LayerSpec
 function checkConnected(topology: Topology, byName: Map<string, LayerSpec>, file: string): void {
   const fromInputs = new Set<string>();
   const users = new Map<string, string[]>();
-  for (const l of topology.layers) for (const i of l.inbound) users.set(i, [...(users.get(i) ?? []), l.name]);
+  for (const l of topology.layers) {
+    for (const i of l.inbound) {
+      const u = users.get(i);
+      if (u) u.push(l.name);
+      else users.set(i, [l.name]);
+    }
+  }
   const stack = [...topology.inputs];
   while (stack.length > 0) {
     const n = stack.pop() as string;

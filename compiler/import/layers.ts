@@ -7,6 +7,7 @@
  * option, never silently ignored. Weight shapes are checked against the config (SNNC105), values for NaN/Inf
  * (SNNC106).
  */
+import { checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import type { Activation, AnnOp, Padding, Pair } from "../ir/ann.ts";
 import { type Json, type JsonObject, type LayerSpec, isObject } from "./topology.ts";
@@ -50,7 +51,15 @@ function loc(ctx: Ctx, option?: string) {
 }
 
 function unsupported(ctx: Ctx, option: string, value: Json | undefined, supported: string): never {
-  throw fail("SNNC108", `option ${option} = ${JSON.stringify(value)} is not supported`, loc(ctx, option), `supported: ${supported}`);
+  throw fail("SNNC108", `option ${option} = ${shownJson(value)} is not supported`, loc(ctx, option), `supported: ${supported}`);
+}
+
+/** A JSON value for a message: short, one line (values are depth-checked at load, so stringify is safe). */
+function shownJson(value: Json | undefined): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(truncateText(value));
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return truncateText(JSON.stringify(value) ?? String(value));
 }
 
 function intOption(c: JsonObject, key: string, ctx: Ctx, fallback?: number): number {
@@ -60,6 +69,7 @@ function intOption(c: JsonObject, key: string, ctx: Ctx, fallback?: number): num
     throw fail("SNNC101", `option ${key} missing`, loc(ctx, key));
   }
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) unsupported(ctx, key, v, "a non-negative integer");
+  checkLimit("layerDimension", v, loc(ctx, key), `option ${key}`);
   return v;
 }
 
@@ -69,8 +79,12 @@ function pairOption(c: JsonObject, key: string, ctx: Ctx, fallback?: Pair): Pair
     if (fallback !== undefined) return fallback;
     throw fail("SNNC101", `option ${key} missing`, loc(ctx, key));
   }
-  if (typeof v === "number" && Number.isInteger(v) && v > 0) return [v, v];
+  if (typeof v === "number" && Number.isInteger(v) && v > 0) {
+    checkLimit("layerDimension", v, loc(ctx, key), `option ${key}`);
+    return [v, v];
+  }
   if (Array.isArray(v) && v.length === 2 && v.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)) {
+    for (const d of v as number[]) checkLimit("layerDimension", d, loc(ctx, key), `option ${key}`);
     return [v[0] as number, v[1] as number];
   }
   return unsupported(ctx, key, v, "a positive integer or a pair of them");
@@ -109,7 +123,7 @@ function checkFinite(t: WeightTensor, ctx: Ctx): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i] ?? 0)) {
-      throw fail("SNNC106", `weight ${t.name} has ${d[i]} at flat index ${i}`, loc(ctx), "retrain or fix the model: every weight must be a finite number");
+      throw fail("SNNC106", `weight ${truncateText(t.name)} has ${d[i]} at flat index ${i}`, loc(ctx), "retrain or fix the model: every weight must be a finite number");
     }
   }
 }
@@ -123,10 +137,24 @@ function takeWeight(ws: Map<string, WeightTensor>, suffix: string, shape: readon
   const count = shape.reduce((a, b) => a * b, 1);
   const sameShape = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
   if (!sameShape || t.data.length !== count) {
-    throw fail("SNNC105", `weight ${t.name} has shape [${t.shape.join(", ")}] (${t.data.length} values), the layer needs [${shape.join(", ")}]`, loc(ctx));
+    throw fail("SNNC105", `weight ${truncateText(t.name)} has shape [${truncateText(t.shape.join(", "))}] (${t.data.length} values), the layer needs [${shape.join(", ")}]`, loc(ctx));
   }
   checkFinite(t, ctx);
   return t.data;
+}
+
+/** BatchNormalization divides by sqrt(variance + epsilon): a negative variance folds to NaN and a zero
+ * denominator to infinity. Refused here, naming the layer and the channel, not at quantisation. */
+function checkBatchNormVariance(variance: Float32Array, epsilon: number, ctx: Ctx): void {
+  for (let i = 0; i < variance.length; i++) {
+    const v = variance[i] as number;
+    if (v < 0) {
+      throw fail("SNNC117", `moving_variance of channel ${i} is ${v}, negative`, loc(ctx), "a variance is never negative: the model's statistics are corrupt; retrain or re-export it");
+    }
+    if (!(Math.sqrt(v + epsilon) > 0)) {
+      throw fail("SNNC117", `channel ${i} has moving_variance + epsilon = 0 (a zero denominator)`, loc(ctx), "give the layer a positive epsilon (Keras' default is 0.001)");
+    }
+  }
 }
 
 /** Builds the op for one layer. `inShapes` are the per-sample shapes of its inputs. */
@@ -141,6 +169,7 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       return { kind: "op", op: { kind: "input" } };
     case "Dense": {
       const units = intOption(c, "units", ctx);
+      if (units === 0) throw fail("SNNC121", "Dense layer has 0 units", loc(ctx, "units"), "a Dense layer needs at least one unit");
       const useBias = boolOption(c, "use_bias", true);
       const ws = weights.layerWeights(spec, useBias ? ["kernel", "bias"] : ["kernel"]);
       if (x.length !== 1) {
@@ -160,6 +189,7 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       const groups = c["groups"];
       if (groups !== undefined && groups !== 1) unsupported(ctx, "groups", groups, "1");
       const filters = intOption(c, "filters", ctx);
+      if (filters === 0) throw fail("SNNC121", "Conv2D layer has 0 filters", loc(ctx, "filters"), "a Conv2D layer needs at least one filter");
       const kernelSize = pairOption(c, "kernel_size", ctx);
       const useBias = boolOption(c, "use_bias", true);
       const ws = weights.layerWeights(spec, useBias ? ["kernel", "bias"] : ["kernel"]);
@@ -182,6 +212,7 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       channelsLast(c, ctx);
       const kernelSize = pairOption(c, "kernel_size", ctx);
       const depthMultiplier = intOption(c, "depth_multiplier", ctx, 1);
+      if (depthMultiplier === 0) throw fail("SNNC121", "DepthwiseConv2D layer has depth_multiplier 0", loc(ctx, "depth_multiplier"), "use a depth multiplier of at least 1");
       const useBias = boolOption(c, "use_bias", true);
       const ws = weights.layerWeights(spec, useBias ? ["depthwise_kernel", "bias"] : ["depthwise_kernel"]);
       return {
@@ -204,6 +235,9 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       const names = [...(scale ? ["gamma"] : []), ...(center ? ["beta"] : []), "moving_mean", "moving_variance"];
       const ws = weights.layerWeights(spec, names);
       const epsilon = typeof c["epsilon"] === "number" ? c["epsilon"] : 1e-3;
+      if (!Number.isFinite(epsilon) || epsilon < 0) unsupported(ctx, "epsilon", c["epsilon"], "a finite non-negative number");
+      const variance = takeWeight(ws, "moving_variance", [channels], ctx) as Float32Array;
+      checkBatchNormVariance(variance, epsilon, ctx);
       return {
         kind: "op",
         op: {
@@ -211,7 +245,7 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
           gamma: scale ? (takeWeight(ws, "gamma", [channels], ctx) as Float32Array) : new Float32Array(channels).fill(1),
           beta: center ? (takeWeight(ws, "beta", [channels], ctx) as Float32Array) : new Float32Array(channels),
           mean: takeWeight(ws, "moving_mean", [channels], ctx) as Float32Array,
-          variance: takeWeight(ws, "moving_variance", [channels], ctx) as Float32Array,
+          variance,
         },
       };
     }
@@ -250,6 +284,7 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       if (!Array.isArray(t) || !t.every((d) => typeof d === "number" && Number.isInteger(d) && (d > 0 || d === -1))) {
         return unsupported(ctx, "target_shape", t, "a list of positive sizes (one may be -1)");
       }
+      for (const d of t as number[]) checkLimit("tensorElements", d, loc(ctx, "target_shape"), "Reshape dimension");
       return { kind: "op", op: { kind: "reshape", targetShape: t as number[] } };
     }
     case "Dropout":
@@ -266,6 +301,7 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
         pad = [[a?.[0] ?? 0, a?.[1] ?? 0], [b?.[0] ?? 0, b?.[1] ?? 0]];
       }
       if (pad === null || pad.flat().some((d) => !Number.isInteger(d) || d < 0)) return unsupported(ctx, "padding", p, "an int, [h, w] or [[top, bottom], [left, right]]");
+      for (const d of pad.flat()) checkLimit("layerDimension", d, loc(ctx, "padding"), "ZeroPadding2D padding");
       return { kind: "op", op: { kind: "zeroPad", padding: pad } };
     }
     case "Add":
@@ -286,19 +322,20 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       const scale = takeWeight(ws, "scale", [], ctx)?.[0] ?? 0;
       const eps = typeof c["epsilon"] === "number" ? c["epsilon"] : 1e-4;
       const theta = runningMax / (1 + Math.exp(-scale)) + eps;
-      if (!(theta > 0)) throw fail("SNNC106", `learned bound theta = ${theta} is not positive`, loc(ctx));
+      if (!(theta > 0) || !Number.isFinite(theta)) throw fail("SNNC106", `learned bound theta = ${theta} is not a positive finite number`, loc(ctx));
       return { kind: "op", op: { kind: "rateNorm", theta } };
     }
     case "QCFS": {
       const levels = intOption(c, "levels", ctx, 8);
       if (levels < 1) unsupported(ctx, "levels", levels, "a positive integer");
       const shift = typeof c["shift"] === "number" ? c["shift"] : 0.5;
+      if (!Number.isFinite(shift)) unsupported(ctx, "shift", c["shift"], "a finite number");
       const ws = weights.layerWeights(spec, ["lambda"]);
       const lambda = takeWeight(ws, "lambda", [], ctx)?.[0] ?? 0;
       if (!(lambda > 0)) throw fail("SNNC106", `learned threshold lambda = ${lambda} is not positive`, loc(ctx));
       return { kind: "op", op: { kind: "clipFloor", levels, lambda, shift } };
     }
     default:
-      throw fail("SNNC107", `unknown layer class "${spec.className}"`, loc(ctx), `supported: ${SUPPORTED_CLASSES.join(", ")}`);
+      throw fail("SNNC107", `unknown layer class "${truncateText(spec.className)}"`, loc(ctx), `supported: ${SUPPORTED_CLASSES.join(", ")}`);
   }
 }

@@ -10,6 +10,7 @@
  *   - `input_layers` / `output_layers`: a list of `[name, node, tensor]` or one such triple (Keras 3).
  * Output: `LayerSpec[]` in file order; every spec names its inputs by layer name. No shape or weight work here.
  */
+import { checkedProduct, checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail, type SourceLocation } from "../diagnostics.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -47,9 +48,11 @@ function perSampleShape(batchShape: Json | undefined, loc: SourceLocation): numb
   if (!Array.isArray(batchShape)) return undefined;
   const dims = batchShape.slice(1);
   if (!dims.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)) {
-    throw fail("SNNC108", `input shape [${batchShape.map(String).join(", ")}] has unknown dimensions`, loc,
+    throw fail("SNNC108", `input shape [${truncateText(batchShape.map((d) => typeof d === "object" ? "…" : String(d)).join(", "))}] has unknown dimensions`, loc,
       "snnc compiles fixed-size inputs: give every non-batch dimension a size");
   }
+  for (const d of dims as number[]) checkLimit("layerDimension", d, loc, "input dimension");
+  checkedProduct(dims as number[], "tensorElements", loc, "input elements");
   return dims as number[];
 }
 
@@ -81,7 +84,7 @@ export function parseTopology(modelConfig: JsonObject, file: string): Topology {
       if (!isObject(config)) throw fail("SNNC101", "functional model config is not an object", { file });
       return parseFunctional(config, file);
     default:
-      throw fail("SNNC102", `model class "${className}" is not supported`, { file },
+      throw fail("SNNC102", `model class "${truncateText(className)}" is not supported`, { file },
         "snnc reads Sequential and Functional (Model) Keras / TF.js models");
   }
 }
@@ -100,7 +103,7 @@ function specBasics(raw: Json, path: string, file: string): { name: string; clas
   const config = raw["config"];
   if (className === undefined || !isObject(config)) throw fail("SNNC101", "layer entry lacks class_name/config", { file, path });
   const name = asString(config["name"]) ?? asString(raw["name"]);
-  if (name === undefined) throw fail("SNNC101", `${className} layer has no name`, { file, path });
+  if (name === undefined) throw fail("SNNC101", `${truncateText(className)} layer has no name`, { file, path });
   if (className === "Sequential" || className === "Functional" || className === "Model") {
     throw fail("SNNC108", `nested ${className} models are not supported`, { file, path, layer: name },
       "flatten the model (build one Sequential/Functional model of layers) before exporting");
@@ -146,37 +149,39 @@ function parseSequential(config: JsonObject | Json[], file: string): Topology {
   return { name: asString(Array.isArray(config) ? undefined : config["name"]) ?? "model", layers, inputs: [inputName], outputs: [previous], inputShapes };
 }
 
-/** Layer names referenced by one call's inbound description (both Keras 2 and Keras 3 forms). */
+/** Layer names referenced by one call's inbound description (both Keras 2 and Keras 3 forms). Walked with an
+ * explicit stack (the structure is untrusted: no recursion), in call order. */
 function inboundNames(node: Json, loc: SourceLocation): string[] {
   const out: string[] = [];
-  const visit = (x: Json | undefined): void => {
+  const stack: (Json | undefined)[] = [node];
+  while (stack.length > 0) {
+    const x = stack.pop();
     if (Array.isArray(x)) {
       // Keras 2 / TF.js triple: [name, nodeIndex, tensorIndex, kwargs?]
       if (typeof x[0] === "string" && typeof x[1] === "number") {
         if ((x[1] as number) !== 0 || (typeof x[2] === "number" && x[2] !== 0)) {
-          throw fail("SNNC108", `shared layers and multi-output layers are not supported (reference to "${x[0]}" node ${x[1]})`, loc);
+          throw fail("SNNC108", `shared layers and multi-output layers are not supported (reference to "${truncateText(x[0])}" node ${x[1]})`, loc);
         }
         out.push(x[0]);
-        return;
+        continue;
       }
-      for (const y of x) visit(y);
-      return;
+      for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+      continue;
     }
     if (isObject(x)) {
       if (x["class_name"] === "__keras_tensor__" && isObject(x["config"])) {
         const hist = x["config"]["keras_history"];
         if (Array.isArray(hist) && typeof hist[0] === "string") {
           if (hist[1] !== 0 || hist[2] !== 0) {
-            throw fail("SNNC108", `shared layers and multi-output layers are not supported (reference to "${hist[0]}")`, loc);
+            throw fail("SNNC108", `shared layers and multi-output layers are not supported (reference to "${truncateText(hist[0])}")`, loc);
           }
           out.push(hist[0]);
         }
-        return;
+        continue;
       }
-      visit(x["args"]);
+      stack.push(x["args"]);
     }
-  };
-  visit(node);
+  }
   return out;
 }
 
@@ -208,7 +213,7 @@ function parseFunctional(config: JsonObject, file: string): Topology {
       if (shape === undefined) throw fail("SNNC101", "InputLayer has no shape", loc);
       inputShapes.set(name, shape);
     } else if (inbound.length === 0) {
-      throw fail("SNNC110", `${className} layer has no inbound connection`, loc, "every non-input layer must be called on a tensor");
+      throw fail("SNNC110", `${truncateText(className)} layer has no inbound connection`, loc, "every non-input layer must be called on a tensor");
     }
     layers.push({ name, className, config: lc, inbound, path });
   });

@@ -4,6 +4,7 @@
  * read, are rebuilt in tfjs from the imported graph (checking the interpreter's semantics and shapes).
  */
 import type * as tfTypes from "@tensorflow/tfjs";
+import { fail } from "../diagnostics.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import { shapeSize } from "../ir/ann.ts";
@@ -46,6 +47,15 @@ export async function checkWithTfjs(graph: AnnGraph, modelPath: string, data: Da
   model.dispose();
   const ours = runAnn(graph, x, n).get(graph.outputs[0] ?? "") as Float32Array;
   let max = 0;
-  for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs((ours[i] as number) - (expected[i] as number)));
+  for (let i = 0; i < ours.length; i++) {
+    const d = Math.abs((ours[i] as number) - (expected[i] as number));
+    // NaN never compares greater than a tolerance: a NaN or infinite output is an error, not a small difference.
+    if (!Number.isFinite(d)) {
+      const outs = ours.length / Math.max(1, n);
+      throw fail("SNNC120", `the model's output ${i % outs} of sample ${Math.floor(i / outs)} is ${ours[i]} (interpreter) and ${expected[i]} (tfjs)`,
+        { file: modelPath, layer: graph.outputs[0] ?? "" }, "a weight or statistic of the model is invalid: retrain or re-export it");
+    }
+    max = Math.max(max, d);
+  }
   return { checked: true, maxAbsDiff: max, samples: n, against, note: "" };
 }
