@@ -102,6 +102,7 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   const graph = await importModel(req.model);
   const inputNode = graph.nodes.find((n) => n.name === graph.inputs[0]);
   const { data, why } = loadData(req, inputNode?.shape ?? []);
+  for (const w of data.warnings ?? []) hooks.warn(w);
   hooks.stage("import", (performance.now() - t0) / 1000, `${graph.nodes.length} layers; data: ${why} (${data.count} samples)`);
   let tfjs: TfjsCheck | null = null;
   if (req.tfjsCheck) {

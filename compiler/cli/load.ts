@@ -2,11 +2,15 @@
  * @fileoverview Loading a compiled network for `run`, `verify`, `inspect` and `report`: a directory written by
  * `snnc compile` or a network.snnb file.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import type { DecodedBinary } from "../../runtime/format/decoded.ts";
 import { fail } from "../diagnostics.ts";
+import { readRegularFile } from "../util/safe-path.ts";
+
+/** Largest placement binary read (a device or a huge file is refused from its stat, before reading). */
+const BINARY_MAX_BYTES = 2 ** 31 - 1;
 
 export interface LoadedBinary {
   readonly path: string;
@@ -27,7 +31,7 @@ export function binaryPath(dirOrFile: string): { file: string; dir: string | nul
 
 export function loadBinary(dirOrFile: string): LoadedBinary {
   const { file, dir } = binaryPath(dirOrFile);
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes = readRegularFile(file, file, BINARY_MAX_BYTES, "SNNC501");
   try {
     return { path: file, dir, bytes, decoded: decodeBinary(bytes) };
   } catch (e) {

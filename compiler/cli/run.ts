@@ -36,13 +36,14 @@ export const runCommand: CommandSpec<RunArgs> = {
     .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...], core:K[:i,j,...] or chip:X,Y,SLOT[:i,j,...] (compartments of the core; default: the output layer)" })
     .example("snnc run build/cnn-loihi --input x.npy", "classify one image")
     .example("snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace") as unknown as Argv<RunArgs>,
-  run: async (a) => {
+  run: async (a, io) => {
     const bin = loadBinary(a.network);
     const net = loadNetwork(bin.decoded);
     const meta = bin.decoded.meta;
     const T = a.timesteps ?? meta.timesteps;
     if (!Number.isInteger(T) || T < 1) throw fail("SNNC003", `--timesteps must be a positive integer, got ${T}`);
     const inputs = loadInputs(a.input, meta.inputShape);
+    for (const w of inputs.warnings ?? []) io.warn(w);
     if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");
     const probes = a.trace ? parseProbes(a.probe ?? [], net, meta) : null;
     const recorder = probes && a.trace ? traceRecorder(probes, net, a.trace) : null;

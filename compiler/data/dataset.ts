@@ -4,11 +4,18 @@
  * Input: a directory or a file of images (+ labels) as IDX (optionally .gz) or .npy. Output: a `Dataset` of
  * float32 samples laid out [N, ...sampleShape] (NHWC) and int32 labels. Rules (see CONTRACT.md): integer
  * images are divided by 255, float images are taken as they are; a sample of H*W values is given the model's
- * trailing channel axis when the model wants [H, W, 1].
+ * trailing channel axis when the model wants [H, W, 1]; a flat sample of the right size ((784,) for a
+ * [28, 28, 1] model) is reshaped to the model's shape. Labels are class indices [N] or one-hot rows [N, C].
+ *
+ * Refused (coded, before any work): a path that is a directory or device (SNNC156), sizes beyond LIMITS
+ * (SNNC157), NaN or infinite values (SNNC154), zero samples (SNNC155). Float data outside [0, 1] that look
+ * like 0–255 pixels get warning SNNC-W150 (integer images are divided by 255, float ones are not).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { fail } from "../diagnostics.ts";
+import { checkLimit } from "../../runtime/limits.ts";
+import { fail, type Warning } from "../diagnostics.ts";
+import { readRegularFile } from "../util/safe-path.ts";
 import { type Shape, shapeSize } from "../ir/ann.ts";
 import { readIdx } from "./idx.ts";
 import { readNpy } from "./npy.ts";
@@ -21,7 +28,12 @@ export interface Dataset {
   readonly sampleShape: Shape;
   /** Where it came from, for reports. */
   readonly source: string;
+  /** Warnings about the values (e.g. 0–255 floats), for the command to print. */
+  readonly warnings?: readonly Warning[];
 }
+
+/** Largest data file read (bytes on disk, and after gunzip). */
+export const DATA_MAX_BYTES = 2 ** 31 - 1;
 
 interface RawArray {
   readonly shape: readonly number[];
@@ -33,10 +45,18 @@ const INTEGER_ARRAYS = [Uint8Array, Int8Array, Int16Array, Uint16Array, Int32Arr
 
 function readArrayFile(file: string): RawArray {
   if (!existsSync(file)) throw fail("SNNC001", "data file not found", { file });
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes = readRegularFile(file, file, DATA_MAX_BYTES, "SNNC156");
   const isNpy = /\.npy$/i.test(file);
   const arr = isNpy ? readNpy(bytes, file) : readIdx(bytes, file);
   return { shape: arr.shape, data: arr.data, integer: INTEGER_ARRAYS.some((C) => arr.data instanceof C) };
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false; // a dangling symlink or a file that vanished
+  }
 }
 
 /** The labels file that goes with an images file, by the usual naming conventions. */
@@ -50,14 +70,14 @@ function siblingLabels(imagesFile: string): string | null {
     name.replace("images", "labels"),
   ];
   for (const c of candidates) {
-    if (c !== name && existsSync(join(dir, c))) return join(dir, c);
+    if (c !== name && existsSync(join(dir, c))) return join(dir, c); // read as a regular file (SNNC156 otherwise)
   }
   return null;
 }
 
 /** Picks the images file inside a directory: the test split when both splits are there. */
 function imagesInDir(dir: string): string {
-  const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile());
+  const files = readdirSync(dir).filter((f) => isFile(join(dir, f)));
   const images = files.filter((f) => /images.*\.(idx3-ubyte|idx)(\.gz)?$|idx3-ubyte(\.gz)?$/i.test(f) || /^(x|images).*\.npy$/i.test(f));
   const ranked = [...images].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const best = ranked[0];
@@ -100,23 +120,69 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
   if (options.inputShape) sampleShape = fitSampleShape(sampleShape, options.inputShape, imagesFile);
   const per = shapeSize(sampleShape);
   const count = Math.min(total, options.limit ?? total);
+  if (count === 0 || per === 0) {
+    throw fail("SNNC155", `the data hold no samples (shape [${images.shape.join(", ")}]${options.limit === 0 ? ", limit 0" : ""})`, { file: imagesFile },
+      "give at least one sample");
+  }
+  checkLimit("dataElements", count * per, { file: imagesFile });
   const out = new Float32Array(count * per);
   const scale = images.integer ? 1 / 255 : 1;
-  for (let i = 0; i < out.length; i++) out[i] = (images.data[i] ?? 0) * scale;
-  let lab: Int32Array | null = null;
-  if (labels) {
-    const n = labels.shape[0] ?? 0;
-    if (labels.shape.length !== 1 || n !== total) {
-      throw fail("SNNC152", `labels shape [${labels.shape.join(", ")}] does not match ${total} images`, { file: labelsFile ?? imagesFile });
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < out.length; i++) {
+    const v = images.data[i] as number;
+    if (!Number.isFinite(v)) {
+      throw fail("SNNC154", `sample ${Math.floor(i / per)} has ${v} at element ${i % per}`, { file: imagesFile },
+        "inputs must be finite numbers: clean the data (numpy.nan_to_num) before running");
     }
-    lab = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const v = labels.data[i] ?? -1;
-      if (!Number.isInteger(v) || v < 0) throw fail("SNNC152", `label ${i} is ${v}, not a class index`, { file: labelsFile ?? imagesFile });
-      lab[i] = v;
-    }
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    out[i] = v * scale;
   }
-  return { images: out, labels: lab, count, sampleShape, source: imagesFile };
+  const warnings: Warning[] = [];
+  if (!images.integer && lo >= 0 && hi > 1.5 && hi <= 255) {
+    warnings.push({
+      code: "SNNC-W150",
+      message: `float data span [${lo}, ${hi}], which looks like 0–255 pixels: float values are used as they are (only integer images are divided by 255); if the model was trained on [0, 1], divide the data by 255`,
+      loc: { file: imagesFile },
+    });
+  }
+  const lab = labels ? readLabels(labels, total, count, labelsFile ?? imagesFile) : null;
+  return { images: out, labels: lab, count, sampleShape, source: imagesFile, ...(warnings.length ? { warnings } : {}) };
+}
+
+/** Class indices from labels given as [N] indices or as [N, C] one-hot rows. */
+function readLabels(labels: RawArray, total: number, count: number, file: string): Int32Array {
+  const n = labels.shape[0] ?? 0;
+  const oneHot = labels.shape.length === 2 && (labels.shape[1] ?? 0) >= 1;
+  if ((labels.shape.length !== 1 && !oneHot) || n !== total) {
+    throw fail("SNNC152", `labels shape [${labels.shape.join(", ")}] does not match ${total} images`, { file },
+      `give ${total} class indices ([${total}]) or one-hot rows ([${total}, classes])`);
+  }
+  const lab = new Int32Array(count);
+  if (oneHot) {
+    const c = labels.shape[1] as number;
+    for (let i = 0; i < count; i++) {
+      let hot = -1;
+      for (let j = 0; j < c; j++) {
+        const v = labels.data[i * c + j] as number;
+        if (v === 1 && hot < 0) hot = j;
+        else if (v !== 0) {
+          hot = -2;
+          break;
+        }
+      }
+      if (hot < 0) throw fail("SNNC152", `label row ${i} is not one-hot (one 1, the rest 0)`, { file }, "give class indices, or one-hot rows");
+      lab[i] = hot;
+    }
+    return lab;
+  }
+  for (let i = 0; i < count; i++) {
+    const v = labels.data[i] ?? -1;
+    if (!Number.isInteger(v) || v < 0) throw fail("SNNC152", `label ${i} is ${v}, not a class index`, { file });
+    lab[i] = v;
+  }
+  return lab;
 }
 
 /** Accepts data whose sample shape equals the model's, or differs only by unit axes (28x28 vs 28x28x1). */
@@ -125,6 +191,8 @@ export function fitSampleShape(dataShape: Shape, modelShape: Shape, file: string
   const a = squeeze(dataShape);
   const b = squeeze(modelShape);
   if (a.length === b.length && a.every((d, i) => d === b[i])) return modelShape;
+  // A flat sample of the model's size ((784,) for [28, 28, 1]), in the model's NHWC order.
+  if (dataShape.length === 1 && dataShape[0] === shapeSize(modelShape)) return modelShape;
   throw fail("SNNC151", `data samples have shape [${dataShape.join(", ")}], the model takes [${modelShape.join(", ")}]`, { file },
     "give data with the model's per-sample input shape (NHWC)");
 }
@@ -134,8 +202,9 @@ export function loadInputs(file: string, inputShape: Shape): Dataset {
   const arr = readArrayFile(file);
   const per = shapeSize(inputShape);
   const size = arr.shape.reduce((a, b) => a * b, 1);
-  // A single sample may come without the batch axis.
-  const single = shapeSize(arr.shape) === per && fitsOne(arr.shape, inputShape);
+  if (size === 0) throw fail("SNNC155", `the input has shape [${arr.shape.join(", ")}]: no samples`, { file }, "give at least one sample");
+  // A single sample may come without the batch axis, or flat ((784,) for a [28, 28, 1] model).
+  const single = size === per && (fitsOne(arr.shape, inputShape) || arr.shape.length === 1);
   const shape = single ? [1, ...arr.shape] : arr.shape;
   if (size % per !== 0) {
     throw fail("SNNC151", `input has shape [${arr.shape.join(", ")}], the model takes [${inputShape.join(", ")}] per sample`, { file });

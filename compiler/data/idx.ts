@@ -6,7 +6,11 @@
  * A file starting 0x1f 0x8b is gunzipped first.
  */
 import { gunzipSync, gzipSync } from "node:zlib";
+import { checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
+
+/** Largest inflated data file (checked by zlib as it inflates: a gzip bomb stops there). */
+const GUNZIP_MAX_BYTES = 2 ** 31 - 1;
 
 export type NumericArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -27,9 +31,12 @@ const TYPES: Record<number, { bytes: number; make: (n: number) => NumericArray; 
 export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      return new Uint8Array(gunzipSync(bytes));
+      return new Uint8Array(gunzipSync(bytes, { maxOutputLength: GUNZIP_MAX_BYTES }));
     } catch (e) {
-      throw fail("SNNC150", `gzip stream is corrupt (${(e as Error).message})`, { file });
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+        throw fail("SNNC157", `gzip stream inflates to more than ${GUNZIP_MAX_BYTES} bytes`, { file }, "give a smaller data file");
+      }
+      throw fail("SNNC150", `gzip stream is corrupt (${truncateText((e as Error).message)})`, { file });
     }
   }
   return bytes;
@@ -43,12 +50,14 @@ export function readIdx(raw: Uint8Array, file = "<idx>"): IdxArray {
   const type = TYPES[bytes[2] ?? 0];
   if (!type) throw fail("SNNC150", `unknown IDX element type 0x${(bytes[2] ?? 0).toString(16)}`, { file, byte: 2 });
   const ndims = bytes[3] ?? 0;
+  checkLimit("dataRank", ndims, { file, byte: 3 });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes) throw fail("SNNC150", "IDX header truncated", { file, byte: bytes.length });
   const shape: number[] = [];
   for (let i = 0; i < ndims; i++) shape.push(view.getUint32(4 + 4 * i, false));
   const count = shape.reduce((a, b) => a * b, 1);
+  checkLimit("dataElements", count, { file, byte: 4 });
   const need = headerBytes + count * type.bytes;
   if (bytes.length < need) {
     throw fail("SNNC150", `IDX data truncated: ${bytes.length} bytes, header promises ${need}`, { file, byte: bytes.length });

@@ -5,6 +5,7 @@
  * literal, padded with spaces to a multiple of 64, ends in \n) | data |. Supported dtypes: |u1 |i1 <i2 <u2 <i4
  * <u4 <f4 <f8 <i8 <u8 (64-bit integers are read into Float64Array and must be exact). C order only.
  */
+import { checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import type { NumericArray } from "./idx.ts";
 
@@ -41,21 +42,23 @@ export function readNpy(bytes: Uint8Array, file = "<npy>"): NpyArray {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw fail("SNNC150", `.npy header is not a dtype/shape dict: ${header.trim().slice(0, 80)}`, { file, byte: headerStart });
+    throw fail("SNNC150", `.npy header is not a dtype/shape dict: ${header.trim().slice(0, 80).replace(/[\r\n]/g, " ")}`, { file, byte: headerStart });
   }
   if (fortran === "True") {
     throw fail("SNNC150", ".npy array is in Fortran order", { file, byte: headerStart }, "save with numpy.ascontiguousarray(x)");
   }
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail("SNNC150", `bad .npy shape (${shapeText})`, { file, byte: headerStart });
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail("SNNC150", `bad .npy shape (${truncateText(shapeText)})`, { file, byte: headerStart });
+  checkLimit("dataRank", shape.length, { file, byte: headerStart });
   const count = shape.reduce((a, b) => a * b, 1);
+  checkLimit("dataElements", count, { file, byte: headerStart });
   const kind = descr.replace(/^[<|=]/, "");
   if (descr.startsWith(">") && !/^>[ui]1$|^\|/.test(descr)) {
-    throw fail("SNNC150", `big-endian .npy dtype ${descr} is not supported`, { file, byte: headerStart }, "convert with x.astype('<f4')");
+    throw fail("SNNC150", `big-endian .npy dtype ${truncateText(descr)} is not supported`, { file, byte: headerStart }, "convert with x.astype('<f4')");
   }
   const width: Record<string, number> = { u1: 1, i1: 1, b1: 1, i2: 2, u2: 2, i4: 4, u4: 4, f4: 4, f8: 8, i8: 8, u8: 8 };
   const w = width[kind];
-  if (w === undefined) throw fail("SNNC150", `unsupported .npy dtype ${descr}`, { file, byte: headerStart }, "use float32 or uint8");
+  if (w === undefined) throw fail("SNNC150", `unsupported .npy dtype ${truncateText(descr)}`, { file, byte: headerStart }, "use float32 or uint8");
   const need = dataStart + count * w;
   if (bytes.length < need) {
     throw fail("SNNC150", `.npy data truncated: ${bytes.length} bytes, shape needs ${need}`, { file, byte: bytes.length });
