@@ -2,6 +2,7 @@
  * @fileoverview The back end on a QuantisedSnn for the benchmarks (and tests) that build networks directly:
  * partition, place on a system big enough for it, route, check capacity, encode the placement binary.
  */
+import { createHash } from "node:crypto";
 import { BACKENDS } from "../../backends/index.ts";
 import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
 import { partition } from "../../compiler/map/partition.ts";
@@ -25,5 +26,5 @@ export function backEnd(q: QuantisedSnn, target: Target, timesteps: number): Uin
   checkCapacity(routed, target);
   const backend = BACKENDS.find((b) => b.family === target.family);
   if (!backend) throw new Error(`no backend for ${target.family}`);
-  return backend.encode(routed, target, { snncVersion: SNNC_VERSION, modelName: q.name, modelHash: "synthetic", method: q.method, timesteps });
+  return backend.encode(routed, target, { snncVersion: SNNC_VERSION, modelName: q.name, modelHash: createHash("sha256").update(q.name).digest("hex"), method: q.method, timesteps });
 }

@@ -2,11 +2,13 @@
  * @fileoverview network.snnb reader (binary-parser for the header, the section table and fixed records; typed
  * array views for bulk data). Never imports compiler/ or backends/: everything the emulator needs is in the
  * file. Every failure is a coded error with the byte offset: SNNC501 not an snnc binary, SNNC502 version,
- * SNNC503 checksum, SNNC504 truncated or malformed (a count or offset pointing outside its section).
+ * SNNC503 checksum, SNNC504 truncated or malformed (a count or offset pointing outside its section), SNNC506
+ * a field out of its range and SNNC507 a field asking for work beyond runtime/limits.ts (ranges.ts).
  */
 import { Parser } from "binary-parser";
 import { RuntimeError } from "../errors.ts";
 import { crc32 } from "./crc32.ts";
+import { checkMeta, checkRanges } from "./ranges.ts";
 import {
   BLOCK_BYTES, CORE_BYTES, ENERGY_KEYS, FAMILY_LOIHI, FAMILY_SPINNAKER, fourccName, GROUP_BYTES, HEADER_BYTES, MAGIC, NEURON_BYTES,
   POP_TABLE_BYTES, PROFILE_BYTES, ROUTE_ENTRY_BYTES, SECTION, SECTION_ENTRY_BYTES, SECTION_ORDER, TIMING_KEYS, VERSION_MAJOR,
@@ -113,11 +115,15 @@ export function decodeBinary(bytes: Uint8Array): DecodedBinary {
   } catch {
     throw new RuntimeError("SNNC504", "metadata is not JSON", sections.get(SECTION.META)?.offset ?? 0);
   }
-  checkMeta(meta, sections.get(SECTION.META)?.offset ?? 0);
-  return {
+  const checkedMeta = checkMeta(meta, sections.get(SECTION.META)?.offset ?? 0);
+  const decoded = {
     header: { family: h.family, neuronModel: h.neuronModel, targetName: h.targetName, version: `${h.major}.${h.minor}`, flags: h.flags },
-    system, cores, synapses, routing, input: input as DecodedBinary["input"], output: output as DecodedBinary["output"], cost, meta: meta as DecodedBinary["meta"],
+    system, cores, synapses, routing, input: input as DecodedBinary["input"], output: output as DecodedBinary["output"], cost, meta: checkedMeta,
   };
+  // Every field in range before anyone uses it (runtime/format/ranges.ts).
+  const offsets = Object.fromEntries(SECTION_ORDER.map((n) => [n, sections.get(SECTION[n])?.offset ?? 0]));
+  checkRanges(decoded, checkedMeta, offsets);
+  return decoded;
 }
 
 function readSystem(c: Cursor): DecodedBinary["system"] {
@@ -352,27 +358,4 @@ function readCost(c: Cursor): DecodedBinary["cost"] {
     energy: Object.fromEntries(ENERGY_KEYS.map((k, i) => [k, energy[i] as number])) as DecodedBinary["cost"]["energy"],
     timingGrades, energyGrades,
   };
-}
-
-/** The META keys the runtime reads, with their JSON types; anything else is SNNC504 at the section. */
-function checkMeta(meta: unknown, offset: number): void {
-  const bad = (what: string) => new RuntimeError("SNNC504", `metadata ${what}`, offset);
-  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw bad("is not a JSON object");
-  const m = meta as Record<string, unknown>;
-  for (const k of ["snncVersion", "method"]) if (typeof m[k] !== "string") throw bad(`key "${k}" is missing or not a string`);
-  for (const k of ["timesteps", "classes"]) if (typeof m[k] !== "number" || !Number.isInteger(m[k]) || (m[k] as number) < 0) throw bad(`key "${k}" is missing or not a non-negative integer`);
-  const model = m.model as Record<string, unknown> | undefined;
-  if (typeof model !== "object" || model === null || typeof model.name !== "string") throw bad(`key "model" must be { name, sha256 }`);
-  const target = m.target as Record<string, unknown> | undefined;
-  if (typeof target !== "object" || target === null || typeof target.name !== "string") throw bad(`key "target" must be { name, title, family, neuronModel }`);
-  if (!Array.isArray(m.inputShape) || !m.inputShape.every((x) => Number.isInteger(x) && x > 0)) throw bad(`key "inputShape" must be a list of positive integers`);
-  if (!Array.isArray(m.energyNotes)) throw bad(`key "energyNotes" must be a list`);
-  if (!Array.isArray(m.populations)) throw bad(`key "populations" is missing or not a list`);
-  m.populations.forEach((p: unknown, i: number) => {
-    const q = p as Record<string, unknown> | null;
-    if (typeof q !== "object" || q === null || typeof q.name !== "string" || !Array.isArray(q.shape) || q.shape.length !== 3 || !q.shape.every((x) => Number.isInteger(x) && x > 0)
-      || !Number.isInteger(q.depth) || !Number.isInteger(q.kind) || !Number.isInteger(q.compartments)) {
-      throw bad(`population ${i} must be { name, shape: [h, w, c], depth, kind, compartments }`);
-    }
-  });
 }

@@ -6,6 +6,10 @@
  *
  * All integers are little-endian. Every section carries a CRC-32 in the table; the header carries its own.
  */
+import {
+  KIND_COUNT_READOUT, KIND_IF, KIND_INPUT, KIND_MAX_GATE, KIND_MT, KIND_READOUT, MODEL_FIXED_IF, MODEL_LOIHI_CUBA, RESET_SUBTRACT,
+  RESET_TWO_COMPARTMENT, RESET_ZERO,
+} from "../neuron.ts";
 
 export const MAGIC = 0x424e4e53; // "SNNB" read as a little-endian u32
 export const VERSION_MAJOR = 1;
@@ -77,3 +81,13 @@ export const SYN_TYPE_SHIFT = 11;
 export const SYN_DELAY_SHIFT = 12;
 export const SYN_WEIGHT_SHIFT = 16;
 export const ROW_HEADER_WORDS = 3;
+
+/** Valid codes of the binary's enum fields, checked at decode (runtime/format/ranges.ts). The neuron model,
+ * kind and reset codes are runtime/neuron.ts's constants. */
+export const NEURON_MODEL_CODES: readonly number[] = [MODEL_LOIHI_CUBA, MODEL_FIXED_IF];
+export const NEURON_KIND_CODES: readonly number[] = [KIND_IF, KIND_MT, KIND_READOUT, KIND_COUNT_READOUT, KIND_MAX_GATE, KIND_INPUT];
+export const RESET_CODES: readonly number[] = [RESET_ZERO, RESET_SUBTRACT, RESET_TWO_COMPARTMENT];
+/** INPM encoding byte. */
+export const ENCODING_CODES = { current: 0, poisson: 1 } as const;
+/** Loihi synapse format sign byte. */
+export const SIGN_CODES = { excitatory: 0, inhibitory: 1, mixed: 2 } as const;
