@@ -1,13 +1,19 @@
 /**
  * @fileoverview Target lookup: a name from targets/ (`loihi`, `spinnaker`, ...) or a path to a target JSON file
- * of the same schema, validated on load.
+ * of the same schema, validated on load (a regular file of at most 4 MiB, JSON nested at most 16 deep, then
+ * validate.ts).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkJsonDepth } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
+import { readRegularFile } from "../util/safe-path.ts";
 import type { Target } from "./schema.ts";
 import { validateTarget } from "./validate.ts";
+
+/** A target file is a few kB; anything above this is not one. */
+const TARGET_MAX_BYTES = 4 * 1024 * 1024;
 
 export const TARGETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../targets");
 
@@ -24,10 +30,12 @@ export function loadTarget(nameOrPath: string): Target {
       `known targets: ${targetNames().join(", ")}; or give a path to a target .json file`);
   }
   let json: unknown;
+  const text = new TextDecoder().decode(readRegularFile(file, file, TARGET_MAX_BYTES, "SNNC301"));
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = JSON.parse(text);
   } catch (e) {
-    throw fail("SNNC301", `target file is not valid JSON (${(e as Error).message})`, { file });
+    throw fail("SNNC301", `target file is not valid JSON (${(e as Error).message.slice(0, 200)})`, { file });
   }
+  checkJsonDepth(json, { file }, "SNNC301", 16);
   return { ...validateTarget(json, file), path: file };
 }

@@ -1,7 +1,8 @@
 /**
- * @fileoverview Target description: the hardware as data. One JSON file per chip in targets/, checked by
- * `validateTarget` (SNNC301 naming the JSON path of the bad field). Passes read these fields; no pass asks for
- * a target's name.
+ * @fileoverview Target description: the hardware as data. One JSON file per chip in targets/. This file is the
+ * target's single schema: each declaration below gives both the TypeScript type passes read (`Target`, ...)
+ * and its validator (schema-kit.ts), so type and check cannot drift apart. validate.ts adds the cross-field
+ * rules and the placement binary's field widths. No pass asks for a target's name.
  *
  * Every number is a `Constant`: `{ "value": 1024, "source": "...", "grade": "software" }`. Grades:
  *   silicon      measured on the chip (e.g. SANA-FE's Nahuku calibration, Merolla 2014)
@@ -11,152 +12,177 @@
  *   estimate     our estimate where no primary source exists (the source field says how it was made)
  * Reports print the grade next to every figure derived from a constant.
  */
+import { arrayOf, bool, byKind, type Infer, num, type NumberOptions, object, oneOf, optional, type Schema, str } from "./schema-kit.ts";
 
 export const GRADES = ["silicon", "pre-silicon", "software", "datasheet", "estimate"] as const;
 export type Grade = (typeof GRADES)[number];
 
-export interface Constant {
-  readonly value: number;
-  readonly source: string;
-  readonly grade: Grade;
-}
+const constant = (opts: NumberOptions = {}) => object({ value: num(opts), source: str, grade: oneOf(GRADES) });
+const constantSchema = constant();
+export type Constant = Infer<typeof constantSchema>;
+
+const pos = { min: 0 };
+const count = { int: true, min: 1 };
+const natural = { int: true, min: 0 };
 
 /** How the synapse memory of a core is charged. */
-export type SynapseCostModel =
+const synapseCostSchema = byKind({
   /** Loihi: per axon, groups of synapses each with a header; synapses of `weightBits + delayBits (+ indexBits
    * when sparse)` bits; the total rounded up to `wordBits` words (nengo-loihi's bits_per_axon). */
-  | { readonly kind: "loihi-words"; readonly wordBits: Constant; readonly headerBits: Constant; readonly indexBits: Constant; readonly delayBits: Constant; readonly maxGroupSynapses: Constant }
+  "loihi-words": { wordBits: constant(count), headerBits: constant(natural), indexBits: constant(natural), delayBits: constant(natural), maxGroupSynapses: constant(count) },
   /** SpiNNaker: one 32-bit word per synapse, rows per (source neuron, core) with `rowHeaderWords` header words;
    * plus a master population table entry of `popTableEntryBytes` per source block. */
-  | { readonly kind: "row-words"; readonly synapseWordBytes: Constant; readonly rowHeaderWords: Constant; readonly popTableEntryBytes: Constant };
+  "row-words": { synapseWordBytes: constant(count), rowHeaderWords: constant(natural), popTableEntryBytes: constant(natural) },
+});
+export type SynapseCostModel = Infer<typeof synapseCostSchema>;
 
-export type NeuronModelKind =
-  /** Loihi CUBA LIF (hardware.md §2): 24-bit u (wraps) and v (saturates), 12-bit decays, vth mantissa << 6,
-   * bias mantissa × 2^exp, weights mantissa × 2^(6 + exp), spike when v > vth strictly. */
-  | "loihi-cuba"
-  /** Integrate-and-fire in signed fixed point (SpiNNaker's s16.15 `accum`): 16-bit weight magnitudes with an
-   * excitatory/inhibitory synapse type and a per-type left shift, v += I + bias, spike when v ≥ θ. */
-  | "fixed-if";
+/**
+ * Neuron models:
+ *   loihi-cuba  Loihi CUBA LIF (hardware.md §2): 24-bit u (wraps) and v (saturates), 12-bit decays, vth
+ *               mantissa << 6, bias mantissa × 2^exp, weights mantissa × 2^(6 + exp), spike when v > vth strictly.
+ *   fixed-if    integrate-and-fire in signed fixed point (SpiNNaker's s16.15 `accum`): 16-bit weight magnitudes
+ *               with an excitatory/inhibitory synapse type and a per-type left shift, v += I + bias, spike
+ *               when v ≥ θ.
+ */
+const NEURON_MODELS = ["loihi-cuba", "fixed-if"] as const;
+export type NeuronModelKind = (typeof NEURON_MODELS)[number];
 
-export interface NeuronSpec {
-  readonly model: NeuronModelKind;
+const neuronSchema = object({
+  model: oneOf(NEURON_MODELS),
   /** State width in bits (u and v for loihi-cuba; v for fixed-if). */
-  readonly stateBits: Constant;
+  stateBits: constant({ int: true, min: 8, max: 32 }),
   /** Fractional bits of the fixed-point state (fixed-if). */
-  readonly fractionBits?: Constant;
-  readonly decayBits?: Constant;
-  readonly thresholdMantissaBits?: Constant;
+  fractionBits: optional(constant({ int: true, min: 0, max: 30 })),
+  decayBits: optional(constant({ int: true, min: 1, max: 16 })),
+  thresholdMantissaBits: optional(constant({ int: true, min: 1, max: 31 })),
   /** Threshold = mantissa << thresholdShift (Loihi: 6). */
-  readonly thresholdShift?: Constant;
-  readonly biasMantissaBits: Constant;
-  readonly biasExponentMax?: Constant;
+  thresholdShift: optional(constant({ int: true, min: 0, max: 16 })),
+  biasMantissaBits: constant({ int: true, min: 2, max: 32 }),
+  biasExponentMax: optional(constant({ int: true, min: 0, max: 15 })),
   /** Weight mantissa bits including sign for mixed-sign weights (Loihi: 8 → -256..254 in steps of 2); for
    * fixed-if the magnitude bits (16). */
-  readonly weightBits: Constant;
-  readonly weightExponentMin?: Constant;
-  readonly weightExponentMax?: Constant;
+  weightBits: constant({ int: true, min: 1, max: 16 }),
+  weightExponentMin: optional(constant({ int: true, min: -16, max: 0 })),
+  weightExponentMax: optional(constant({ int: true, min: 0, max: 16 })),
   /** Weights are scaled by 2^(weightShift + exp) into the state (Loihi: 6). */
-  readonly weightShift?: Constant;
+  weightShift: optional(constant({ int: true, min: 0, max: 16 })),
   /** Largest left shift of a synapse type (fixed-if). */
-  readonly maxLeftShift?: Constant;
+  maxLeftShift: optional(constant({ int: true, min: 0, max: 16 })),
   /** Reset modes run natively. */
-  readonly resetModes: readonly ("zero" | "subtract")[];
+  resetModes: arrayOf(oneOf(["zero", "subtract"]), 1),
   /** A soft-reset construction for targets without native subtraction (NxTF's two compartments). */
-  readonly softReset?: {
-    readonly construction: "two-compartment";
-    readonly compartmentsPerNeuron: Constant;
-    readonly extraInAxonsPerNeuron: Constant;
-    readonly extraSynapsesPerNeuron: Constant;
-    readonly selfWeightMantissaBits: Constant;
-    readonly selfWeightExponentMax: Constant;
-    readonly source: string;
-  };
-  readonly gradedSpikes: { readonly supported: boolean; readonly payloadBits?: Constant; readonly source: string };
-  readonly maxDelaySteps: Constant;
-}
+  softReset: optional(object({
+    construction: oneOf(["two-compartment"]),
+    // The construction is a dendrite and a soma compartment: exactly 2 (compiler/map/resources.ts).
+    compartmentsPerNeuron: constant({ int: true, min: 2, max: 2 }),
+    extraInAxonsPerNeuron: constant(natural),
+    extraSynapsesPerNeuron: constant(natural),
+    selfWeightMantissaBits: constant(count),
+    selfWeightExponentMax: constant(natural),
+    source: str,
+  })),
+  gradedSpikes: object({ supported: bool, payloadBits: optional(constant({ int: true, min: 1, max: 32 })), source: str }),
+  maxDelaySteps: constant(count),
+});
+export type NeuronSpec = Infer<typeof neuronSchema>;
 
-export interface CoreLimits {
-  readonly neurons: Constant;
-  readonly fanInAxons: Constant;
-  readonly fanOutAxons: Constant;
-  readonly synapseMemoryBits: Constant;
-  readonly synapseCost: SynapseCostModel;
+const coreSchema = object({
+  neurons: constant(count),
+  fanInAxons: constant(count),
+  fanOutAxons: constant(count),
+  synapseMemoryBits: constant(count),
+  synapseCost: synapseCostSchema,
   /** Distinct neuron parameter sets (compartment / threshold profiles) a core holds. */
-  readonly neuronProfiles: Constant;
+  neuronProfiles: constant(count),
   /** Distinct synapse formats (weight exponent / sign mode) a core holds. */
-  readonly synapseFormats: Constant;
-}
+  synapseFormats: constant(count),
+});
+export type CoreLimits = Infer<typeof coreSchema>;
 
-export type ChipTopology =
+const chipsSchema = byKind({
   /** 2-D mesh of chips, dimension-order routing between them. */
-  | { readonly kind: "mesh2d"; readonly width: number; readonly height: number }
+  mesh2d: { width: num(count), height: num(count) },
   /** SpiNNaker's triangular torus (links E, NE, N, W, SW, S). */
-  | { readonly kind: "hex-torus"; readonly width: number; readonly height: number };
+  "hex-torus": { width: num(count), height: num(count) },
+});
+export type ChipTopology = Infer<typeof chipsSchema>;
 
-export interface SystemSpec {
-  readonly chips: ChipTopology;
+const systemSchema = object({
+  chips: chipsSchema,
   /** Physical cores per chip and how many of them run the network. */
-  readonly coresPerChip: Constant;
-  readonly usableCoresPerChip: Constant;
+  coresPerChip: constant(count),
+  usableCoresPerChip: constant(count),
   /** Cores inside a chip: a mesh of tiles (`coresPerTile` cores share a router) or a single router. */
-  readonly coreLayout:
-    | { readonly kind: "mesh2d"; readonly tilesX: number; readonly tilesY: number; readonly coresPerTile: number }
-    | { readonly kind: "crossbar" };
-}
+  coreLayout: byKind({
+    mesh2d: { tilesX: num(count), tilesY: num(count), coresPerTile: num(count) },
+    crossbar: {},
+  }),
+});
+export type SystemSpec = Infer<typeof systemSchema>;
 
-export type RoutingSpec =
+const routingSchema = byKind({
   /** Loihi: each spike goes to its destination cores along dimension-order (X then Y) mesh routes. */
-  | { readonly kind: "mesh-dimension-order"; readonly source: string }
+  "mesh-dimension-order": { source: str },
   /** SpiNNaker: multicast key/mask routing tables with first-match order, one per chip. */
-  | {
-    readonly kind: "multicast-keymask";
-    readonly entriesPerRouter: Constant;
-    readonly keyBits: number;
+  "multicast-keymask": {
+    entriesPerRouter: constant(count),
+    keyBits: num({ int: true, min: 32, max: 32 }),
     /** Cores one route-word bit delivers to (1 on SpiNNaker 1: bit 6 + p = core p; a group of cores on chips
      * with more cores than the 26 bits a 32-bit route word has left). */
-    readonly coresPerRouteBit?: number;
-    readonly source: string;
-  };
+    coresPerRouteBit: optional(num({ int: true, min: 1, max: 64 })),
+    source: str,
+  },
+});
+export type RoutingSpec = Infer<typeof routingSchema>;
 
-export interface TimingSpec {
-  readonly synOpSeconds: Constant;
-  readonly neuronUpdateActiveSeconds: Constant;
-  readonly neuronUpdateIdleSeconds: Constant;
-  readonly spikeSendSeconds: Constant;
-  readonly hopSecondsX: Constant;
-  readonly hopSecondsY: Constant;
-  readonly barrierSeconds: Constant;
+const timingSchema = object({
+  synOpSeconds: constant(pos),
+  neuronUpdateActiveSeconds: constant(pos),
+  neuronUpdateIdleSeconds: constant(pos),
+  spikeSendSeconds: constant(pos),
+  hopSecondsX: constant(pos),
+  hopSecondsY: constant(pos),
+  barrierSeconds: constant(pos),
   /** A real-time tick the chip waits for (SpiNNaker's 1 ms timer); 0 = free running. */
-  readonly tickSeconds: Constant;
-}
+  tickSeconds: constant(pos),
+});
+export type TimingSpec = Infer<typeof timingSchema>;
 
-export interface EnergySpec {
-  readonly synOpJoules: Constant;
-  readonly neuronUpdateActiveJoules: Constant;
-  readonly neuronUpdateIdleJoules: Constant;
-  readonly spikeJoules: Constant;
-  readonly hopJoulesX: Constant;
-  readonly hopJoulesY: Constant;
+const energySchema = object({
+  synOpJoules: constant(pos),
+  neuronUpdateActiveJoules: constant(pos),
+  neuronUpdateIdleJoules: constant(pos),
+  spikeJoules: constant(pos),
+  hopJoulesX: constant(pos),
+  hopJoulesY: constant(pos),
   /** Static power of one chip while the network runs. */
-  readonly staticWattsPerChip: Constant;
+  staticWattsPerChip: constant(pos),
   /** Extra static power per core in use. */
-  readonly staticWattsPerCore: Constant;
+  staticWattsPerCore: constant(pos),
   /** Caveats printed in reports (e.g. "pre-silicon minimum"). */
-  readonly notes: readonly string[];
-}
+  notes: arrayOf(str),
+});
+export type EnergySpec = Infer<typeof energySchema>;
 
-export interface Target {
-  readonly schema: "snnc-target/1";
-  readonly name: string;
-  readonly title: string;
+/** The whole target file. */
+export const targetSchema = object({
+  schema: oneOf(["snnc-target/1"]),
+  name: str,
+  title: str,
   /** Binary encoding family, i.e. which backend writes the placement binary. */
-  readonly family: "loihi" | "spinnaker";
-  readonly system: SystemSpec;
-  readonly core: CoreLimits;
-  readonly neuron: NeuronSpec;
-  readonly routing: RoutingSpec;
-  readonly timing: TimingSpec;
-  readonly energy: EnergySpec;
+  family: oneOf(["loihi", "spinnaker"]),
+  system: systemSchema,
+  core: coreSchema,
+  neuron: neuronSchema,
+  routing: routingSchema,
+  timing: timingSchema,
+  energy: energySchema,
+});
+
+export type Target = Infer<typeof targetSchema> & {
   /** Where the file came from (set by the loader). */
   readonly path?: string;
-}
+};
+
+/** For callers that want the validator of one part (tests). */
+export type { Schema };

@@ -91,3 +91,21 @@ export const RESET_CODES: readonly number[] = [RESET_ZERO, RESET_SUBTRACT, RESET
 export const ENCODING_CODES = { current: 0, poisson: 1 } as const;
 /** Loihi synapse format sign byte. */
 export const SIGN_CODES = { excitatory: 0, inhibitory: 1, mixed: 2 } as const;
+
+/** Largest values of the SYST and record fields a target's sizes end up in (their bit widths, above). */
+export const FIELD_MAX = {
+  /** SYST chipsX, chipsY, chipsUsed; core record chipX, chipY: u16. */
+  chipCoordinate: 0xffff,
+  /** SYST tilesX, tilesY, coresPerTile, coresPerRouteBit: u8. */
+  tileCount: 0xff,
+  /** SYST coresPerChip; core record index (slot): u16. */
+  coreSlot: 0xffff,
+  /** Core record neurons; block `first`; Loihi group first compartment: u16. */
+  coreNeurons: 0xffff,
+  /** Loihi output axon map destination axon: u16. */
+  axon: 0xffff,
+  /** Neuron profiles per core: the per-neuron profile index is a u8. */
+  profiles: 0x100,
+  /** Loihi synapse formats per core: the group format index is a u8. */
+  synapseFormats: 0x100,
+} as const;
