@@ -32,8 +32,9 @@ export const LIMITS = {
   tensorElements: { max: 2 ** 28, code: "SNNC116", what: "tensor elements", hint: "snnc compiles networks that fit a neuromorphic system: no layer holds this many values" },
   /** Size of one dimension of a layer option (units, filters, padding, kernel, pool, strides). */
   layerDimension: { max: 65536, code: "SNNC116", what: "layer dimension", hint: "no neuromorphic core array holds a layer this wide" },
-  /** Layers of one model. */
-  layers: { max: 100_000, code: "SNNC116", what: "layers", hint: "snnc compiles networks that fit a neuromorphic system" },
+  /** Layers of one model (Keras' ResNet-152 has 566). Later passes walk the layer graph depth-first
+   * (compiler/convert/normalise.ts), which stays far inside the stack at this depth. */
+  layers: { max: 4096, code: "SNNC116", what: "layers", hint: "snnc compiles networks that fit a neuromorphic system" },
   /** Bytes of the weight shards of a model.json (all groups). */
   weightBytes: { max: 4 * GIB, code: "SNNC116", what: "weight bytes", hint: "the manifest declares more weights than any network snnc can place" },
   /** Uncompressed bytes of one member of a .keras archive, read from the zip's central directory. */

@@ -217,6 +217,7 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
   model("dense-2^20-units", "SNNC116", [dense("d", 2 ** 20, { batch_input_shape: [null, 4] })], okWeights());
   model("dense-0-units", "SNNC121", [dense("d", 0, { batch_input_shape: [null, 4] })], [tensor(rand, "d/kernel", [4, 0]), tensor(rand, "d/bias", [0])], undefined, undefined, "0 units");
   model("input-1e6x1e6", "SNNC116", [dense("d", 3, { batch_input_shape: [null, 1e6, 1e6] })], okWeights());
+  model("layers-5000", "SNNC116", [dense("d0", 1, { batch_input_shape: [null, 4] }), ...Array.from({ length: 4999 }, (_, i) => dense(`d${i + 1}`, 1))], okWeights());
   model("reshape-1e10", "SNNC116", [{ class_name: "Reshape", config: { name: "r", target_shape: [1e10], batch_input_shape: [null, 4] } }, dense("d", 3)], okWeights());
 
   // --- Invalid numbers ---
