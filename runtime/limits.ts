@@ -9,8 +9,8 @@
  * is iterative but JSON.stringify and our own walks are not), `truncateText` (echoed user strings are capped)
  * and `finiteOrThrow` for numbers from files.
  *
- * Invariant: a value within every limit here fits the fields of the placement binary (runtime/format/spec.ts)
- * that it ends up in, or is checked against that field again where it is written.
+ * The placement binary's field widths (runtime/format/spec.ts FIELD_MAX) are checked where a target is loaded
+ * (compiler/target/validate.ts, SNNC315); the decoded binary's fields in runtime/format/ranges.ts.
  */
 import { CodedError, type ErrorLocation } from "./errors.ts";
 
@@ -36,7 +36,7 @@ export const LIMITS = {
    * (compiler/convert/normalise.ts), which stays far inside the stack at this depth. */
   layers: { max: 4096, code: "SNNC116", what: "layers", hint: "snnc compiles networks that fit a neuromorphic system" },
   /** Bytes of the weight shards of a model.json (all groups). */
-  weightBytes: { max: 4 * GIB, code: "SNNC116", what: "weight bytes", hint: "the manifest declares more weights than any network snnc can place" },
+  weightBytes: { max: 2 * GIB - 1, code: "SNNC116", what: "weight bytes", hint: "the manifest declares more weights than any network snnc can place" },
   /** Uncompressed bytes of one member of a .keras archive, read from the zip's central directory. */
   archiveMember: { max: 2 * GIB, code: "SNNC119", what: "uncompressed archive member bytes", hint: "the archive is damaged or hostile (a zip bomb): re-save with keras model.save('model.keras')" },
   /** Ratio uncompressed / compressed of an archive member (a deflate stream cannot exceed 1032:1). */
@@ -45,18 +45,10 @@ export const LIMITS = {
   dataElements: { max: 2 ** 31 - 1, code: "SNNC157", what: "data elements", hint: "give a smaller data file (--samples limits what is used)" },
   /** Dimensions of one data array. */
   dataRank: { max: 8, code: "SNNC157", what: "data array rank", hint: "images are [N, H, W, C] or [N, H, W]" },
-  /** Chips along one side of a target's chip grid: SYST chipsX/chipsY are u16. */
-  chipGridSide: { max: 65535, code: "SNNC315", what: "chips along a side of the chip grid", hint: "the placement binary stores chip coordinates in 16 bits" },
   /** Chips in a target's grid (each gets a routing table and a router in the mapper). */
   chipGridChips: { max: 1 << 20, code: "SNNC315", what: "chips in the chip grid", hint: "give a system of at most 2^20 chips" },
-  /** Cores per chip: core records store the slot in 16 bits; route words address 26 core bits. */
-  coresPerChip: { max: 65535, code: "SNNC315", what: "cores per chip", hint: "the placement binary stores core slots in 16 bits" },
-  /** Neurons per core: SYST core records and NEUR block `first` are u16 (0 … 65535), a core holds ≤ 65536. */
-  neuronsPerCore: { max: 65536, code: "SNNC315", what: "neurons per core", hint: "the placement binary stores a core's neuron count in 16 bits" },
-  /** Axons per core: axon maps store the destination axon in 16 bits. */
-  axonsPerCore: { max: 65536, code: "SNNC315", what: "axons per core", hint: "the placement binary stores axon indices in 16 bits" },
   /** Timesteps a binary may ask the emulator for (META timesteps, --timesteps). */
-  timesteps: { max: 1_000_000, code: "SNNC507", what: "timesteps", hint: "the binary is corrupt, or give --timesteps" },
+  timesteps: { max: 100_000, code: "SNNC507", what: "timesteps", hint: "snnc runs at most 100,000 timesteps (a binary asking for more is corrupt)" },
   /** Delay steps of a synapse in the emulator. */
   delaySteps: { max: 4096, code: "SNNC507", what: "synaptic delay steps", hint: "the binary is corrupt; recompile" },
   /** Neurons of a whole decoded binary (emulator state arrays). */

@@ -6,6 +6,7 @@ import { basename, dirname, extname, join } from "node:path";
 import type { Argv } from "yargs";
 import { compileModel, type CompileRequest } from "../compile.ts";
 import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method } from "../convert/methods.ts";
+import { checkLimit } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import { generateEmulator } from "../emulator-gen/generate.ts";
 import { renderHtml } from "../report/html.ts";
@@ -50,6 +51,12 @@ function positive(name: string, v: number, min = 1): number {
   return v;
 }
 
+/** A size option within runtime/limits.ts (the emulator refuses binaries beyond it). */
+function limited(name: "timesteps", v: number): number {
+  checkLimit(name, v, {}, `--${name}`);
+  return v;
+}
+
 export const compileCommand: CommandSpec<CompileArgs> = {
   command: "compile <model>",
   describe: "compile a trained ANN into a spiking network placed on a target chip",
@@ -86,7 +93,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       model: a.model,
       target: a.target,
       method,
-      timesteps: positive("timesteps", a.timesteps),
+      timesteps: limited("timesteps", positive("timesteps", a.timesteps)),
       samples: positive("samples", a.samples),
       calibrationSamples: positive("calibration-samples", a["calibration-samples"]),
       verifySamples: positive("verify-samples", a["verify-samples"], 0),

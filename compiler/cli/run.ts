@@ -8,6 +8,7 @@ import type { Argv } from "yargs";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulateParallel } from "../../runtime/emulator/parallel.ts";
 import { loadInputs } from "../data/dataset.ts";
+import { checkLimit } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import { loadBinary } from "./load.ts";
 import type { CommandSpec } from "./main.ts";
@@ -42,6 +43,7 @@ export const runCommand: CommandSpec<RunArgs> = {
     const meta = bin.decoded.meta;
     const T = a.timesteps ?? meta.timesteps;
     if (!Number.isInteger(T) || T < 1) throw fail("SNNC003", `--timesteps must be a positive integer, got ${T}`);
+    checkLimit("timesteps", T, {}, "--timesteps");
     const inputs = loadInputs(a.input, meta.inputShape);
     for (const w of inputs.warnings ?? []) io.warn(w);
     if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");

@@ -105,7 +105,6 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
       if (!RESET_CODES.includes(p.reset)) throw bad(`${what} has reset code ${p.reset}`, at("NEUR"));
       if (p.stateBits < 8 || p.stateBits > 32) throw bad(`${what} has a ${p.stateBits}-bit state (8 to 32)`, at("NEUR"));
       if (p.compartments < 1 || p.compartments > 8) throw bad(`${what} has ${p.compartments} compartments (1 to 8)`, at("NEUR"));
-      if (p.mtLevels > 31) throw bad(`${what} has ${p.mtLevels} threshold levels (at most 31)`, at("NEUR"));
       if (p.mtRelu > 1) throw bad(`${what} has ReLU compensation flag ${p.mtRelu}`, at("NEUR"));
       if (p.du > 4096 || p.dv > 4096) throw bad(`${what} has decays ${p.du}, ${p.dv} (at most 4096)`, at("NEUR"));
       if (p.posShift > 31 || p.negShift > 31) throw bad(`${what} has synapse shifts ${p.posShift}, ${p.negShift} (at most 31)`, at("NEUR"));
@@ -124,13 +123,13 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
   if (neurons > LIMITS.neurons.max) throw tooMuch(`the binary holds ${neurons} neurons, more than ${LIMITS.neurons.max}`, at("NEUR"));
   if (d.synapses.kind === "loihi") {
     d.synapses.cores.forEach((s, k) => {
-      if (s.weightShift > 31) throw bad(`core ${k} has weight shift ${s.weightShift} (at most 31)`, at("SYNS"));
+      if (s.weightShift > 64) throw bad(`core ${k} has weight shift ${s.weightShift} (at most 64)`, at("SYNS"));
       for (let f = 0; f < s.formatSign.length; f++) {
         if (!SIGNS.includes(s.formatSign[f] as number)) throw bad(`core ${k} synapse format ${f} has sign code ${s.formatSign[f]}`, at("SYNS"));
         const delay = s.formatDelay[f] as number;
         if (delay < 1 || delay > LIMITS.delaySteps.max) throw bad(`core ${k} synapse format ${f} has delay ${delay}`, at("SYNS"));
         const e = (s.formatExponent[f] as number) + s.weightShift;
-        if (e < -32 || e > 31) throw bad(`core ${k} synapse format ${f} scales weights by 2^${e}`, at("SYNS"));
+        if (e < -64 || e > 64) throw bad(`core ${k} synapse format ${f} scales weights by 2^${e}`, at("SYNS"));
       }
     });
   }

@@ -365,6 +365,8 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
   binCase("meta-nested", "SNNC506", withMeta(seedBin, (m) => { m.target.title = "__DEEP__"; return JSON.stringify(m).replace('"__DEEP__"', `${"[".repeat(50_000)}${"]".repeat(50_000)}`); }), "inspect");
   binCase("meta-inputshape-huge", "SNNC507", withMeta(seedBin, (m) => { m.inputShape = [65536, 65536, 65536]; }));
   binCase("meta-not-json", "SNNC504", withMeta(seedBin, () => "{oops"), "inspect");
+  cases.push({ name: "run-timesteps-1e9", code: "SNNC507", argv: ["run", join(bdir, "ok.snnb"), "--input", okInput, "--timesteps", "1000000000", "--quiet"] });
+  cases.push({ name: "compile-timesteps-1e9", code: "SNNC507", out: out("compile-timesteps-1e9"), argv: ["compile", okModel, "-t", "tiny", "-o", out("compile-timesteps-1e9"), "-T", "1000000000", "--quiet"] });
   run("run-input-directory", "SNNC156", join(bdir, "ok.snnb"), bdir);
   run("run-binary-device", "SNNC501", "/dev/zero", okInput);
   {
