@@ -49,6 +49,7 @@ export const DIAGNOSTICS = {
   SNNC503: "binary checksum mismatch",
   SNNC504: "binary truncated or malformed",
   SNNC505: "input does not fit the network",
+  SNNC530: "generated emulator does not belong to this binary",
   SNNC601: "verification mismatch",
   SNNC602: "nothing to verify",
   SNNC701: "report input missing",
