@@ -125,9 +125,22 @@ function externals(files: readonly SourceFile[], root: string): Map<string, Set<
   return out;
 }
 
-export function bundle(req: BundleRequest): Bundle {
-  const root = sourceRoot();
-  const clock = [performance.now()];
+/** The folded constant's place in the hoisted text (replaced by its value, a JSON literal). */
+const FOLD_MARK = "__SNNC_FOLDED_VALUE__";
+
+interface Hoisted {
+  /** Ambient declarations, requires and the modules' text, with FOLD_MARK where the value goes. */
+  readonly body: string;
+  readonly modules: readonly string[];
+  readonly inlines: boolean;
+  /** Whether the body has passed the type check (with a value of the folded constant's type). */
+  checked: boolean;
+}
+
+/** Per process: sources do not change while snnc runs, so the graph is hoisted (and checked) once. */
+const hoistCache = new Map<string, Hoisted>();
+
+function hoist(req: BundleRequest, root: string): Hoisted {
   const project = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, allowImportingTsExtensions: true, noEmit: true, lib: ["lib.es2022.d.ts"], types: [] },
@@ -135,7 +148,7 @@ export function bundle(req: BundleRequest): Bundle {
   const files = gather(project, root, req.entry);
   const foldFile = project.getSourceFile(join(root, req.fold.module));
   if (!foldFile) throw new Error(`internal: ${req.fold.module} is not part of the emulator's module graph`);
-  foldFile.getVariableDeclarationOrThrow(req.fold.name).setInitializer(JSON.stringify(req.fold.value, null, 2));
+  foldFile.getVariableDeclarationOrThrow(req.fold.name).setInitializer(FOLD_MARK);
   const ext = externals(files, root);
   // One scope: the first module to declare a name keeps it; later ones are renamed, importers included.
   const taken = new Map<string, SourceFile | string>();
@@ -154,7 +167,6 @@ export function bundle(req: BundleRequest): Bundle {
       taken.set(fresh, sf);
     }
   }
-  clock.push(performance.now());
   const parts: string[] = [];
   for (const sf of files) {
     const where = relative(root, sf.getFilePath());
@@ -179,9 +191,7 @@ export function bundle(req: BundleRequest): Bundle {
   // The inlined package's classes are types too.
   for (const n of ext.get(INLINED) ?? []) requires.push(`type ${n} = import("${INLINED}").${n};`);
   const shims = [...ext.keys()].filter((s) => s.startsWith("node:")).map((s) => nodeModuleShim(s, [...(ext.get(s) ?? [])]));
-  const source = [
-    ...req.header.map((l) => `// ${l}`),
-    "",
+  const body = [
     "// ─── ambient declarations: the Node.js APIs used below, and binary-parser's types ───",
     NODE_GLOBALS,
     ...shims,
@@ -190,6 +200,11 @@ export function bundle(req: BundleRequest): Bundle {
     "",
     ...parts,
   ].join("\n");
+  if (body.split(FOLD_MARK).length !== 2) throw new Error("internal: the folded constant's mark is not unique in the bundle");
+  return { body, modules: files.map((f) => relative(root, f.getFilePath())), inlines: ext.has(INLINED), checked: false };
+}
+
+function typeCheck(source: string): void {
   const checker = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: {
@@ -198,27 +213,39 @@ export function bundle(req: BundleRequest): Bundle {
       lib: ["lib.es2022.d.ts"], types: [], skipLibCheck: true, noEmit: true,
     },
   });
-  const file = checker.createSourceFile("emulator.ts", source);
-  clock.push(performance.now());
+  checker.createSourceFile("emulator.ts", source);
   const problems = checker.getPreEmitDiagnostics();
-  clock.push(performance.now());
   if (problems.length > 0) {
     throw new Error(`internal: the bundled emulator does not type-check:\n${checker.formatDiagnosticsWithColorAndContext(problems.slice(0, 8))}`);
   }
+}
+
+/**
+ * Bundles `req.entry` with `req.fold.value` folded in. The hoisted text is built and type-checked once per
+ * process; later calls only substitute the value (a JSON literal of the same declared type) and transpile.
+ */
+export function bundle(req: BundleRequest): Bundle {
+  const root = sourceRoot();
+  const key = `${req.entry}|${req.fold.module}|${req.fold.name}`;
+  let h = hoistCache.get(key);
+  if (!h) hoistCache.set(key, (h = hoist(req, root)));
+  const source = [...req.header.map((l) => `// ${l}`), "", h.body.replace(FOLD_MARK, () => JSON.stringify(req.fold.value, null, 2))].join("\n");
+  if (!h.checked) {
+    typeCheck(source);
+    h.checked = true;
+  }
   const emitted = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleDetection: ts.ModuleDetectionKind.Legacy } }).outputText;
-  clock.push(performance.now());
-  if (process.env["SNNC_BUNDLE_TIMES"]) console.error(clock.map((t, i) => i ? ((t - (clock[i - 1] as number)) / 1000).toFixed(2) : "").join(" "));
   const js = [
     ...req.header.map((l) => `// ${l}`),
-    `// JavaScript of emulator.ts (TypeScript's CommonJS emit)${ext.has(INLINED) ? `, with ${INLINED} inlined at the end of this file` : ""}.`,
+    `// JavaScript of emulator.ts (TypeScript's CommonJS emit)${h.inlines ? `, after ${INLINED}, inlined first` : ""}.`,
     `"use strict";`,
-    ext.has(INLINED) ? inlinedPackageSource() : "function inlinedPackage() { throw new Error(\"internal: nothing inlined\"); }",
+    h.inlines ? inlinedPackageSource() : "function inlinedPackage() { throw new Error(\"internal: nothing inlined\"); }",
     `// ─── emulator.ts ───`,
     `(function (require) {`,
     emitted.replace(/^"use strict";\n/, ""),
     `})(function (id) { return id === "${INLINED}" ? inlinedPackage() : require(id); });`,
   ].join("\n");
-  return { ts: file.getFullText(), js, modules: files.map((f) => relative(root, f.getFilePath())) };
+  return { ts: source, js, modules: h.modules };
 }
 
 /** binary-parser's CommonJS build and its license, as one function returning the module's exports. */
