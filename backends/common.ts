@@ -89,7 +89,7 @@ function writeProfile(w: ByteWriter, p: QPopulation, compartments: number): void
   const a = p.params;
   const fixedShifts = p.inputs[0];
   w.u8(a.model).u8(a.kind).u8(a.reset).u8(a.stateBits);
-  w.u8(compartments).u8(a.mtLevels).u8(a.mtRelu).u8(0);
+  w.u8(compartments).u8(a.mtLevels).u8(a.mtRelu).u8(a.decayBits);
   w.i32(a.threshold);
   w.u16(a.du).u16(a.dv);
   w.i32(a.mtNegThreshold);

@@ -7,9 +7,10 @@
  *   u ← wrapS(decay(u, du + 1) + q)                 q = this step's synaptic input, in state units
  *   v ← saturateS(decay(v, dv) + u + bias)          bias = mantissa · 2^exponent (applied every step)
  *   spike when v > vth strictly (vth = mantissa << 6)
- *   decay(x, d) = sign(x) · ((|x| · (4096 − d)) >> 12), i.e. truncation toward zero; the current's decay has
- *   the hardware's offset of 1 (du = 0 still decays by 1/4096), the voltage's none. S = 24 bits: u wraps at
- *   24 bits (two's complement), v saturates at ±(2^23 − 1).
+ *   decay(x, d) = sign(x) · ((|x| · (2^D − d)) >> D), i.e. truncation toward zero, with D the target's decay
+ *   resolution (decayBits: 12 on Loihi, decays d/4096); the current's decay has the hardware's offset of 1
+ *   (du = 0 still decays by 1/2^D), the voltage's none. S = 24 bits: u wraps at 24 bits (two's complement),
+ *   v saturates at ±(2^23 − 1).
  *   reset: zero (Loihi's native rule, v ← 0, u kept), subtract (Loihi 2 microcode: v ← v − vth), or
  *   two-compartment subtract (Loihi 1, NxTF): the dendrite keeps integrating (no reset here) and a
  *   self-synapse of weight −vth, a real synapse in the tables, delivers the subtraction into u one step
@@ -45,9 +46,11 @@ export interface IntPopulationParams {
   readonly stateBits: number;
   /** Effective threshold in state units (Loihi: vthMant << 6; fixed-if: θ raw). */
   readonly threshold: number;
-  /** Current and voltage decays (Loihi, 12-bit); 0 for fixed-if. */
+  /** Current and voltage decays (Loihi, decayBits-bit); 0 for fixed-if. */
   readonly du: number;
   readonly dv: number;
+  /** Decay resolution D (Loihi: the target's decayBits, 12; decays are d / 2^D); 0 for fixed-if. */
+  readonly decayBits: number;
   /** Effective bias per channel in state units (mantissa · 2^exp already applied). */
   readonly bias: Int32Array;
   /** Initial v per channel. */
@@ -78,10 +81,11 @@ export function saturate(x: number, bits: number): number {
   return x > max ? max : x < -max ? -max : x;
 }
 
-/** Loihi decay: sign(x) · ((|x| · (4096 − d)) >> 12), truncation toward zero, exact in float64. */
-export function loihiDecay(x: number, d: number): number {
+/** Loihi decay: sign(x) · ((|x| · (2^bits − d)) >> bits), truncation toward zero, exact in float64. */
+export function loihiDecay(x: number, d: number, bits: number): number {
   if (x === 0) return 0;
-  const t = Math.floor((Math.abs(x) * (4096 - d)) / 4096);
+  const one = 2 ** bits;
+  const t = Math.floor((Math.abs(x) * (one - d)) / one);
   return x < 0 ? -t : t;
 }
 
@@ -100,7 +104,7 @@ export function newIntState(p: IntPopulationParams, batch: number): IntState {
 }
 
 /** The fields of a population's parameters the update rule reads (a profile in the binary). */
-export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
+export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "decayBits" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
 
 /**
  * One timestep of neurons [start, end) that share one rule. `q` holds each neuron's synaptic input sum
@@ -120,8 +124,8 @@ export function stepRange(
   const canSpike = p.kind !== KIND_READOUT;
   const mt = p.kind === KIND_MT;
   const reset = p.reset;
-  // Fast path: Loihi IF (du = 4095 makes u this step's input; dv = 0 makes v a perfect integrator).
-  const plainLoihi = loihi && p.du === 4095 && p.dv === 0;
+  // Fast path: Loihi IF (du = 2^D − 1 makes u this step's input; dv = 0 makes v a perfect integrator).
+  const plainLoihi = loihi && p.du === 2 ** p.decayBits - 1 && p.dv === 0;
   if ((plainLoihi || !loihi) && !mt && canSpike) {
     return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset);
   }
@@ -136,9 +140,9 @@ export function stepRange(
       u[i] = ui;
       x = (v[i] as number) + ui + (bias[i] as number);
     } else if (loihi) {
-      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1) + qi, S);
+      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1, p.decayBits) + qi, S);
       u[i] = ui;
-      x = loihiDecay(v[i] as number, p.dv) + ui + (bias[i] as number);
+      x = loihiDecay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number);
     } else {
       x = (v[i] as number) + qi + (bias[i] as number);
     }
@@ -173,7 +177,7 @@ export function stepRange(
 
 /** One timestep of population `p` for `batch` samples laid out [b · size + j] (reference simulator). */
 /**
- * stepRange for integrate-and-fire neurons without decay (Loihi with du = 4095, dv = 0; or fixed-if): the
+ * stepRange for integrate-and-fire neurons without decay (Loihi with du = 2^D − 1, dv = 0; or fixed-if): the
  * same arithmetic with the per-neuron branches on the rule taken out of the loop. Integer state, so the
  * strict Loihi threshold x > vth is x ≥ vth + 1, and the resets are x·keep − vth·sub.
  */

@@ -172,7 +172,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     const params: IntPopulationParams = {
       model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset, size: p.size, channels: C,
       stateBits: ns.stateBits.value, threshold: S,
-      du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0,
+      du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0, decayBits: loihi ? (ns.decayBits?.value ?? 12) : 0,
       bias, vInit, mtLevels: kind === KIND_MT ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
       mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
     };

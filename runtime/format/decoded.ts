@@ -12,6 +12,8 @@ export interface Profile {
   readonly compartments: number;
   readonly mtLevels: number;
   readonly mtRelu: number;
+  /** Loihi decay resolution D (byte 7 of the profile; 0 in binaries written before it was stored: 12). */
+  readonly decayBits: number;
   readonly threshold: number;
   readonly du: number;
   readonly dv: number;

@@ -22,7 +22,7 @@ const sectionParser = new Parser().endianness("little").uint32("id").uint32("off
 
 const profileParser = new Parser().endianness("little")
   .uint8("model").uint8("kind").uint8("reset").uint8("stateBits")
-  .uint8("compartments").uint8("mtLevels").uint8("mtRelu").uint8("pad")
+  .uint8("compartments").uint8("mtLevels").uint8("mtRelu").uint8("decayBits")
   .int32("threshold").uint16("du").uint16("dv").int32("mtNegThreshold")
   .uint16("mtNegPayload").uint8("posShift").uint8("negShift");
 
