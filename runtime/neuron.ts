@@ -4,7 +4,9 @@
  * overflow rule is named (`wrap24`, `saturate`).
  *
  * loihi-cuba (Intel Loihi CUBA LIF; hardware.md §2, Lava PyLifModelBitAcc, nengo-loihi emulator):
- *   u ← wrapS(decay(u, du + 1) + q)                 q = this step's synaptic input, in state units
+ *   u ← wrapS(decay(u, du + 1) + wrapQ(q))          q = this step's synaptic input, in state units; wrapQ: two's
+ *                                                   complement at inputBits + 1 bits (the chip's synaptic input
+ *                                                   accumulator, 21 bits + sign on Loihi; 0 = no limit)
  *   v ← saturateS(decay(v, dv) + u + bias)          bias = mantissa · 2^exponent (applied every step)
  *   spike when v > vth strictly (vth = mantissa << 6)
  *   decay(x, d) = sign(x) · ((|x| · (2^D − d)) >> D), i.e. truncation toward zero, with D the target's decay
@@ -51,6 +53,9 @@ export interface IntPopulationParams {
   readonly dv: number;
   /** Decay resolution D (Loihi: the target's decayBits, 12; decays are d / 2^D); 0 for fixed-if. */
   readonly decayBits: number;
+  /** Magnitude bits of one step's synaptic input (Loihi: the target's stepInputBits, 21): q wraps to
+   * [−2^B, 2^B) before it enters u. 0 = no limit (fixed-if; targets without the figure). */
+  readonly inputBits: number;
   /** Effective bias per channel in state units (mantissa · 2^exp already applied). */
   readonly bias: Int32Array;
   /** Initial v per channel. */
@@ -104,7 +109,7 @@ export function newIntState(p: IntPopulationParams, batch: number): IntState {
 }
 
 /** The fields of a population's parameters the update rule reads (a profile in the binary). */
-export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "decayBits" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
+export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "decayBits" | "inputBits" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
 
 /**
  * One timestep of neurons [start, end) that share one rule. `q` holds each neuron's synaptic input sum
@@ -126,13 +131,17 @@ export function stepRange(
   const reset = p.reset;
   // Fast path: Loihi IF (du = 2^D − 1 makes u this step's input; dv = 0 makes v a perfect integrator).
   const plainLoihi = loihi && p.du === 2 ** p.decayBits - 1 && p.dv === 0;
+  // Loihi's synaptic input accumulator: q wraps to [−qHalf, qHalf) (Infinity: no limit).
+  const qBits = loihi && p.inputBits > 0 ? p.inputBits + 1 : 0;
+  const qHalf = qBits > 0 ? 2 ** p.inputBits : Infinity;
   if ((plainLoihi || !loihi) && !mt && canSpike) {
-    return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset);
+    return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset, qBits);
   }
   let k = count;
   let active = 0;
   for (let i = start; i < end; i++) {
-    const qi = q[i] as number;
+    const raw = q[i] as number;
+    const qi = raw >= -qHalf && raw < qHalf ? raw : wrapBits(raw, qBits);
     let x: number;
     if (plainLoihi) {
       // u wraps at S bits (two's complement); the common case needs no wrap.
@@ -163,7 +172,7 @@ export function stepRange(
       // RESET_TWO_COMPARTMENT: no reset here; the self-synapse delivers −vth next step.
     }
     v[i] = x;
-    if (qi !== 0 || payload !== 0) active++;
+    if (raw !== 0 || payload !== 0) active++;
     if (clearInput) q[i] = 0;
     if (payload !== 0) {
       outIdx[k] = i - idxBase;
@@ -184,10 +193,11 @@ export function stepRange(
 function stepIf(
   v: Float64Array, u: Float64Array, q: Float64Array, bias: Float64Array, start: number, end: number,
   outIdx: Int32Array, outPayload: Int32Array, count: number, idxBase: number, activity: Int32Array | null,
-  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: number,
+  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: number, qBits: number,
 ): number {
   const max = 2 ** (S - 1) - 1;
   const half = 2 ** (S - 1);
+  const qHalf = qBits > 0 ? 2 ** (qBits - 1) : Infinity;
   const fire = loihi ? vth + 1 : vth;
   const keep = reset === RESET_ZERO ? 0 : 1;
   const sub = reset === RESET_SUBTRACT ? vth : 0;
@@ -197,7 +207,8 @@ function stepIf(
     const raw = q[i] as number;
     let qi = raw;
     if (loihi) {
-      // u wraps at S bits (two's complement); the common case needs no wrap.
+      // q wraps at the input width, u at S bits (two's complement); the common case needs neither.
+      if (qi < -qHalf || qi >= qHalf) qi = wrapBits(qi, qBits);
       if (qi < -half || qi >= half) qi = wrapBits(qi, S);
       u[i] = qi;
     }

@@ -20,7 +20,7 @@ const SIGN_MODES = ["excitatory", "inhibitory", "mixed"] as const;
 
 const NEURON_RULES = {
   "loihi-cuba": [
-    "u <- wrap_S(decay(u, du + 1) + q)   q: this step's synaptic input (sum of payload × effective weight of the spikes delivered for this step)",
+    "u <- wrap_S(decay(u, du + 1) + wrap_Q(q))   q: this step's synaptic input (sum of payload × effective weight of the spikes delivered for this step); wrap_Q: two's complement to [−2^B, 2^B), B = system.stepInputBits (0: no wrap)",
     "v <- saturate_S(decay(v, dv) + u + bias)   bias = biasMantissa · 2^biasExponent, every step",
     "spike when v > threshold (strictly); reset: zero v <- 0; subtract v <- v − threshold; two-compartment: no reset here, the self-synapse (weight −threshold, delay 1) delivers it",
     "decay(x, d) = sign(x) · floor(|x| · (2^D − d) / 2^D), D = profile decayBits; wrap_S: two's complement at S = stateBits bits; saturate_S: clamp to ±(2^(S−1) − 1)",

@@ -45,6 +45,8 @@ export interface NeuronSpec {
   /** Fractional bits of the fixed-point state (fixed-if). */
   readonly fractionBits?: Constant;
   readonly decayBits?: Constant;
+  /** Loihi: magnitude bits of one step's synaptic input (the accumulator wraps beyond; docs/input-bound.md). */
+  readonly stepInputBits?: Constant;
   readonly thresholdMantissaBits?: Constant;
   /** Threshold = mantissa << thresholdShift (Loihi: 6). */
   readonly thresholdShift?: Constant;

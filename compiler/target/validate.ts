@@ -92,6 +92,7 @@ export function validateTarget(x: unknown, file: string): Target {
       stateBits: constant({ int: true, min: 8, max: 32 }),
       fractionBits: constant({ int: true, min: 0, max: 30 }),
       decayBits: constant({ int: true, min: 1, max: 16 }),
+      stepInputBits: constant({ int: true, min: 8, max: 31 }),
       thresholdMantissaBits: constant({ int: true, min: 1, max: 31 }),
       thresholdShift: constant({ int: true, min: 0, max: 16 }),
       biasMantissaBits: constant({ int: true, min: 2, max: 32 }),
@@ -114,7 +115,7 @@ export function validateTarget(x: unknown, file: string): Target {
       }),
       gradedSpikes: object({ supported: bool, payloadBits: constant({ int: true, min: 1, max: 32 }), source: str }, ["payloadBits"]),
       maxDelaySteps: constant(count),
-    }, ["fractionBits", "decayBits", "thresholdMantissaBits", "thresholdShift", "biasExponentMax", "weightExponentMin", "weightExponentMax", "weightShift", "maxLeftShift", "softReset"]),
+    }, ["fractionBits", "decayBits", "stepInputBits", "thresholdMantissaBits", "thresholdShift", "biasExponentMax", "weightExponentMin", "weightExponentMax", "weightShift", "maxLeftShift", "softReset"]),
     routing: byKind({
       "mesh-dimension-order": object({ kind: str, source: str }),
       "multicast-keymask": object({ kind: str, entriesPerRouter: constant(count), keyBits: num({ int: true, min: 32, max: 32 }), coresPerRouteBit: num({ int: true, min: 1, max: 64 }), source: str }, ["coresPerRouteBit"]),

@@ -130,7 +130,7 @@ function readSystem(c: Cursor): DecodedBinary["system"] {
   const coresPerChip = c.u16();
   const chipsUsed = c.u16();
   const coresPerRouteBit = c.u8();
-  c.u8();
+  const stepInputBits = c.u8();
   c.u16();
   c.check(coresPerRouteBit >= 1, "cores per route bit is 0");
   const n = c.u32();
@@ -141,7 +141,7 @@ function readSystem(c: Cursor): DecodedBinary["system"] {
     tileX: v.getUint16(i * 16 + 6, true), tileY: v.getUint16(i * 16 + 8, true), neurons: v.getUint16(i * 16 + 10, true),
   }));
   c.check(cores.every((k) => k.chipX < chipsX && k.chipY < chipsY), "a core lies outside the chip grid");
-  return { chipsX, chipsY, torus, tilesX, tilesY, coresPerTile, coresPerChip, chipsUsed, coresPerRouteBit, cores };
+  return { chipsX, chipsY, torus, tilesX, tilesY, coresPerTile, coresPerChip, chipsUsed, coresPerRouteBit, stepInputBits, cores };
 }
 
 function readNeurons(c: Cursor, nCores: number): CoreNeurons[] {

@@ -21,6 +21,7 @@ import { smallConvModel } from "../helpers/small.ts";
 
 interface Dump {
   meta: { timesteps: number };
+  system: { stepInputBits: number };
   coreBase: number[];
   input: { encoding: string; gainScaled: number; biasMantissaBits: number; biasExponentMax: number; neurons: number[] };
   output: { kind: string; readoutDepth: number; neurons: number[] };
@@ -75,7 +76,10 @@ function resimulate(j: Dump, pixels: Float32Array): { spikes: number[][]; scores
     for (let i = 0; i < N; i++) {
       const p = prof[i] as Dump["cores"][number]["profiles"][number];
       const S = 2 ** (p.stateBits - 1);
-      let ui = decay(u[i] as number, p.du + 1, p.decayBits) + (q[t] as number[])[i]!;
+      const B = 2 ** j.system.stepInputBits;
+      let qi = (q[t] as number[])[i]!;
+      if (j.system.stepInputBits > 0 && (qi >= B || qi < -B)) qi = ((((qi + B) % (2 * B)) + 2 * B) % (2 * B)) - B;
+      let ui = decay(u[i] as number, p.du + 1, p.decayBits) + qi;
       if (ui >= S || ui < -S) ui = ((((ui + S) % (2 * S)) + 2 * S) % (2 * S)) - S;
       u[i] = ui;
       let vi = Math.max(-(S - 1), Math.min(S - 1, decay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number)));
@@ -97,6 +101,7 @@ describe("inspect --json re-simulates a Loihi network", function () {
   this.timeout(600_000);
 
   it("an independent CUBA simulator reading only the JSON spikes as the emulator, step by step", async () => {
+    // (The tiny target's 21-bit input accumulator: j.system.stepInputBits.)
     const small = await smallConvModel();
     const zero = await compileCached(request(small.model, "tiny", { data: small.data, reset: "zero", samples: 8 }));
     // The two-compartment soft reset needs more chips than the tiny target has (as in the mapping tests).

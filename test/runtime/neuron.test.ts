@@ -13,7 +13,7 @@ import { mantissaExponent } from "../../runtime/input.ts";
 function loihiNeuron(over: Partial<IntPopulationParams> = {}): IntPopulationParams {
   return {
     model: MODEL_LOIHI_CUBA, kind: KIND_IF, reset: RESET_ZERO, size: 1, channels: 1, stateBits: 24, threshold: 64 * 1000,
-    du: 4095, dv: 0, decayBits: 12, bias: Int32Array.of(0), vInit: Int32Array.of(0), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1, ...over,
+    du: 4095, dv: 0, decayBits: 12, inputBits: 0, bias: Int32Array.of(0), vInit: Int32Array.of(0), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1, ...over,
   };
 }
 
@@ -68,6 +68,14 @@ describe("loihi-cuba neuron", () => {
     const leaky = trace(loihiNeuron({ decayBits: 10, du: 511, dv: 256 }), [64, 0]);
     expect(leaky.u).to.deep.equal([64, 32]);
     expect(leaky.v).to.deep.equal([64, 48 + 32]);
+  });
+
+  it("wraps one step's synaptic input at inputBits + sign before it enters u (Loihi's 21-bit accumulator)", () => {
+    const r = trace(loihiNeuron({ inputBits: 21 }), [2 ** 21 - 1, 2 ** 21 + 5, -(2 ** 21), -(2 ** 21) - 3]);
+    expect(r.u).to.deep.equal([2 ** 21 - 1, -(2 ** 21) + 5, -(2 ** 21), 2 ** 21 - 3]);
+    const leaky = trace(loihiNeuron({ inputBits: 21, du: 2047 }), [2 ** 21 + 8]);
+    expect(leaky.u).to.deep.equal([-(2 ** 21) + 8]);
+    expect(trace(loihiNeuron({ inputBits: 0 }), [2 ** 21 + 5]).u).to.deep.equal([2 ** 21 + 5]);
   });
 
   it("wraps u at 24 bits (two's complement)", () => {
