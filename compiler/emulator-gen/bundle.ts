@@ -143,7 +143,7 @@ const hoistCache = new Map<string, Hoisted>();
 function hoist(req: BundleRequest, root: string): Hoisted {
   const project = new Project({
     useInMemoryFileSystem: true,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, allowImportingTsExtensions: true, noEmit: true, lib: ["lib.es2022.d.ts"], types: [] },
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, allowImportingTsExtensions: true, noEmit: true, noLib: true, types: [] },
   });
   const files = gather(project, root, req.entry);
   const foldFile = project.getSourceFile(join(root, req.fold.module));
