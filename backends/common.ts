@@ -76,7 +76,7 @@ export function systemSection(r: RoutedSnn, target: Target, chipsX: number, chip
   w.u16(chipsX).u16(chipsY).u8(target.system.chips.kind === "hex-torus" ? 1 : 0);
   w.u8(layout.kind === "mesh2d" ? layout.tilesX : 1).u8(layout.kind === "mesh2d" ? layout.tilesY : 1).u8(layout.kind === "mesh2d" ? layout.coresPerTile : 0);
   w.u16(target.system.usableCoresPerChip.value).u16(r.chipsUsed);
-  w.u8(target.routing.kind === "multicast-keymask" ? target.routing.coresPerRouteBit ?? 1 : 1).u8(0).u16(0);
+  w.u8(target.routing.kind === "multicast-keymask" ? target.routing.coresPerRouteBit ?? 1 : 1).u8(target.neuron.stepInputBits?.value ?? 0).u16(0);
   w.u32(r.cores.length);
   r.placement.forEach((loc, i) => {
     w.u16(loc.chipX).u16(loc.chipY).u16(loc.index).u16(loc.tileX).u16(loc.tileY).u16(layouts[i]?.pop.length ?? 0).u32(0);
@@ -89,7 +89,7 @@ function writeProfile(w: ByteWriter, p: QPopulation, compartments: number): void
   const a = p.params;
   const fixedShifts = p.inputs[0];
   w.u8(a.model).u8(a.kind).u8(a.reset).u8(a.stateBits);
-  w.u8(compartments).u8(a.mtLevels).u8(a.mtRelu).u8(0);
+  w.u8(compartments).u8(a.mtLevels).u8(a.mtRelu).u8(a.decayBits);
   w.i32(a.threshold);
   w.u16(a.du).u16(a.dv);
   w.i32(a.mtNegThreshold);

@@ -64,6 +64,7 @@ export const DIAGNOSTICS = {
   SNNC505: "input does not fit the network",
   SNNC506: "binary field out of range",
   SNNC507: "binary asks for work beyond the runtime's limits",
+  SNNC530: "generated emulator does not belong to this binary",
   SNNC601: "verification mismatch",
   SNNC602: "nothing to verify",
   SNNC701: "report input missing",

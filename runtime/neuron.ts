@@ -4,12 +4,15 @@
  * overflow rule is named (`wrap24`, `saturate`).
  *
  * loihi-cuba (Intel Loihi CUBA LIF; hardware.md §2, Lava PyLifModelBitAcc, nengo-loihi emulator):
- *   u ← wrapS(decay(u, du + 1) + q)                 q = this step's synaptic input, in state units
+ *   u ← wrapS(decay(u, du + 1) + wrapQ(q))          q = this step's synaptic input, in state units; wrapQ: two's
+ *                                                   complement at inputBits + 1 bits (the chip's synaptic input
+ *                                                   accumulator, 21 bits + sign on Loihi; 0 = no limit)
  *   v ← saturateS(decay(v, dv) + u + bias)          bias = mantissa · 2^exponent (applied every step)
  *   spike when v > vth strictly (vth = mantissa << 6)
- *   decay(x, d) = sign(x) · ((|x| · (4096 − d)) >> 12), i.e. truncation toward zero; the current's decay has
- *   the hardware's offset of 1 (du = 0 still decays by 1/4096), the voltage's none. S = 24 bits: u wraps at
- *   24 bits (two's complement), v saturates at ±(2^23 − 1).
+ *   decay(x, d) = sign(x) · ((|x| · (2^D − d)) >> D), i.e. truncation toward zero, with D the target's decay
+ *   resolution (decayBits: 12 on Loihi, decays d/4096); the current's decay has the hardware's offset of 1
+ *   (du = 0 still decays by 1/2^D), the voltage's none. S = 24 bits: u wraps at 24 bits (two's complement),
+ *   v saturates at ±(2^23 − 1).
  *   reset: zero (Loihi's native rule, v ← 0, u kept), subtract (Loihi 2 microcode: v ← v − vth), or
  *   two-compartment subtract (Loihi 1, NxTF): the dendrite keeps integrating (no reset here) and a
  *   self-synapse of weight −vth, a real synapse in the tables, delivers the subtraction into u one step
@@ -45,9 +48,14 @@ export interface IntPopulationParams {
   readonly stateBits: number;
   /** Effective threshold in state units (Loihi: vthMant << 6; fixed-if: θ raw). */
   readonly threshold: number;
-  /** Current and voltage decays (Loihi, 12-bit); 0 for fixed-if. */
+  /** Current and voltage decays (Loihi, decayBits-bit); 0 for fixed-if. */
   readonly du: number;
   readonly dv: number;
+  /** Decay resolution D (Loihi: the target's decayBits, 12; decays are d / 2^D); 0 for fixed-if. */
+  readonly decayBits: number;
+  /** Magnitude bits of one step's synaptic input (Loihi: the target's stepInputBits, 21): q wraps to
+   * [−2^B, 2^B) before it enters u. 0 = no limit (fixed-if; targets without the figure). */
+  readonly inputBits: number;
   /** Effective bias per channel in state units (mantissa · 2^exp already applied). */
   readonly bias: Int32Array;
   /** Initial v per channel. */
@@ -78,10 +86,11 @@ export function saturate(x: number, bits: number): number {
   return x > max ? max : x < -max ? -max : x;
 }
 
-/** Loihi decay: sign(x) · ((|x| · (4096 − d)) >> 12), truncation toward zero, exact in float64. */
-export function loihiDecay(x: number, d: number): number {
+/** Loihi decay: sign(x) · ((|x| · (2^bits − d)) >> bits), truncation toward zero, exact in float64. */
+export function loihiDecay(x: number, d: number, bits: number): number {
   if (x === 0) return 0;
-  const t = Math.floor((Math.abs(x) * (4096 - d)) / 4096);
+  const one = 2 ** bits;
+  const t = Math.floor((Math.abs(x) * (one - d)) / one);
   return x < 0 ? -t : t;
 }
 
@@ -100,7 +109,7 @@ export function newIntState(p: IntPopulationParams, batch: number): IntState {
 }
 
 /** The fields of a population's parameters the update rule reads (a profile in the binary). */
-export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
+export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "decayBits" | "inputBits" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
 
 /**
  * One timestep of neurons [start, end) that share one rule. `q` holds each neuron's synaptic input sum
@@ -120,15 +129,19 @@ export function stepRange(
   const canSpike = p.kind !== KIND_READOUT;
   const mt = p.kind === KIND_MT;
   const reset = p.reset;
-  // Fast path: Loihi IF (du = 4095 makes u this step's input; dv = 0 makes v a perfect integrator).
-  const plainLoihi = loihi && p.du === 4095 && p.dv === 0;
+  // Fast path: Loihi IF (du = 2^D − 1 makes u this step's input; dv = 0 makes v a perfect integrator).
+  const plainLoihi = loihi && p.du === 2 ** p.decayBits - 1 && p.dv === 0;
+  // Loihi's synaptic input accumulator: q wraps to [−qHalf, qHalf) (Infinity: no limit).
+  const qBits = loihi && p.inputBits > 0 ? p.inputBits + 1 : 0;
+  const qHalf = qBits > 0 ? 2 ** p.inputBits : Infinity;
   if ((plainLoihi || !loihi) && !mt && canSpike) {
-    return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset);
+    return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset, qBits);
   }
   let k = count;
   let active = 0;
   for (let i = start; i < end; i++) {
-    const qi = q[i] as number;
+    const raw = q[i] as number;
+    const qi = raw >= -qHalf && raw < qHalf ? raw : wrapBits(raw, qBits);
     let x: number;
     if (plainLoihi) {
       // u wraps at S bits (two's complement); the common case needs no wrap.
@@ -136,9 +149,9 @@ export function stepRange(
       u[i] = ui;
       x = (v[i] as number) + ui + (bias[i] as number);
     } else if (loihi) {
-      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1) + qi, S);
+      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1, p.decayBits) + qi, S);
       u[i] = ui;
-      x = loihiDecay(v[i] as number, p.dv) + ui + (bias[i] as number);
+      x = loihiDecay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number);
     } else {
       x = (v[i] as number) + qi + (bias[i] as number);
     }
@@ -159,7 +172,7 @@ export function stepRange(
       // RESET_TWO_COMPARTMENT: no reset here; the self-synapse delivers −vth next step.
     }
     v[i] = x;
-    if (qi !== 0 || payload !== 0) active++;
+    if (raw !== 0 || payload !== 0) active++;
     if (clearInput) q[i] = 0;
     if (payload !== 0) {
       outIdx[k] = i - idxBase;
@@ -173,17 +186,18 @@ export function stepRange(
 
 /** One timestep of population `p` for `batch` samples laid out [b · size + j] (reference simulator). */
 /**
- * stepRange for integrate-and-fire neurons without decay (Loihi with du = 4095, dv = 0; or fixed-if): the
+ * stepRange for integrate-and-fire neurons without decay (Loihi with du = 2^D − 1, dv = 0; or fixed-if): the
  * same arithmetic with the per-neuron branches on the rule taken out of the loop. Integer state, so the
  * strict Loihi threshold x > vth is x ≥ vth + 1, and the resets are x·keep − vth·sub.
  */
 function stepIf(
   v: Float64Array, u: Float64Array, q: Float64Array, bias: Float64Array, start: number, end: number,
   outIdx: Int32Array, outPayload: Int32Array, count: number, idxBase: number, activity: Int32Array | null,
-  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: number,
+  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: number, qBits: number,
 ): number {
   const max = 2 ** (S - 1) - 1;
   const half = 2 ** (S - 1);
+  const qHalf = qBits > 0 ? 2 ** (qBits - 1) : Infinity;
   const fire = loihi ? vth + 1 : vth;
   const keep = reset === RESET_ZERO ? 0 : 1;
   const sub = reset === RESET_SUBTRACT ? vth : 0;
@@ -193,7 +207,8 @@ function stepIf(
     const raw = q[i] as number;
     let qi = raw;
     if (loihi) {
-      // u wraps at S bits (two's complement); the common case needs no wrap.
+      // q wraps at the input width, u at S bits (two's complement); the common case needs neither.
+      if (qi < -qHalf || qi >= qHalf) qi = wrapBits(qi, qBits);
       if (qi < -half || qi >= half) qi = wrapBits(qi, S);
       u[i] = qi;
     }

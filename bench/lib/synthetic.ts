@@ -16,7 +16,7 @@ function params(target: Target, kind: number, size: number, channels: number, th
   return {
     model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset: target.neuron.resetModes.includes("subtract") ? RESET_SUBTRACT : RESET_ZERO,
     size, channels, stateBits: target.neuron.stateBits.value, threshold, du: loihi ? 4095 : 0, dv: 0,
-    bias: new Int32Array(channels).fill(bias), vInit: new Int32Array(channels), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1,
+    bias: new Int32Array(channels).fill(bias), vInit: new Int32Array(channels), decayBits: 12, inputBits: 0, mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1,
   };
 }
 

@@ -1,13 +1,12 @@
 /**
  * @fileoverview `snnc inspect <file.snnb>`: decodes the placement binary and shows what is in it — header,
- * system, per core its blocks, neuron profiles and synapse counts, routing tables. `--json` includes per
- * core every neuron's quantised parameters and every synapse (source neuron, target compartment, effective
- * weight, delay), so the binary can be checked independently of the emulator.
+ * system, per core its blocks, neuron profiles and synapse counts, routing tables. `--json` (inspect-json.ts,
+ * streamed) includes per core every neuron's quantised parameters and every synapse, the synapse tables as
+ * stored, the input and output maps and the neuron rules: enough to re-simulate the network without snnc.
  */
 import type { Argv } from "yargs";
-import { loadNetwork, synapseCount, synapsesFrom } from "../../runtime/emulator/network.ts";
-import { GRADE_CODES } from "../../runtime/format/spec.ts";
-import { kindName } from "../report/build.ts";
+import { loadNetwork } from "../../runtime/emulator/network.ts";
+import { coreSummaries, inspectJson, inspectSummary } from "./inspect-json.ts";
 import { loadBinary } from "./load.ts";
 import type { CommandSpec } from "./main.ts";
 
@@ -27,27 +26,6 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
     const bin = loadBinary(a.file);
     const d = bin.decoded;
     const net = loadNetwork(d);
-    const delays = net.delivery.map((c) => c.delay);
-    const perCoreSynapses = new Float64Array(net.cores);
-    for (let a2 = 0; a2 < net.axonCore.length; a2++) perCoreSynapses[net.axonCore[a2] as number] = (perCoreSynapses[net.axonCore[a2] as number] as number) + (net.axonSynapses[a2] as number);
-    const cores = d.cores.map((c, k) => {
-      const rec = d.system.cores[k];
-      const base = net.coreBase[k] as number;
-      const summary = {
-        core: k, chipX: rec?.chipX, chipY: rec?.chipY, index: rec?.index, tileX: rec?.tileX, tileY: rec?.tileY,
-        neurons: c.profile.length, synapsesIn: perCoreSynapses[k],
-        blocks: c.blocks.map((b) => ({ layer: d.meta.populations[b.pop]?.name, box: [b.y0, b.y1, b.x0, b.x1, b.c0, b.c1], first: b.first })),
-        profiles: c.profiles.map((p) => ({ ...p, kind: kindName(p.kind) })),
-      };
-      if (!io.json) return summary;
-      // Full dump: parameters of every neuron and its outgoing synapses (resolved through the tables).
-      const neurons = Array.from(c.profile, (p, i) => ({
-        compartment: i, layer: d.meta.populations[net.popOf[base + i] as number]?.name, neuron: net.popIndex[base + i], profile: p,
-        biasMantissa: c.biasMantissa[i], biasExponent: c.biasExponent[i], vInit: c.vInit[i],
-        synapsesOut: synapsesFrom(net, base + i),
-      }));
-      return { ...summary, neuronList: neurons };
-    });
     // Self-connections (a neuron's synapse onto itself): the soft-reset link of Loihi 1's two-compartment
     // neurons. The compile summary counts the network's synapses and routes without them.
     let selfSynapses = 0;
@@ -59,26 +37,19 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
         }
       }
     }
-    const routingEntries = d.routing.kind === "spinnaker" ? d.routing.tables.reduce((x, t) => x + t.keys.length, 0) : d.routing.cores.reduce((x, c) => x + c.dstCore.length, 0);
-    const json = {
-      file: bin.path, bytes: bin.bytes.length, header: d.header, meta: d.meta,
-      system: { ...d.system, cores: undefined, coresUsed: d.system.cores.length },
-      neurons: net.neurons, synapses: synapseCount(net), selfSynapses, delays,
-      routing: d.routing.kind === "spinnaker"
-        ? { kind: "multicast", chips: d.routing.tables.length, entries: routingEntries, tables: io.json ? d.routing.tables.map((t) => ({ x: t.x, y: t.y, keys: Array.from(t.keys), masks: Array.from(t.masks), routes: Array.from(t.routes) })) : undefined }
-        : { kind: "axon maps", entries: routingEntries },
-      cost: { timing: d.cost.timing, energy: d.cost.energy, timingGrades: d.cost.timingGrades.map((g) => GRADE_CODES[g]), energyGrades: d.cost.energyGrades.map((g) => GRADE_CODES[g]) },
-      cores,
-      note: "synapse targets are global neuron indices (core base + compartment); weights are effective (mantissa × 2^shift)",
-    };
+    const summary = inspectSummary(bin.path, bin.bytes.length, d, net, selfSynapses);
+    const cores = coreSummaries(d, net);
+    const delays = summary["delays"] as number[];
+    const routingEntries = (summary["routing"] as { entries: number }).entries;
     const lines = [
       `${bin.path}: snnc binary v${d.header.version}, ${bin.bytes.length} bytes, target ${d.header.targetName} (${d.meta.target.title})`,
       `model ${d.meta.model.name} (sha256 ${d.meta.model.sha256.slice(0, 16)}…), method ${d.meta.method}, T = ${d.meta.timesteps}, snnc ${d.meta.snncVersion}`,
-      `system ${d.system.chipsX}×${d.system.chipsY} chips${d.system.torus ? " (torus)" : ""}, ${d.system.cores.length} cores on ${d.system.chipsUsed} chip(s); ${net.neurons} neurons, ${json.synapses} synapses (delays ${delays.join(", ")}); ${routingEntries} routing entries` +
+      `system ${d.system.chipsX}×${d.system.chipsY} chips${d.system.torus ? " (torus)" : ""}, ${d.system.cores.length} cores on ${d.system.chipsUsed} chip(s); ${net.neurons} neurons, ${summary["synapses"]} synapses (delays ${delays.join(", ")}); ${routingEntries} routing entries` +
         (selfSynapses > 0 ? `\n  (including ${selfSynapses} self-connections: the soft-reset link of two-compartment neurons, one synapse and one axon-map entry each)` : ""),
       "core  chip    slot  neurons  synapses-in  layers",
-      ...cores.map((c) => `${String(c.core).padStart(4)}  ${`${c.chipX},${c.chipY}`.padEnd(6)}  ${String(c.index).padStart(4)}  ${String(c.neurons).padStart(7)}  ${String(c.synapsesIn).padStart(11)}  ${c.blocks.map((b) => b.layer).join(", ")}`),
+      ...cores.map((c) => `${String(c["core"]).padStart(4)}  ${`${c["chipX"]},${c["chipY"]}`.padEnd(6)}  ${String(c["index"]).padStart(4)}  ${String(c["neurons"]).padStart(7)}  ${String(c["synapsesIn"]).padStart(11)}  ${(c["blocks"] as { layer: string }[]).map((b) => b.layer).join(", ")}`),
     ];
-    return { json, text: lines.join("\n") };
+    // --json is streamed (the full dump of a large network is tens of MB).
+    return { json: null, jsonChunks: io.json ? inspectJson(d, net, summary, cores) : undefined, text: lines.join("\n") };
   },
 };

@@ -14,6 +14,8 @@ import { Progress } from "./progress.ts";
 export interface CommandOutput {
   /** What `--json` prints. */
   readonly json: unknown;
+  /** Instead of `json`: the JSON document in chunks, written as they come (large dumps). */
+  readonly jsonChunks?: Iterable<string> | undefined;
   /** What is printed otherwise. */
   readonly text: string;
   /** Exit code when not 0 (e.g. verification mismatch reported as data: 1). */
@@ -95,16 +97,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   progress.stop();
   const out = result as CommandOutput | null;
   if (out === null) return 0; // --help / --version
-  let printed: string;
   try {
     // Inside a try: a structure too deep or too large for JSON.stringify is an internal error (exit 70), not a
     // raw stack trace (decoded binaries are depth-checked at decode, so this is a backstop).
-    printed = json ? `${JSON.stringify(out.json)}\n` : out.text ? (out.text.endsWith("\n") ? out.text : `${out.text}\n`) : "";
+    if (json && out.jsonChunks) for (const chunk of out.jsonChunks) process.stdout.write(chunk);
+    else if (json) process.stdout.write(`${JSON.stringify(out.json)}\n`);
+    else if (out.text) process.stdout.write(out.text.endsWith("\n") ? out.text : `${out.text}\n`);
   } catch (e) {
     process.stderr.write(`internal error: cannot print the result (${(e as Error)?.message ?? String(e)})\n  this is a bug in snnc; please report it with the command line\n`);
     return 70;
   }
-  if (printed) process.stdout.write(printed);
   if (out.stderr) process.stderr.write(`${out.stderr}\n`);
   return out.exitCode ?? 0;
 }

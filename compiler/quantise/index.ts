@@ -33,6 +33,7 @@ import { fail, type Warning } from "../diagnostics.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn, SignMode } from "../ir/quantised.ts";
 import type { Connectivity, Population, SnnGraph } from "../ir/snn.ts";
 import type { Target } from "../target/schema.ts";
+import { checkInputBound } from "../verify/input-bound.ts";
 import { connWeights, quantiseConn, type WeightFormat } from "./weights.ts";
 
 export interface PopulationRanges {
@@ -172,7 +173,8 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     const params: IntPopulationParams = {
       model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset, size: p.size, channels: C,
       stateBits: ns.stateBits.value, threshold: S,
-      du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0,
+      du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0, decayBits: loihi ? (ns.decayBits?.value ?? 12) : 0,
+      inputBits: loihi ? (ns.stepInputBits?.value ?? 0) : 0,
       bias, vInit, mtLevels: kind === KIND_MT ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
       mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
     };
@@ -180,14 +182,13 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     layers.push({ name: p.name, scale: S, thresholdMantissa: S / 2 ** thShift, projections: report, biasMaxAbsError: biasErr });
   }
   const inputPop = pops[snn.input.population] as QPopulation;
-  return {
-    q: {
-      name: snn.name, method: snn.method, target: target.name, populations: pops,
-      input: { population: snn.input.population, encoding: snn.input.encoding, gainScaled: snn.input.gain * inputPop.scale, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed },
-      output: snn.output, readoutDepth: snn.readoutDepth, inputShape: snn.inputShape,
-    },
-    layers,
+  const q: QuantisedSnn = {
+    name: snn.name, method: snn.method, target: target.name, populations: pops,
+    input: { population: snn.input.population, encoding: snn.input.encoding, gainScaled: snn.input.gain * inputPop.scale, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed },
+    output: snn.output, readoutDepth: snn.readoutDepth, inputShape: snn.inputShape,
   };
+  checkInputBound(q, loihi ? ns.stepInputBits?.value : undefined, target.title, warn);
+  return { q, layers };
 }
 
 function neuronKind(p: Population, snn: SnnGraph): number {

@@ -54,6 +54,8 @@ const neuronSchema = object({
   /** Fractional bits of the fixed-point state (fixed-if). */
   fractionBits: optional(constant({ int: true, min: 0, max: 30 })),
   decayBits: optional(constant({ int: true, min: 1, max: 16 })),
+  /** Loihi: magnitude bits of one step's synaptic input (the accumulator wraps beyond; docs/input-bound.md). */
+  stepInputBits: optional(constant({ int: true, min: 8, max: 31 })),
   thresholdMantissaBits: optional(constant({ int: true, min: 1, max: 31 })),
   /** Threshold = mantissa << thresholdShift (Loihi: 6). */
   thresholdShift: optional(constant({ int: true, min: 0, max: 16 })),

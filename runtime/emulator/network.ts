@@ -168,7 +168,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     const base = coreBase[k] as number;
     const ruleBase = rules.length;
     for (const p of c.profiles) {
-      rules.push({ model: p.model, kind: p.kind, reset: p.reset, stateBits: p.stateBits, threshold: p.threshold, du: p.du, dv: p.dv, mtLevels: p.mtLevels, mtRelu: p.mtRelu, mtNegThreshold: p.mtNegThreshold, mtNegPayload: p.mtNegPayload });
+      rules.push({ model: p.model, kind: p.kind, reset: p.reset, stateBits: p.stateBits, threshold: p.threshold, du: p.du, dv: p.dv, decayBits: p.decayBits === 0 ? 12 : p.decayBits, inputBits: b.system.stepInputBits, mtLevels: p.mtLevels, mtRelu: p.mtRelu, mtNegThreshold: p.mtNegThreshold, mtNegPayload: p.mtNegPayload });
       ruleCompartments.push(p.compartments);
     }
     for (let i = 0; i < c.profile.length; i++) {

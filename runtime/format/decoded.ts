@@ -12,6 +12,8 @@ export interface Profile {
   readonly compartments: number;
   readonly mtLevels: number;
   readonly mtRelu: number;
+  /** Loihi decay resolution D (byte 7 of the profile; 0 in binaries written before it was stored: 12). */
+  readonly decayBits: number;
   readonly threshold: number;
   readonly du: number;
   readonly dv: number;
@@ -98,6 +100,8 @@ export interface DecodedBinary {
     readonly chipsUsed: number;
     /** Multicast route words: cores per core bit (bit 6 + g delivers to cores g·G … g·G + G − 1). */
     readonly coresPerRouteBit: number;
+    /** Loihi: magnitude bits of one step's synaptic input (q wraps to [−2^B, 2^B)); 0 = no limit. */
+    readonly stepInputBits: number;
     readonly cores: readonly CoreRecord[];
   };
   readonly cores: readonly CoreNeurons[];

@@ -24,7 +24,7 @@ const sectionParser = new Parser().endianness("little").uint32("id").uint32("off
 
 const profileParser = new Parser().endianness("little")
   .uint8("model").uint8("kind").uint8("reset").uint8("stateBits")
-  .uint8("compartments").uint8("mtLevels").uint8("mtRelu").uint8("pad")
+  .uint8("compartments").uint8("mtLevels").uint8("mtRelu").uint8("decayBits")
   .int32("threshold").uint16("du").uint16("dv").int32("mtNegThreshold")
   .uint16("mtNegPayload").uint8("posShift").uint8("negShift");
 
@@ -136,7 +136,7 @@ function readSystem(c: Cursor): DecodedBinary["system"] {
   const coresPerChip = c.u16();
   const chipsUsed = c.u16();
   const coresPerRouteBit = c.u8();
-  c.u8();
+  const stepInputBits = c.u8();
   c.u16();
   c.check(coresPerRouteBit >= 1, "cores per route bit is 0");
   const n = c.u32();
@@ -147,7 +147,7 @@ function readSystem(c: Cursor): DecodedBinary["system"] {
     tileX: v.getUint16(i * 16 + 6, true), tileY: v.getUint16(i * 16 + 8, true), neurons: v.getUint16(i * 16 + 10, true),
   }));
   c.check(cores.every((k) => k.chipX < chipsX && k.chipY < chipsY), "a core lies outside the chip grid");
-  return { chipsX, chipsY, torus, tilesX, tilesY, coresPerTile, coresPerChip, chipsUsed, coresPerRouteBit, cores };
+  return { chipsX, chipsY, torus, tilesX, tilesY, coresPerTile, coresPerChip, chipsUsed, coresPerRouteBit, stepInputBits, cores };
 }
 
 function readNeurons(c: Cursor, nCores: number): CoreNeurons[] {

@@ -13,7 +13,7 @@ import { mantissaExponent } from "../../runtime/input.ts";
 function loihiNeuron(over: Partial<IntPopulationParams> = {}): IntPopulationParams {
   return {
     model: MODEL_LOIHI_CUBA, kind: KIND_IF, reset: RESET_ZERO, size: 1, channels: 1, stateBits: 24, threshold: 64 * 1000,
-    du: 4095, dv: 0, bias: Int32Array.of(0), vInit: Int32Array.of(0), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1, ...over,
+    du: 4095, dv: 0, decayBits: 12, inputBits: 0, bias: Int32Array.of(0), vInit: Int32Array.of(0), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1, ...over,
   };
 }
 
@@ -46,14 +46,36 @@ describe("loihi-cuba neuron", () => {
   });
 
   it("decays v toward zero with no offset (dv = 1024: factor 3072/4096) and u with the offset of 1 (du = 0)", () => {
-    expect(loihiDecay(-9, 1024)).to.equal(-6);
-    expect(loihiDecay(9, 1024)).to.equal(6);
-    expect(loihiDecay(4096, 0 + 1)).to.equal(4095); // du = 0 still decays by 1/4096
-    expect(loihiDecay(100, 0)).to.equal(100); // dv = 0 is a perfect integrator
+    expect(loihiDecay(-9, 1024, 12)).to.equal(-6);
+    expect(loihiDecay(9, 1024, 12)).to.equal(6);
+    expect(loihiDecay(4096, 0 + 1, 12)).to.equal(4095); // du = 0 still decays by 1/4096
+    expect(loihiDecay(100, 0, 12)).to.equal(100); // dv = 0 is a perfect integrator
     const r = trace(loihiNeuron({ du: 0, dv: 1024 }), [4096, 0]);
     expect(r.u).to.deep.equal([4096, 4095]);
     // v: decay(0) + 4096 = 4096; decay(4096, 1024) = 3072, + 4095
     expect(r.v).to.deep.equal([4096, 3072 + 4095]);
+  });
+
+  it("decays at the target's resolution: decayBits = 10 makes d / 1024 (not d / 4096)", () => {
+    expect(loihiDecay(1000, 512, 10)).to.equal(500);
+    expect(loihiDecay(-1000, 256, 10)).to.equal(-750);
+    // du = 2^10 − 1 forgets u entirely at 10 bits (IF), where 12-bit arithmetic would keep 3/4 of it.
+    const r = trace(loihiNeuron({ decayBits: 10, du: 1023 }), [100, 0, 0]);
+    expect(r.u).to.deep.equal([100, 0, 0]);
+    const wrong = trace(loihiNeuron({ decayBits: 12, du: 1023 }), [100, 0, 0]);
+    expect(wrong.u).to.deep.equal([100, 75, 56]);
+    // The general (leaky) path at 10 bits: u halves (du = 511), v keeps 3/4 (dv = 256).
+    const leaky = trace(loihiNeuron({ decayBits: 10, du: 511, dv: 256 }), [64, 0]);
+    expect(leaky.u).to.deep.equal([64, 32]);
+    expect(leaky.v).to.deep.equal([64, 48 + 32]);
+  });
+
+  it("wraps one step's synaptic input at inputBits + sign before it enters u (Loihi's 21-bit accumulator)", () => {
+    const r = trace(loihiNeuron({ inputBits: 21 }), [2 ** 21 - 1, 2 ** 21 + 5, -(2 ** 21), -(2 ** 21) - 3]);
+    expect(r.u).to.deep.equal([2 ** 21 - 1, -(2 ** 21) + 5, -(2 ** 21), 2 ** 21 - 3]);
+    const leaky = trace(loihiNeuron({ inputBits: 21, du: 2047 }), [2 ** 21 + 8]);
+    expect(leaky.u).to.deep.equal([-(2 ** 21) + 8]);
+    expect(trace(loihiNeuron({ inputBits: 0 }), [2 ** 21 + 5]).u).to.deep.equal([2 ** 21 + 5]);
   });
 
   it("wraps u at 24 bits (two's complement)", () => {
