@@ -8,7 +8,7 @@
  *
  * Networks:
  *   cnn     the Fashion-MNIST CNN example compiled for loihi (ecc, T=32), run on test images;
- *   random  a random recurrent IF network (bench/lib/synthetic.ts: 100k neurons, 100 random targets each,
+ *   random  a random recurrent IF network (compiler/ir/synthetic.ts: 100k neurons, 100 random targets each,
  *           80% excitatory, constant bias) mapped for loihi2 (native reset by subtraction).
  * Both go through the whole back end (partition, place, route, network.snnb) and the emulator loads the
  * binary alone. The Brian2 twin (bench/brian2/twin.py) gets the synapses and neuron parameters read back
@@ -35,8 +35,8 @@ import { inputBias } from "../runtime/input.ts";
 import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT } from "../runtime/neuron.ts";
 import { loadNetwork, synapseCount, type EmuNetwork } from "../runtime/emulator/network.ts";
 import { emulate } from "../runtime/emulator/run.ts";
-import { backEnd } from "./lib/backend.ts";
-import { randomNetwork } from "./lib/synthetic.ts";
+import { runBackEnd } from "../compiler/pipeline.ts";
+import { randomNetwork } from "../compiler/ir/synthetic.ts";
 
 const argv = process.argv;
 const arg = (name: string, dflt: number): number => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
@@ -227,7 +227,7 @@ const rows: Row[] = [];
 {
   const target = loadTarget("loihi2");
   const r = randomNetwork(target, RANDOM_N, FANOUT);
-  const net = loadNetwork(decodeBinary(backEnd(r.q, target, RANDOM_STEPS)));
+  const net = loadNetwork(decodeBinary(runBackEnd(r.q, target, RANDOM_STEPS).binary));
   const images = new Float32Array(100 * 4).fill(0.5);
   rows.push(bench(`random IF ${RANDOM_N / 1000}k × ${FANOUT}`, "loihi2", net, images, 1, RANDOM_STEPS, bound));
 }

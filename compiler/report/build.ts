@@ -74,7 +74,7 @@ export interface Report {
   readonly quantisation: PipelineResult["quantised"]["layers"];
   readonly importCheck: TfjsCheck | null;
   readonly data: string;
-  readonly timings: PipelineResult["timings"];
+  readonly timings: readonly { readonly pass: string; readonly seconds: number }[];
   readonly raster: { readonly steps: number; readonly layers: readonly { readonly name: string; readonly neurons: number; readonly spikes: readonly (readonly [number, number])[] }[] };
 }
 

@@ -1,15 +1,15 @@
 /**
- * @fileoverview Synthetic QuantisedSnn networks for the benchmarks, built directly in the quantised IR (no
+ * @fileoverview Synthetic QuantisedSnn networks for the benchmarks and tests, built directly in the quantised IR (no
  * ANN): stacks of convolutions or of dense layers of a given size, and a random recurrent IF network. Weights
  * are seeded random mantissas; neuron parameters are the target's plain IF with reset to zero (or by
  * subtraction where native).
  */
 import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_FIXED_IF, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_ZERO } from "../../runtime/neuron.ts";
-import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../../compiler/ir/quantised.ts";
-import type { WindowGeometry } from "../../compiler/ir/snn.ts";
-import type { Target } from "../../compiler/target/schema.ts";
-import { seededRng } from "../../compiler/util/rng.ts";
+import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "./quantised.ts";
+import type { WindowGeometry } from "./snn.ts";
+import type { Target } from "../target/schema.ts";
+import { seededRng } from "../util/rng.ts";
 
 function params(target: Target, kind: number, size: number, channels: number, threshold: number, bias: number): IntPopulationParams {
   const loihi = target.neuron.model === "loihi-cuba";
