@@ -32,7 +32,6 @@ import { writeNpy } from "../compiler/data/npy.ts";
 import { loadTarget } from "../compiler/target/load.ts";
 import { decodeBinary } from "../runtime/format/reader.ts";
 import { inputBias } from "../runtime/input.ts";
-import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT } from "../runtime/neuron.ts";
 import { loadNetwork, synapseCount, type EmuNetwork } from "../runtime/emulator/network.ts";
 import { emulate } from "../runtime/emulator/run.ts";
 import { runBackEnd } from "../compiler/pipeline.ts";
@@ -83,13 +82,13 @@ function writeTwin(net: EmuNetwork, biases: Float64Array, samples: number): Twin
   for (let r = 0; r < net.rangeRule.length; r++) {
     const rule = net.rules[net.rangeRule[r] as number];
     if (!rule) continue;
-    const ok = rule.model === MODEL_LOIHI_CUBA && rule.du === 4095 && rule.dv === 0
-      && (rule.kind === KIND_READOUT || ((rule.kind === KIND_IF || rule.kind === KIND_INPUT) && (rule.reset === RESET_SUBTRACT || rule.reset === RESET_TWO_COMPARTMENT)));
+    const ok = rule.model === "loihi-cuba" && rule.du === 4095 && rule.dv === 0
+      && (rule.kind === "readout" || ((rule.kind === "if" || rule.kind === "input") && (rule.reset === "subtract" || rule.reset === "two-compartment")));
     if (!ok) throw new Error(`no Brian2 twin for neuron rule ${JSON.stringify(rule)}`);
     for (let i = net.rangeStart[r] as number; i < (net.rangeStart[r + 1] as number); i++) {
       theta[i] = rule.threshold;
-      spiking[i] = rule.kind === KIND_READOUT ? 0 : 1;
-      subtract[i] = rule.reset === RESET_SUBTRACT ? 1 : 0;
+      spiking[i] = rule.kind === "readout" ? 0 : 1;
+      subtract[i] = rule.reset === "subtract" ? 1 : 0;
     }
   }
   const S = synapseCount(net);

@@ -7,6 +7,7 @@
 import type { Argv } from "yargs";
 import { loadNetwork, synapseCount, synapsesFrom } from "../../runtime/emulator/network.ts";
 import { GRADE_CODES } from "../../runtime/format/spec.ts";
+import { NEURON_MODEL_CODES, RESET_CODES } from "../../runtime/format/spec.ts";
 import { kindName } from "../report/build.ts";
 import { loadBinary } from "./load.ts";
 import type { CommandSpec } from "./main.ts";
@@ -37,7 +38,7 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
         core: k, chipX: rec?.chipX, chipY: rec?.chipY, index: rec?.index, tileX: rec?.tileX, tileY: rec?.tileY,
         neurons: c.profile.length, synapsesIn: perCoreSynapses[k],
         blocks: c.blocks.map((b) => ({ layer: d.meta.populations[b.pop]?.name, box: [b.y0, b.y1, b.x0, b.x1, b.c0, b.c1], first: b.first })),
-        profiles: c.profiles.map((p) => ({ ...p, kind: kindName(p.kind) })),
+        profiles: c.profiles.map((p) => ({ ...p, model: NEURON_MODEL_CODES[p.model], kind: kindName(p.kind), reset: RESET_CODES[p.reset] })),
       };
       if (!io.json) return summary;
       // Full dump: parameters of every neuron and its outgoing synapses (resolved through the tables).

@@ -5,7 +5,6 @@
  * emulator's spikes equal the runtime emulator's (a test runs both).
  */
 import type { NeuronRule } from "../../runtime/neuron.ts";
-import { KIND_MT, KIND_READOUT, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_ZERO } from "../../runtime/neuron.ts";
 
 export function ruleKey(r: NeuronRule): string {
   return JSON.stringify([r.model, r.kind, r.reset, r.stateBits, r.threshold, r.du, r.dv, r.mtLevels, r.mtRelu, r.mtNegThreshold, r.mtNegPayload]);
@@ -17,7 +16,7 @@ export function emitRule(r: NeuronRule, k: number): string {
   const max = 2 ** (S - 1) - 1;
   const half = 2 ** (S - 1);
   const mod = 2 ** S;
-  const loihi = r.model === MODEL_LOIHI_CUBA;
+  const loihi = r.model === "loihi-cuba";
   const plain = loihi && r.du === 4095 && r.dv === 0;
   const lines: string[] = [];
   lines.push(`/** Rule ${k}: ${loihi ? "Loihi CUBA" : "fixed-point IF"}, kind ${r.kind}, reset ${r.reset}, threshold ${r.threshold}, ${S}-bit state. */`);
@@ -34,7 +33,7 @@ export function emitRule(r: NeuronRule, k: number): string {
     lines.push(`    x = (v[i] as number) + (q[i] as number) + (bias[i] as number);`);
   }
   lines.push(`    x = x > ${max} ? ${max} : x < -${max} ? -${max} : x; // v saturates`);
-  if (r.kind === KIND_MT) {
+  if (r.kind === "mt") {
     lines.push(r.mtRelu ? `    const r = Math.max(x, 0) - (e[i] as number);` : `    const r = x;`);
     lines.push(`    let p = mtLevel(r, ${r.threshold}, ${r.mtLevels}, ${r.mtNegThreshold});`);
     lines.push(`    if (p !== 0) {`);
@@ -43,10 +42,10 @@ export function emitRule(r: NeuronRule, k: number): string {
     lines.push(`      if (p < 0) p *= ${r.mtNegPayload};`);
     lines.push(`      outIdx[n] = i; outPay[n] = p; n++;`);
     lines.push(`    }`);
-  } else if (r.kind !== KIND_READOUT) {
+  } else if (r.kind !== "readout") {
     lines.push(`    if (x ${loihi ? ">" : ">="} ${r.threshold}) {`);
-    if (r.reset === RESET_ZERO) lines.push(`      x = 0;`);
-    else if (r.reset === RESET_SUBTRACT) lines.push(`      x -= ${r.threshold};`);
+    if (r.reset === "zero") lines.push(`      x = 0;`);
+    else if (r.reset === "subtract") lines.push(`      x -= ${r.threshold};`);
     else lines.push(`      // two-compartment soft reset: the self-synapse subtracts the threshold next step`);
     lines.push(`      outIdx[n] = i; outPay[n] = 1; n++;`);
     lines.push(`    }`);

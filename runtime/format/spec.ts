@@ -77,3 +77,30 @@ export const SYN_TYPE_SHIFT = 11;
 export const SYN_DELAY_SHIFT = 12;
 export const SYN_WEIGHT_SHIFT = 16;
 export const ROW_HEADER_WORDS = 3;
+
+/**
+ * Neuron rule codes: the one place where the IR's named neuron model, kind and reset become the numbers the
+ * binary stores (profile records, META populations, header). Everything outside this file uses the names.
+ */
+export const NEURON_MODEL_CODES = { "loihi-cuba": 1, "fixed-if": 2 } as const;
+export const NEURON_KIND_CODES = { if: 0, mt: 1, readout: 2, "count-readout": 3, "max-gate": 4, input: 5 } as const;
+export const RESET_CODES = { zero: 0, subtract: 1, "two-compartment": 2 } as const;
+
+/** Loihi CUBA LIF (24-bit state, decays) or SpiNNaker's s16.15 integrate-and-fire. */
+export type NeuronModelName = keyof typeof NEURON_MODEL_CODES;
+/** What a population's neurons do: integrate-and-fire, multi-threshold (graded), readout (no spikes),
+ * spike-count readout, spiking max gate, input. */
+export type NeuronKind = keyof typeof NEURON_KIND_CODES;
+/** After a spike: v ← 0, v ← v − θ, or Loihi 1's two-compartment subtraction (a self-synapse of −θ). */
+export type ResetRule = keyof typeof RESET_CODES;
+
+function decoder<K extends string>(table: Readonly<Record<K, number>>): (code: number) => K | null {
+  const names = new Map<number, K>();
+  for (const k of Object.keys(table) as K[]) names.set(table[k], k);
+  return (code) => names.get(code) ?? null;
+}
+
+/** Code → name, or null for a code this format does not define (the reader's SNNC504). */
+export const decodeNeuronModel = decoder<NeuronModelName>(NEURON_MODEL_CODES);
+export const decodeNeuronKind = decoder<NeuronKind>(NEURON_KIND_CODES);
+export const decodeReset = decoder<ResetRule>(RESET_CODES);
