@@ -10,6 +10,7 @@
 import { inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
 import { type IntState, newIntState, stepPopulation } from "../../runtime/neuron.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../ir/quantised.ts";
+import { windowCount } from "../ir/shape.ts";
 
 export interface IntSimOptions {
   readonly timesteps: number;
@@ -214,19 +215,4 @@ function deliverWindow(conn: Extract<QConnectivity, { kind: "conv" | "depthwise"
     }
   }
   return events;
-}
-
-/** In-bounds inputs of output (oy, ox)'s window. */
-export function windowCount(g: { inH: number; inW: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padTop: number; padLeft: number }, oy: number, ox: number): number {
-  let ny = 0;
-  for (let ky = 0; ky < g.kh; ky++) {
-    const iy = oy * g.sh - g.padTop + ky * g.dh;
-    if (iy >= 0 && iy < g.inH) ny++;
-  }
-  let nx = 0;
-  for (let kx = 0; kx < g.kw; kx++) {
-    const ix = ox * g.sw - g.padLeft + kx * g.dw;
-    if (ix >= 0 && ix < g.inW) nx++;
-  }
-  return ny * nx;
 }

@@ -349,24 +349,6 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   };
 }
 
-/** Dimension-order (X then Y) mesh route from tile (sx, sy) to (dx, dy) as directed links. */
-export function meshLinks(sx: number, sy: number, dx: number, dy: number): string[] {
-  const out: string[] = [];
-  let x = sx;
-  while (x !== dx) {
-    const step = dx > x ? 1 : -1;
-    out.push(`${x},${sy},${step > 0 ? "E" : "W"}`);
-    x += step;
-  }
-  let y = sy;
-  while (y !== dy) {
-    const step = dy > y ? 1 : -1;
-    out.push(`${dx},${y},${step > 0 ? "N" : "S"}`);
-    y += step;
-  }
-  return out;
-}
-
 function loadSpinnaker(
   b: DecodedBinary, coreBase: Int32Array,
   emit: (src: number, dstCore: number, syn: (add: (dst: number, weight: number, delay: number) => void) => void, route: number, hx: number, hy: number, latency: number) => void,
