@@ -11,7 +11,7 @@ import { fail } from "../compiler/diagnostics.ts";
 import type { Box, RoutedSnn } from "../compiler/ir/mapped.ts";
 import type { QPopulation } from "../compiler/ir/quantised.ts";
 import type { Constant, Target } from "../compiler/target/schema.ts";
-import { ENERGY_KEYS, GRADE_CODES, TIMING_KEYS } from "../runtime/format/spec.ts";
+import { ENERGY_KEYS, GRADE_CODES, NEURON_KIND_CODES, NEURON_MODEL_CODES, RESET_CODES, TIMING_KEYS } from "../runtime/format/spec.ts";
 import { ByteWriter } from "../runtime/format/writer.ts";
 
 export interface Metadata {
@@ -88,7 +88,7 @@ export function systemSection(r: RoutedSnn, target: Target, chipsX: number, chip
 function writeProfile(w: ByteWriter, p: QPopulation, compartments: number): void {
   const a = p.params;
   const fixedShifts = p.inputs[0];
-  w.u8(a.model).u8(a.kind).u8(a.reset).u8(a.stateBits);
+  w.u8(NEURON_MODEL_CODES[a.model]).u8(NEURON_KIND_CODES[a.kind]).u8(RESET_CODES[a.reset]).u8(a.stateBits);
   w.u8(compartments).u8(a.mtLevels).u8(a.mtRelu).u8(a.decayBits);
   w.i32(a.threshold);
   w.u16(a.du).u16(a.dv);
@@ -144,7 +144,7 @@ export function inputSection(r: RoutedSnn, locator: NeuronLocator): Uint8Array {
 export function outputSection(r: RoutedSnn, locator: NeuronLocator): Uint8Array {
   const pop = r.q.populations[r.q.output] as QPopulation;
   return mapSection(pop, locator, (w) => {
-    w.u8(pop.params.kind).u8(0).u16(r.q.readoutDepth).u32(pop.id);
+    w.u8(NEURON_KIND_CODES[pop.params.kind]).u8(0).u16(r.q.readoutDepth).u32(pop.id);
   });
 }
 
@@ -170,7 +170,7 @@ export function metaSection(r: RoutedSnn, target: Target, meta: Metadata): Uint8
     target: { name: target.name, title: target.title, family: target.family, neuronModel: target.neuron.model },
     inputShape: q.inputShape,
     classes: q.populations[q.output]?.size ?? 0,
-    populations: q.populations.map((p) => ({ name: p.name, shape: p.shape, depth: p.depth, kind: p.params.kind, compartments: r.compartments[p.id] })),
+    populations: q.populations.map((p) => ({ name: p.name, shape: p.shape, depth: p.depth, kind: NEURON_KIND_CODES[p.params.kind], compartments: r.compartments[p.id] })),
     energyNotes: target.energy.notes,
   };
   return new TextEncoder().encode(JSON.stringify(json));

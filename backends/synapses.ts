@@ -2,7 +2,7 @@
  * @fileoverview Weight mantissas of a run of synapses (one source neuron into consecutive compartments of a
  * block), read from the structured QuantisedSnn connectivity. Used by both backend families.
  */
-import { windowCount } from "../compiler/simulate/int-snn.ts";
+import { windowCount } from "../compiler/ir/shape.ts";
 import type { Box } from "../compiler/ir/mapped.ts";
 import type { QConnectivity, QPopulation } from "../compiler/ir/quantised.ts";
 

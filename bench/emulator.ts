@@ -8,7 +8,7 @@
  *
  * Networks:
  *   cnn     the Fashion-MNIST CNN example compiled for loihi (ecc, T=32), run on test images;
- *   random  a random recurrent IF network (bench/lib/synthetic.ts: 100k neurons, 100 random targets each,
+ *   random  a random recurrent IF network (compiler/ir/synthetic.ts: 100k neurons, 100 random targets each,
  *           80% excitatory, constant bias) mapped for loihi2 (native reset by subtraction).
  * Both go through the whole back end (partition, place, route, network.snnb) and the emulator loads the
  * binary alone. The Brian2 twin (bench/brian2/twin.py) gets the synapses and neuron parameters read back
@@ -32,11 +32,10 @@ import { writeNpy } from "../compiler/data/npy.ts";
 import { loadTarget } from "../compiler/target/load.ts";
 import { decodeBinary } from "../runtime/format/reader.ts";
 import { inputBias } from "../runtime/input.ts";
-import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT } from "../runtime/neuron.ts";
 import { loadNetwork, synapseCount, type EmuNetwork } from "../runtime/emulator/network.ts";
 import { emulate } from "../runtime/emulator/run.ts";
-import { backEnd } from "./lib/backend.ts";
-import { randomNetwork } from "./lib/synthetic.ts";
+import { runBackEnd } from "../compiler/pipeline.ts";
+import { randomNetwork } from "../compiler/ir/synthetic.ts";
 
 const argv = process.argv;
 const arg = (name: string, dflt: number): number => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
@@ -83,13 +82,13 @@ function writeTwin(net: EmuNetwork, biases: Float64Array, samples: number): Twin
   for (let r = 0; r < net.rangeRule.length; r++) {
     const rule = net.rules[net.rangeRule[r] as number];
     if (!rule) continue;
-    const ok = rule.model === MODEL_LOIHI_CUBA && rule.du === 4095 && rule.dv === 0
-      && (rule.kind === KIND_READOUT || ((rule.kind === KIND_IF || rule.kind === KIND_INPUT) && (rule.reset === RESET_SUBTRACT || rule.reset === RESET_TWO_COMPARTMENT)));
+    const ok = rule.model === "loihi-cuba" && rule.du === 4095 && rule.dv === 0
+      && (rule.kind === "readout" || ((rule.kind === "if" || rule.kind === "input") && (rule.reset === "subtract" || rule.reset === "two-compartment")));
     if (!ok) throw new Error(`no Brian2 twin for neuron rule ${JSON.stringify(rule)}`);
     for (let i = net.rangeStart[r] as number; i < (net.rangeStart[r + 1] as number); i++) {
       theta[i] = rule.threshold;
-      spiking[i] = rule.kind === KIND_READOUT ? 0 : 1;
-      subtract[i] = rule.reset === RESET_SUBTRACT ? 1 : 0;
+      spiking[i] = rule.kind === "readout" ? 0 : 1;
+      subtract[i] = rule.reset === "subtract" ? 1 : 0;
     }
   }
   const S = synapseCount(net);
@@ -227,7 +226,7 @@ const rows: Row[] = [];
 {
   const target = loadTarget("loihi2");
   const r = randomNetwork(target, RANDOM_N, FANOUT);
-  const net = loadNetwork(decodeBinary(backEnd(r.q, target, RANDOM_STEPS)));
+  const net = loadNetwork(decodeBinary(runBackEnd(r.q, target, RANDOM_STEPS).binary));
   const images = new Float32Array(100 * 4).fill(0.5);
   rows.push(bench(`random IF ${RANDOM_N / 1000}k × ${FANOUT}`, "loihi2", net, images, 1, RANDOM_STEPS, bound));
 }

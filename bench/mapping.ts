@@ -13,35 +13,30 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
-import { convert } from "../compiler/convert/index.ts";
-import { loadDataset } from "../compiler/data/dataset.ts";
-import { importModel } from "../compiler/import/index.ts";
 import type { QuantisedSnn, QPopulation } from "../compiler/ir/quantised.ts";
 import { visitAxons } from "../compiler/map/axons.ts";
 import { nengoRuleCores } from "../compiler/map/nengo-rule.ts";
-import { partition } from "../compiler/map/partition.ts";
-import { place } from "../compiler/map/place.ts";
 import { multicastRoutes } from "../compiler/map/route-multicast.ts";
-import { routeSpikes } from "../compiler/map/route.ts";
 import { buildRoutingTables } from "../compiler/map/spinnaker/tables.ts";
 import { compressTables } from "../compiler/map/spinnaker/compress.ts";
-import { estimateTraffic } from "../compiler/map/traffic.ts";
-import { quantise } from "../compiler/quantise/index.ts";
-import { simulateFloat } from "../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
-import { checkCapacity } from "../compiler/verify/capacity.ts";
-import { systemChips } from "./lib/backend.ts";
-import { convStack, denseStack } from "./lib/synthetic.ts";
+import { runCompile } from "../compiler/compile.ts";
+import { runMapping } from "../compiler/pipeline.ts";
+import { convStack, denseStack } from "../compiler/ir/synthetic.ts";
 
 const CASES: Record<string, () => Promise<{ q: (target: string) => Promise<QuantisedSnn> }>> = {};
 
+/** An example through the pipeline up to quantise (ecc; reset by subtraction where the target has it). */
 async function exampleQ(model: string, target: string): Promise<QuantisedSnn> {
-  const g = await importModel(`examples/fashion-mnist/${model}/model.json`);
-  const data = loadDataset("examples/fashion-mnist/data", { inputShape: [28, 28, 1] });
   const t = loadTarget(target);
-  const c = convert(g, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", reset: t.neuron.resetModes.includes("subtract") || t.neuron.softReset ? "subtract" : "zero" }, { calibration: data, calibrationSamples: 128, warn: () => {} });
-  const r = simulateFloat(c.snn, data.images, 32, { timesteps: [32], recordRanges: true });
-  return quantise(c.snn, t, r, () => {}).q;
+  const reset = t.neuron.resetModes.includes("subtract") || t.neuron.softReset ? "subtract" : "zero";
+  const r = await runCompile({
+    ...DEFAULT_CONVERT_OPTIONS, method: "ecc", reset, model: `examples/fashion-mnist/${model}/model.json`, target,
+    data: "examples/fashion-mnist/data", calibrationSamples: 128, samples: 1, verifySamples: 0, tfjsCheck: false, stopAfter: "quantise",
+  }, { warn: () => {}, progress: () => {}, stage: () => {} });
+  const q = r.complete ? r.outcome.pipeline.quantised.q : r.state.quantised?.q;
+  if (!q) throw new Error("internal: no quantised network");
+  return q;
 }
 
 for (const m of ["cnn", "mlp", "resnet"]) CASES[m] = async () => ({ q: (t) => exampleQ(m, t) });
@@ -77,16 +72,11 @@ async function runCase(name: string, targetName: string): Promise<Record<string,
   const q = await (await (CASES[name] as () => Promise<{ q: (t: string) => Promise<QuantisedSnn> }>)()).q(targetName);
   const neurons = q.populations.reduce((a, p) => a + p.size, 0);
   const syn = synapses(q);
-  const t0 = performance.now();
-  const parts = partition(q, target);
-  const t1 = performance.now();
-  const traffic = estimateTraffic(parts, null);
-  const placed = place(parts, target, traffic, { seed: 1, chips: systemChips(target, parts.cores.length) });
-  const t2 = performance.now();
-  const routing = routeSpikes(placed.placed, placed.grid, target, traffic, null);
-  const t3 = performance.now();
-  checkCapacity({ ...placed.placed, traffic, routing }, target);
-  const t4 = performance.now();
+  const m = runMapping(q, target);
+  const parts = m.partitioned;
+  const placed = { placed: m.placed, grid: m.grid, stats: m.placement };
+  const routing = m.routed.routing;
+  const secondsOf = (pass: string) => m.timings.find((t) => t.pass === pass)?.seconds ?? 0;
   const nengo = target.neuron.model === "loihi-cuba" ? nengoRuleCores(q, target).total : null;
   let baseline: Record<string, number> | null = null;
   if (routing.kind === "multicast") {
@@ -105,7 +95,7 @@ async function runCase(name: string, targetName: string): Promise<Record<string,
     entriesBefore: routing.kind === "multicast" ? routing.entriesBefore : null, entriesAfter: routing.kind === "multicast" ? routing.entriesAfter : null,
     maxEntriesBefore: routing.kind === "multicast" ? routing.maxEntriesBefore : null, maxEntriesAfter: routing.kind === "multicast" ? routing.maxEntriesAfter : null,
     baseline,
-    seconds: { partition: (t1 - t0) / 1000, place: (t2 - t1) / 1000, route: (t3 - t2) / 1000, check: (t4 - t3) / 1000, total: (t4 - t0) / 1000 },
+    seconds: { partition: secondsOf("partition"), place: secondsOf("place"), route: secondsOf("route"), check: secondsOf("check"), total: m.timings.reduce((a, t) => a + t.seconds, 0) },
     peakRssBytes: rss,
   };
 }

@@ -23,25 +23,15 @@
  * payload 2^k), or the negative level θn·2^k with −v ≥ θn·2^k − θn/2 (payload −2^k·nScale), and subtract it.
  */
 
-export const MODEL_LOIHI_CUBA = 1;
-export const MODEL_FIXED_IF = 2;
+import type { NeuronKind, NeuronModelName, ResetRule } from "./format/spec.ts";
 
-export const KIND_IF = 0;
-export const KIND_MT = 1;
-export const KIND_READOUT = 2;
-export const KIND_COUNT_READOUT = 3;
-export const KIND_MAX_GATE = 4;
-export const KIND_INPUT = 5;
-
-export const RESET_ZERO = 0;
-export const RESET_SUBTRACT = 1;
-export const RESET_TWO_COMPARTMENT = 2;
+export type { NeuronKind, NeuronModelName, ResetRule };
 
 /** Integer parameters of one population, as stored in the placement binary. */
 export interface IntPopulationParams {
-  readonly model: number;
-  readonly kind: number;
-  readonly reset: number;
+  readonly model: NeuronModelName;
+  readonly kind: NeuronKind;
+  readonly reset: ResetRule;
   readonly size: number;
   readonly channels: number;
   /** State width S (24 for Loihi, 32 for s16.15). */
@@ -105,7 +95,7 @@ export function newIntState(p: IntPopulationParams, batch: number): IntState {
   const n = p.size * batch;
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = p.vInit[(i % p.size) % p.channels] as number;
-  return { v, u: new Float64Array(n), emitted: p.kind === KIND_MT && p.mtRelu ? new Float64Array(n) : null };
+  return { v, u: new Float64Array(n), emitted: p.kind === "mt" && p.mtRelu ? new Float64Array(n) : null };
 }
 
 /** The fields of a population's parameters the update rule reads (a profile in the binary). */
@@ -125,9 +115,9 @@ export function stepRange(
   const S = p.stateBits;
   const max = 2 ** (S - 1) - 1;
   const half = 2 ** (S - 1);
-  const loihi = p.model === MODEL_LOIHI_CUBA;
-  const canSpike = p.kind !== KIND_READOUT;
-  const mt = p.kind === KIND_MT;
+  const loihi = p.model === "loihi-cuba";
+  const canSpike = p.kind !== "readout";
+  const mt = p.kind === "mt";
   const reset = p.reset;
   // Fast path: Loihi IF (du = 2^D − 1 makes u this step's input; dv = 0 makes v a perfect integrator).
   const plainLoihi = loihi && p.du === 2 ** p.decayBits - 1 && p.dv === 0;
@@ -167,9 +157,9 @@ export function stepRange(
       if (payload < 0) payload *= p.mtNegPayload;
     } else if (canSpike && (loihi ? x > vth : x >= vth)) {
       payload = 1;
-      if (reset === RESET_ZERO) x = 0;
-      else if (reset === RESET_SUBTRACT) x -= vth;
-      // RESET_TWO_COMPARTMENT: no reset here; the self-synapse delivers −vth next step.
+      if (reset === "zero") x = 0;
+      else if (reset === "subtract") x -= vth;
+      // "two-compartment": no reset here; the self-synapse delivers −vth next step.
     }
     v[i] = x;
     if (raw !== 0 || payload !== 0) active++;
@@ -193,14 +183,14 @@ export function stepRange(
 function stepIf(
   v: Float64Array, u: Float64Array, q: Float64Array, bias: Float64Array, start: number, end: number,
   outIdx: Int32Array, outPayload: Int32Array, count: number, idxBase: number, activity: Int32Array | null,
-  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: number, qBits: number,
+  clearInput: boolean, vth: number, S: number, loihi: boolean, reset: ResetRule, qBits: number,
 ): number {
   const max = 2 ** (S - 1) - 1;
   const half = 2 ** (S - 1);
   const qHalf = qBits > 0 ? 2 ** (qBits - 1) : Infinity;
   const fire = loihi ? vth + 1 : vth;
-  const keep = reset === RESET_ZERO ? 0 : 1;
-  const sub = reset === RESET_SUBTRACT ? vth : 0;
+  const keep = reset === "zero" ? 0 : 1;
+  const sub = reset === "subtract" ? vth : 0;
   let k = count;
   let active = 0;
   for (let i = start; i < end; i++) {

@@ -12,8 +12,7 @@ import type { RoutedSnn } from "../../compiler/ir/mapped.ts";
 import type { QPopulation } from "../../compiler/ir/quantised.ts";
 import { visitAxons } from "../../compiler/map/axons.ts";
 import type { Target } from "../../compiler/target/schema.ts";
-import { RESET_TWO_COMPARTMENT } from "../../runtime/neuron.ts";
-import { FAMILY_LOIHI } from "../../runtime/format/spec.ts";
+import { FAMILY_LOIHI, NEURON_MODEL_CODES } from "../../runtime/format/spec.ts";
 import { assembleFile, ByteWriter } from "../../runtime/format/writer.ts";
 import type { Backend } from "../backend.ts";
 import { costSection, inputSection, layoutCores, type Metadata, metaSection, neuronSection, outputSection, systemSection } from "../common.ts";
@@ -74,7 +73,7 @@ function buildCoreAxons(r: RoutedSnn, target: Target, coreId: number, layout: Re
   // Two-compartment soft reset: a self axon per neuron, one synapse of weight −threshold (mantissa × 2^(6+e)).
   for (const b of layout.blocks) {
     const p = q.populations[b.pop] as QPopulation;
-    if (p.params.reset !== RESET_TWO_COMPARTMENT) continue;
+    if (p.params.reset !== "two-compartment") continue;
     const shift = target.neuron.weightShift?.value ?? 6;
     const units = p.params.threshold / 2 ** shift; // = threshold mantissa × 2^thresholdShift / 2^shift
     const e = Math.max(0, Math.ceil(Math.log2(units / 255)));
@@ -145,7 +144,7 @@ export const loihiBackend: Backend = {
   encode(r: RoutedSnn, target: Target, meta: Metadata): Uint8Array {
     const { layouts, locator } = layoutCores(r);
     const all = layouts.map((L) => buildCoreAxons(r, target, L.core, L));
-    return assembleFile({ family: FAMILY_LOIHI, neuronModel: r.q.populations[0]?.params.model ?? 0, targetName: target.name, flags: 0 }, [
+    return assembleFile({ family: FAMILY_LOIHI, neuronModel: NEURON_MODEL_CODES[target.neuron.model], targetName: target.name, flags: 0 }, [
       { id: "SYST", bytes: systemSection(r, target, r.grid.chipsX, r.grid.chipsY, layouts) },
       { id: "NEUR", bytes: neuronSection(r, layouts) },
       { id: "SYNS", bytes: synapseSection(all, target.neuron.weightShift?.value ?? 6) },

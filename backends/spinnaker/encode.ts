@@ -14,7 +14,7 @@ import type { Block, RoutedSnn } from "../../compiler/ir/mapped.ts";
 import type { QPopulation } from "../../compiler/ir/quantised.ts";
 import { intersect, receptiveBox, visitAxons } from "../../compiler/map/axons.ts";
 import type { Target } from "../../compiler/target/schema.ts";
-import { FAMILY_SPINNAKER, ROW_HEADER_WORDS, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../../runtime/format/spec.ts";
+import { FAMILY_SPINNAKER, NEURON_MODEL_CODES, ROW_HEADER_WORDS, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../../runtime/format/spec.ts";
 import { assembleFile, ByteWriter } from "../../runtime/format/writer.ts";
 import type { Backend } from "../backend.ts";
 import { costSection, inputSection, layoutCores, type Metadata, metaSection, neuronSection, outputSection, systemSection } from "../common.ts";
@@ -123,7 +123,7 @@ export const spinnakerBackend: Backend = {
   family: "spinnaker",
   encode(r: RoutedSnn, target: Target, meta: Metadata): Uint8Array {
     const { layouts, locator } = layoutCores(r);
-    return assembleFile({ family: FAMILY_SPINNAKER, neuronModel: r.q.populations[0]?.params.model ?? 0, targetName: target.name, flags: 1 }, [
+    return assembleFile({ family: FAMILY_SPINNAKER, neuronModel: NEURON_MODEL_CODES[target.neuron.model], targetName: target.name, flags: 1 }, [
       { id: "SYST", bytes: systemSection(r, target, r.grid.chipsX, r.grid.chipsY, layouts) },
       { id: "NEUR", bytes: neuronSection(r, layouts) },
       { id: "SYNS", bytes: synapseSection(r, layouts) },

@@ -4,11 +4,11 @@
  */
 import { basename, dirname, extname, join } from "node:path";
 import type { Argv } from "yargs";
-import { compileModel, type CompileRequest } from "../compile.ts";
+import { type CompileRequest, runCompile } from "../compile.ts";
 import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method } from "../convert/methods.ts";
 import { checkLimit } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
-import { generateEmulator } from "../emulator-gen/generate.ts";
+import { isPassName, PASS_NAMES } from "../pass.ts";
 import { renderHtml } from "../report/html.ts";
 import { joules, renderMarkdown, seconds } from "../report/markdown.ts";
 import type { CommandSpec } from "./main.ts";
@@ -38,6 +38,7 @@ export interface CompileArgs {
   "tfjs-check": boolean;
   emulator: boolean;
   "dump-ir"?: string;
+  "stop-after"?: string;
 }
 
 export function defaultOutDir(model: string, target: string): string {
@@ -84,6 +85,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
     .option("workers", { type: "number", describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
+    .option("stop-after", { type: "string", choices: [...PASS_NAMES], describe: "stop after this pass (with --dump-ir: the IR so far); writes no output files" })
     .example("snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example")
     .example("snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker") as unknown as Argv<CompileArgs>,
   run: async (a, io) => {
@@ -105,17 +107,19 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       maxPool: a.maxpool as "gate" | "average",
       mtLevels: positive("mt-levels", a["mt-levels"]),
       tfjsCheck: a["tfjs-check"],
+      emulator: a.emulator,
       ...(a.calibration !== undefined ? { data: a.calibration } : {}),
       ...(a.chips !== undefined ? { chips: positive("chips", a.chips) } : {}),
       ...(a.workers !== undefined ? { workers: positive("workers", a.workers) } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
       ...(a.pooling !== undefined ? { pooling: a.pooling as "spiking" | "fold" } : {}),
+      ...(a["stop-after"] !== undefined && isPassName(a["stop-after"]) ? { stopAfter: a["stop-after"] } : {}),
     };
     if (request.percentile !== undefined && !(request.percentile > 0 && request.percentile <= 100)) throw fail("SNNC003", "--percentile must be in (0, 100]");
     const outDir = a.out ?? defaultOutDir(a.model, a.target);
     const tasks = new Map<string, ReturnType<typeof io.progress.task>>();
-    const outcome = await compileModel(request, {
+    const compiled = await runCompile(request, {
       warn: io.warn,
       progress: (stage, done, total) => {
         let t = tasks.get(stage);
@@ -130,6 +134,11 @@ export const compileCommand: CommandSpec<CompileArgs> = {
         if (!io.quiet) process.stderr.write(`  ${name.padEnd(12)} ${seconds.toFixed(2).padStart(7)} s${note ? `  ${note}` : ""}\n`);
       },
     });
+    if (!compiled.complete) {
+      const dumped = request.dumpIr !== undefined ? `; the IR so far is in ${String(request.dumpIr)}` : "";
+      return { json: { stoppedAfter: compiled.stoppedAfter, dumpIr: a["dump-ir"] ?? null }, text: `stopped after ${compiled.stoppedAfter}${dumped}; no files written` };
+    }
+    const outcome = compiled.outcome;
     const report = outcome.report;
     const files = new Map<string, Uint8Array | string>();
     files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
@@ -138,13 +147,10 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     files.set("reference.json.gz", outcome.reference);
     if (report.verification.bitExact) {
       files.set("network.snnb", outcome.binary);
-      if (a.emulator) {
-        const t0 = performance.now();
-        const gen = generateEmulator(outcome.binary);
-        files.set("emulator/emulator.ts", gen.ts);
-        files.set("emulator/emulator.js", gen.js);
-        files.set("emulator/package.json", gen.packageJson);
-        if (!io.quiet) process.stderr.write(`  ${"emulator-gen".padEnd(12)} ${((performance.now() - t0) / 1000).toFixed(2).padStart(7)} s  ${gen.lines} lines, type-checked\n`);
+      if (outcome.emulator) {
+        files.set("emulator/emulator.ts", outcome.emulator.ts);
+        files.set("emulator/emulator.js", outcome.emulator.js);
+        files.set("emulator/package.json", outcome.emulator.packageJson);
       }
     }
     const written = writeAtomically(outDir, files);

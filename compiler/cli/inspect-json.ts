@@ -103,7 +103,7 @@ export function coreSummaries(d: DecodedBinary, net: EmuNetwork): Record<string,
       core: k, chipX: rec?.chipX, chipY: rec?.chipY, index: rec?.index, tileX: rec?.tileX, tileY: rec?.tileY,
       neurons: c.profile.length, synapsesIn: perCoreSynapses[k],
       blocks: c.blocks.map((b) => ({ layer: d.meta.populations[b.pop]?.name, box: [b.y0, b.y1, b.x0, b.x1, b.c0, b.c1], first: b.first })),
-      profiles: c.profiles.map((p) => ({ ...p, kind: kindName(p.kind), decayBits: p.decayBits === 0 && p.model === 1 ? 12 : p.decayBits })),
+      profiles: c.profiles.map((p) => ({ ...p, kind: kindName(p.kind), decayBits: p.decayBits === 0 && p.model === "loihi-cuba" ? 12 : p.decayBits })),
     };
   });
 }

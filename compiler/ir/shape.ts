@@ -153,3 +153,18 @@ export function inferShape(op: AnnOp, inputs: readonly Shape[], layer: string): 
     }
   }
 }
+
+/** In-bounds inputs of output (oy, ox)'s window. */
+export function windowCount(g: { inH: number; inW: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padTop: number; padLeft: number }, oy: number, ox: number): number {
+  let ny = 0;
+  for (let ky = 0; ky < g.kh; ky++) {
+    const iy = oy * g.sh - g.padTop + ky * g.dh;
+    if (iy >= 0 && iy < g.inH) ny++;
+  }
+  let nx = 0;
+  for (let kx = 0; kx < g.kw; kx++) {
+    const ix = ox * g.sw - g.padLeft + kx * g.dw;
+    if (ix >= 0 && ix < g.inW) nx++;
+  }
+  return ny * nx;
+}

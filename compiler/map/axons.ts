@@ -12,7 +12,7 @@
  */
 import type { Box } from "../ir/mapped.ts";
 import type { QConnectivity, QPopulation } from "../ir/quantised.ts";
-import type { WindowGeometry } from "../ir/snn.ts";
+import type { Connectivity, WindowGeometry } from "../ir/snn.ts";
 
 export type RunVisitor = (srcNeuron: number, firstCompartment: number, length: number) => void;
 
@@ -29,7 +29,7 @@ function sourceSpan(o0: number, o1: number, stride: number, pad: number, k: numb
 }
 
 /** The box of source neurons a block reads through a projection (before intersecting with source blocks). */
-export function receptiveBox(conn: QConnectivity, box: Box, src: QPopulation): Box {
+export function receptiveBox(conn: QConnectivity | Connectivity, box: Box, src: Pick<QPopulation, "shape">): Box {
   const [, sw, sc] = src.shape;
   switch (conn.kind) {
     case "dense":

@@ -7,7 +7,6 @@
  * n·(weight bits + index bits) plus a header per group of ≤ 64, rounded up to 64-bit words.
  */
 import type { QPopulation, QuantisedSnn } from "../ir/quantised.ts";
-import { RESET_TWO_COMPARTMENT } from "../../runtime/neuron.ts";
 import type { Target } from "../target/schema.ts";
 import { receptiveBox, visitAxons } from "./axons.ts";
 
@@ -28,7 +27,7 @@ export function nengoRuleCores(q: QuantisedSnn, target: Target): { total: number
   const consumers = q.populations.map(() => 0);
   for (const p of q.populations) for (const pr of p.inputs) consumers[pr.source] = (consumers[pr.source] as number) + 1;
   const layers = q.populations.map((p: QPopulation) => {
-    const cpn = p.params.reset === RESET_TWO_COMPARTMENT ? 2 : 1;
+    const cpn = p.params.reset === "two-compartment" ? 2 : 1;
     const whole = { y0: 0, y1: p.shape[0], x0: 0, x1: p.shape[1], c0: 0, c1: p.shape[2] };
     let inAxons = 0;
     let bits = 0;

@@ -11,12 +11,13 @@
 import { fail } from "../diagnostics.ts";
 import type { CoreLocation, PartitionedSnn, PlacedSnn, Traffic } from "../ir/mapped.ts";
 import type { Target } from "../target/schema.ts";
-import { seededRng } from "../util/rng.ts";
+import type { Rng } from "../util/rng.ts";
 import { coreSlots, hops, type SystemGrid, systemGrid } from "./system.ts";
 
 export interface PlaceOptions {
   readonly chips?: number;
-  readonly seed: number;
+  /** The pass context's seeded generator (deterministic for a seed). */
+  readonly rng: Rng;
   /** Annealing moves; default 60 per core, between 20,000 and 400,000. */
   readonly moves?: number;
   /** Skip the refinement (the sequential baseline). */
@@ -88,7 +89,7 @@ export function place(p: PartitionedSnn, target: Target, traffic: Traffic, optio
   let best = seedCost;
   let bestSlots = Int32Array.from(slotOf);
   if (!options.sequential && nCores > 1) {
-    const rng = seededRng(options.seed);
+    const rng = options.rng;
     // Each move reads the edges of two cores twice: on dense traffic graphs (every core talking to most
     // others) the move count is capped so the refinement visits at most ~10^8 edges.
     const meanDegree = (adjStart[nCores] as number) / nCores;

@@ -16,7 +16,6 @@
  */
 import type { Block, CoreResources } from "../ir/mapped.ts";
 import type { QPopulation, QuantisedSnn } from "../ir/quantised.ts";
-import { RESET_TWO_COMPARTMENT } from "../../runtime/neuron.ts";
 import type { Target } from "../target/schema.ts";
 import { visitAxons } from "./axons.ts";
 
@@ -184,5 +183,5 @@ export function exceeded(r: Omit<CoreResources, "fanOutAxons"> & { fanOutAxons?:
 
 /** 2 compartments for populations using the two-compartment soft reset, else 1. */
 export function compartmentsPerNeuron(q: QuantisedSnn): Int32Array {
-  return Int32Array.from(q.populations, (p) => (p.params.reset === RESET_TWO_COMPARTMENT ? 2 : 1));
+  return Int32Array.from(q.populations, (p) => (p.params.reset === "two-compartment" ? 2 : 1));
 }

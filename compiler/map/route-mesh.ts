@@ -5,7 +5,6 @@
  * same partition (backends/loihi).
  */
 import type { CoreLocation, MeshRouting, PlacedSnn, Traffic } from "../ir/mapped.ts";
-import { meshLinks } from "../../runtime/emulator/network.ts";
 
 export function routeMesh(p: PlacedSnn, traffic: Traffic): MeshRouting {
   const n = traffic.src.length;
@@ -21,4 +20,22 @@ export function routeMesh(p: PlacedSnn, traffic: Traffic): MeshRouting {
     for (const l of meshLinks(a.tileX, a.tileY, b.tileX, b.tileY)) linkLoad.set(l, (linkLoad.get(l) ?? 0) + w);
   }
   return { kind: "mesh", hopsX, hopsY, linkLoad };
+}
+
+/** Dimension-order (X then Y) mesh route (the rule whose length, |dx| + |dy|, the emulator charges as hops) from tile (sx, sy) to (dx, dy) as directed links. */
+export function meshLinks(sx: number, sy: number, dx: number, dy: number): string[] {
+  const out: string[] = [];
+  let x = sx;
+  while (x !== dx) {
+    const step = dx > x ? 1 : -1;
+    out.push(`${x},${sy},${step > 0 ? "E" : "W"}`);
+    x += step;
+  }
+  let y = sy;
+  while (y !== dy) {
+    const step = dy > y ? 1 : -1;
+    out.push(`${dx},${y},${step > 0 ? "N" : "S"}`);
+    y += step;
+  }
+  return out;
 }

@@ -24,12 +24,9 @@
  * Weights that quantise to zero or lose precision are reported per layer (quantisation report), never
  * dropped silently.
  */
-import {
-  type IntPopulationParams, KIND_COUNT_READOUT, KIND_IF, KIND_INPUT, KIND_MAX_GATE, KIND_MT, KIND_READOUT,
-  MODEL_FIXED_IF, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_TWO_COMPARTMENT, RESET_ZERO,
-} from "../../runtime/neuron.ts";
+import type { IntPopulationParams, NeuronKind, ResetRule } from "../../runtime/neuron.ts";
 import { mantissaExponent, roundHalfAway } from "../../runtime/input.ts";
-import { fail, type Warning } from "../diagnostics.ts";
+import { assertNever, fail, type Warning } from "../diagnostics.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn, SignMode } from "../ir/quantised.ts";
 import type { Connectivity, Population, SnnGraph } from "../ir/snn.ts";
 import type { Target } from "../target/schema.ts";
@@ -77,19 +74,12 @@ function maxAbs(a: ArrayLike<number> | null): number {
 
 export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges, warn: (w: Warning) => void): QuantiseResult {
   const ns = target.neuron;
-  const loihi = ns.model === "loihi-cuba";
+  const rules = modelRules(target);
   const stateMax = 2 ** (ns.stateBits.value - 1) - 1;
-  const weightShift = ns.weightShift?.value ?? 0;
-  const expMin = ns.weightExponentMin?.value ?? 0;
-  const expMax = ns.weightExponentMax?.value ?? 0;
-  // Largest weight mantissa magnitude: 2^bits − 1 (Loihi's 8-bit field: 255; SpiNNaker's 16-bit: 65535).
-  const weightMax = 2 ** ns.weightBits.value - 1;
-  const leftShiftMax = ns.maxLeftShift?.value ?? 0;
   const biasMantBits = ns.biasMantissaBits.value;
   const biasExpMax = ns.biasExponentMax?.value ?? 0;
   const biasMax = (2 ** (biasMantBits - 1) - 1) * 2 ** biasExpMax;
   const thShift = ns.thresholdShift?.value ?? 0;
-  const thMantMax = ns.thresholdMantissaBits ? 2 ** ns.thresholdMantissaBits.value - 1 : Infinity;
   const maxDelay = ns.maxDelaySteps.value;
   const layers: LayerQuantisation[] = [];
   const pops: QPopulation[] = [];
@@ -97,11 +87,11 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   for (const p of snn.populations) {
     const loc = { layer: p.name };
     const kind = neuronKind(p, snn);
-    if (kind === KIND_MT && !ns.gradedSpikes.supported) {
+    if (kind === "mt" && !ns.gradedSpikes.supported) {
       throw fail("SNNC303", `multi-threshold neurons send graded spikes; target ${target.name} has none`, loc,
         "use a target with graded spikes (loihi2) or another --method (ecc, qcfs, rnl, ttrbr)");
     }
-    if (kind === KIND_MAX_GATE) {
+    if (kind === "max-gate") {
       throw fail("SNNC303", `spiking max-pool gate has no equivalent neuron on target ${target.name}`, loc,
         "convert with --maxpool average (max pooling becomes average pooling, with a warning)");
     }
@@ -114,19 +104,18 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     }
     // 1. the scale S
     const mtLevels = p.neuron.kind === "mt" ? p.neuron.levels : 1;
-    const vRange = Math.max(2, ranges.maxAbsV[p.id] ?? 0, 1 + (ranges.maxAbsInput[p.id] ?? 0), kind === KIND_MT ? 2 ** mtLevels : 0) * 1.5;
+    const vRange = Math.max(2, ranges.maxAbsV[p.id] ?? 0, 1 + (ranges.maxAbsInput[p.id] ?? 0), kind === "mt" ? 2 ** mtLevels : 0) * 1.5;
     const limits: number[] = [stateMax / vRange];
     let wMax = 0;
     for (const pr of p.inputs) wMax = Math.max(wMax, maxAbs(connWeights(pr.conn)));
-    if (wMax > 0) limits.push(loihi ? (weightMax * 2 ** (weightShift + expMax)) / wMax : (weightMax * 2 ** leftShiftMax) / wMax);
+    if (wMax > 0) limits.push(rules.largestWeight / wMax);
     const isInput = p.id === snn.input.population;
     const bMax = isInput ? snn.input.gain : maxAbs(p.bias);
     if (bMax > 0) limits.push(biasMax / bMax);
-    if (loihi) limits.push(thMantMax * 2 ** thShift);
-    if (reset === RESET_TWO_COMPARTMENT && ns.softReset) {
+    limits.push(rules.largestThreshold);
+    if (reset === "two-compartment" && ns.softReset) {
       limits.push((2 ** ns.softReset.selfWeightMantissaBits.value - 1) * 2 ** ns.softReset.selfWeightExponentMax.value * 2 ** thShift);
     }
-    if (!loihi) limits.push(2 ** 24);
     const S = pow2Floor(Math.min(...limits));
     if (S < 2 ** thShift || S < 2) {
       throw fail("SNNC302", `no threshold scale fits this population on ${target.name} (weights up to ${wMax.toPrecision(3)} thresholds, bias up to ${bMax.toPrecision(3)})`, loc,
@@ -135,11 +124,9 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     // 2. weights
     const projections: QProjection[] = [];
     const report: LayerQuantisation["projections"][number][] = [];
-    const fixedShifts = loihi ? null : fixedPointShifts(p, S, weightMax, leftShiftMax);
+    const formatOf = rules.weightFormats(p, S);
     for (const pr of p.inputs) {
-      const fmt: WeightFormat = loihi
-        ? loihiFormat(pr.conn, S, weightShift, expMin, expMax, weightMax)
-        : { signMode: "mixed", posShift: fixedShifts?.pos ?? 0, negShift: fixedShifts?.neg ?? 0, weightExponent: null, maxMantissa: weightMax, even: false };
+      const fmt = formatOf(pr.conn);
       const { conn, stats } = quantiseConn(pr.conn, S, fmt);
       projections.push({ source: pr.source, delay: pr.delay, conn, posShift: fmt.posShift, negShift: fmt.negShift, signMode: fmt.signMode, weightExponent: fmt.weightExponent, origin: pr.origin });
       report.push({ origin: pr.origin, format: describeFormat(fmt), ...stats });
@@ -163,7 +150,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     }
     const vInit = Int32Array.from(p.vInit, (v) => Math.max(-stateMax, Math.min(stateMax, roundHalfAway(v * S))));
     const negTh = p.neuron.kind === "mt" && p.neuron.negThreshold > 0 ? 2 ** Math.max(0, Math.round(Math.log2(p.neuron.negThreshold))) : 0;
-    if (kind === KIND_MT) {
+    if (kind === "mt") {
       const payloadMax = 2 ** (mtLevels - 1) * Math.max(1, negTh);
       const bits = ns.gradedSpikes.payloadBits?.value ?? 0;
       if (payloadMax > 2 ** (bits - 1) - 1) {
@@ -171,11 +158,9 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
       }
     }
     const params: IntPopulationParams = {
-      model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset, size: p.size, channels: C,
-      stateBits: ns.stateBits.value, threshold: S,
-      du: loihi ? 2 ** (ns.decayBits?.value ?? 12) - 1 : 0, dv: 0, decayBits: loihi ? (ns.decayBits?.value ?? 12) : 0,
-      inputBits: loihi ? (ns.stepInputBits?.value ?? 0) : 0,
-      bias, vInit, mtLevels: kind === KIND_MT ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
+      model: ns.model, kind, reset, size: p.size, channels: C,
+      stateBits: ns.stateBits.value, threshold: S, du: rules.du, dv: 0, decayBits: rules.decayBits, inputBits: rules.inputBits,
+      bias, vInit, mtLevels: kind === "mt" ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
       mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
     };
     pops.push({ id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: S, thresholdMantissa: S / 2 ** thShift, biasMantissa: biasMant, biasExponent: biasExp });
@@ -187,34 +172,89 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     input: { population: snn.input.population, encoding: snn.input.encoding, gainScaled: snn.input.gain * inputPop.scale, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed },
     output: snn.output, readoutDepth: snn.readoutDepth, inputShape: snn.inputShape,
   };
-  checkInputBound(q, loihi ? ns.stepInputBits?.value : undefined, target.title, warn);
+  checkInputBound(q, rules.inputBits > 0 ? rules.inputBits : undefined, target.title, warn);
   return { q, layers };
 }
 
-function neuronKind(p: Population, snn: SnnGraph): number {
-  if (p.id === snn.input.population && p.neuron.kind !== "mt") return KIND_INPUT;
-  switch (p.neuron.kind) {
-    case "if": return KIND_IF;
-    case "mt": return KIND_MT;
-    case "readout": return KIND_READOUT;
-    case "countReadout": return KIND_COUNT_READOUT;
-    case "maxGate": return KIND_MAX_GATE;
+/** What quantise needs of the target's neuron model: one case per model (exhaustive). */
+interface ModelRules {
+  /** Largest weight magnitude in state units (mantissa · 2^shift at its maximum). */
+  readonly largestWeight: number;
+  /** Largest threshold in state units. */
+  readonly largestThreshold: number;
+  /** The weight format of each projection into population p at scale S. */
+  weightFormats(p: Population, S: number): (conn: Connectivity) => WeightFormat;
+  /** Current decay: Loihi's du = 2^decayBits − 1 (u is this step's input); none for fixed-point IF. */
+  readonly du: number;
+  /** Decay resolution D (Loihi: decayBits, 12); 0 for fixed-point IF. */
+  readonly decayBits: number;
+  /** Magnitude bits of one step's synaptic input (Loihi: stepInputBits); 0 = no limit. */
+  readonly inputBits: number;
+}
+
+function modelRules(target: Target): ModelRules {
+  const ns = target.neuron;
+  // Largest weight mantissa magnitude: 2^bits − 1 (Loihi's 8-bit field: 255; SpiNNaker's 16-bit: 65535).
+  const weightMax = 2 ** ns.weightBits.value - 1;
+  switch (ns.model) {
+    case "loihi-cuba": {
+      const weightShift = ns.weightShift?.value ?? 0;
+      const expMin = ns.weightExponentMin?.value ?? 0;
+      const expMax = ns.weightExponentMax?.value ?? 0;
+      const thShift = ns.thresholdShift?.value ?? 0;
+      const thMantMax = ns.thresholdMantissaBits ? 2 ** ns.thresholdMantissaBits.value - 1 : Infinity;
+      return {
+        largestWeight: weightMax * 2 ** (weightShift + expMax),
+        largestThreshold: thMantMax * 2 ** thShift,
+        weightFormats: (_p, S) => (conn) => loihiFormat(conn, S, weightShift, expMin, expMax, weightMax),
+        du: 2 ** (ns.decayBits?.value ?? 12) - 1,
+        decayBits: ns.decayBits?.value ?? 12,
+        inputBits: ns.stepInputBits?.value ?? 0,
+      };
+    }
+    case "fixed-if": {
+      const leftShiftMax = ns.maxLeftShift?.value ?? 0;
+      return {
+        largestWeight: weightMax * 2 ** leftShiftMax,
+        largestThreshold: 2 ** 24,
+        weightFormats: (p, S) => {
+          const shifts = fixedPointShifts(p, S, weightMax, leftShiftMax);
+          return () => ({ signMode: "mixed", posShift: shifts.pos, negShift: shifts.neg, weightExponent: null, maxMantissa: weightMax, even: false });
+        },
+        du: 0,
+        decayBits: 0,
+        inputBits: 0,
+      };
+    }
+    default:
+      return assertNever(ns.model, "neuron model");
   }
 }
 
-function resetOf(p: Population, target: Target, loc: { layer: string }): number {
+function neuronKind(p: Population, snn: SnnGraph): NeuronKind {
+  if (p.id === snn.input.population && p.neuron.kind !== "mt") return "input";
+  switch (p.neuron.kind) {
+    case "if": return "if";
+    case "mt": return "mt";
+    case "readout": return "readout";
+    case "countReadout": return "count-readout";
+    case "maxGate": return "max-gate";
+  }
+}
+
+function resetOf(p: Population, target: Target, loc: { layer: string }): ResetRule {
   const nm = p.neuron;
   const mode = nm.kind === "if" || nm.kind === "countReadout" ? nm.reset : nm.kind === "mt" ? "subtract" : "zero";
-  if (nm.kind === "readout") return RESET_ZERO;
+  if (nm.kind === "readout") return "zero";
   if (mode === "zero") {
     if (!target.neuron.resetModes.includes("zero")) throw fail("SNNC303", `target ${target.name} cannot reset to zero`, loc);
-    return RESET_ZERO;
+    return "zero";
   }
-  if (target.neuron.resetModes.includes("subtract")) return RESET_SUBTRACT;
+  if (target.neuron.resetModes.includes("subtract")) return "subtract";
   if (nm.kind === "mt") {
     throw fail("SNNC303", `multi-threshold neurons subtract the fired level; target ${target.name} has no native subtraction`, loc);
   }
-  if (target.neuron.softReset) return RESET_TWO_COMPARTMENT;
+  if (target.neuron.softReset) return "two-compartment";
   throw fail("SNNC303", `reset by subtraction is not available on target ${target.name}`, loc,
     "convert with --reset zero (the report gives the accuracy it costs)");
 }

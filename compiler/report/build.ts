@@ -3,9 +3,10 @@
  * the bit-exactness check and the emulator's counters. report.md and report.html are rendered from it.
  */
 import type { EmulateResult } from "../../runtime/emulator/run.ts";
-import { KIND_COUNT_READOUT, KIND_IF, KIND_INPUT, KIND_MT, KIND_READOUT } from "../../runtime/neuron.ts";
 import type { CompileRequest } from "../compile.ts";
 import type { Diagnostics } from "../convert/diagnostics.ts";
+import type { NeuronKind } from "../../runtime/neuron.ts";
+import { assertNever } from "../diagnostics.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import { shapeSize } from "../ir/ann.ts";
 import type { QPopulation } from "../ir/quantised.ts";
@@ -74,7 +75,7 @@ export interface Report {
   readonly quantisation: PipelineResult["quantised"]["layers"];
   readonly importCheck: TfjsCheck | null;
   readonly data: string;
-  readonly timings: PipelineResult["timings"];
+  readonly timings: readonly { readonly pass: string; readonly seconds: number }[];
   readonly raster: { readonly steps: number; readonly layers: readonly { readonly name: string; readonly neurons: number; readonly spikes: readonly (readonly [number, number])[] }[] };
 }
 
@@ -94,14 +95,15 @@ export interface ReportInput {
   readonly dataSource: string;
 }
 
-export function kindName(kind: number): string {
+export function kindName(kind: NeuronKind): string {
   switch (kind) {
-    case KIND_INPUT: return "input";
-    case KIND_IF: return "if";
-    case KIND_MT: return "multi-threshold";
-    case KIND_READOUT: return "readout";
-    case KIND_COUNT_READOUT: return "count-readout";
-    default: return "max-gate";
+    case "input": return "input";
+    case "if": return "if";
+    case "mt": return "multi-threshold";
+    case "readout": return "readout";
+    case "count-readout": return "count-readout";
+    case "max-gate": return "max-gate";
+    default: return assertNever(kind, "neuron kind");
   }
 }
 

@@ -8,10 +8,9 @@
  * inside the window) at the end. `onSpikes` sees every population's spikes at every step (verify, traces).
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
-import {
-  type IntState, KIND_COUNT_READOUT, KIND_READOUT, newIntState, RESET_TWO_COMPARTMENT, stepPopulation,
-} from "../../runtime/neuron.ts";
+import { type IntState, newIntState, stepPopulation } from "../../runtime/neuron.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../ir/quantised.ts";
+import { windowCount } from "../ir/shape.ts";
 
 export interface IntSimOptions {
   readonly timesteps: number;
@@ -81,7 +80,7 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
     } else {
       poisson = { thresholds: Float64Array.from(pixels, (x) => poissonThreshold(x, q.input.gain)), rngs: Array.from({ length: B }, (_, b) => xorshift32(q.input.seed + start + b)) };
     }
-    const readoutCounts = out.params.kind === KIND_COUNT_READOUT ? new Float64Array(B * classes) : null;
+    const readoutCounts = out.params.kind === "count-readout" ? new Float64Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
       for (const p of pops) {
         const ring = (rings[p.id] as Ring[])[t % (ringLen[p.id] as number)] as Ring;
@@ -95,7 +94,7 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
             const src = (rings[pr.source] as Ring[])[(t - pr.delay) % (ringLen[pr.source] as number)] as Ring;
             synapticEvents += deliver(pr.conn, (weights[p.id] as (Float64Array | null)[])[k] as Float64Array, src, qp, B, (pops[pr.source] as QPopulation).size, p.size);
           });
-          if (p.params.reset === RESET_TWO_COMPARTMENT && t > 0) {
+          if (p.params.reset === "two-compartment" && t > 0) {
             // NxTF soft reset: the neuron's self-synapse (weight −threshold, delay 1) subtracts last step's spike.
             const prev = (rings[p.id] as Ring[])[(t - 1) % (ringLen[p.id] as number)] as Ring;
             for (let b = 0; b < B; b++) {
@@ -122,7 +121,7 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
       }
     }
     const final = readoutCounts ?? (states[out.id] as IntState).v;
-    if (out.params.kind !== KIND_READOUT && !readoutCounts) throw new Error("internal: output population is neither a readout nor a count readout");
+    if (out.params.kind !== "readout" && !readoutCounts) throw new Error("internal: output population is neither a readout nor a count readout");
     scores.set(final.subarray(0, B * classes), start * classes);
     options.onBatch?.(start + B);
   }
@@ -216,19 +215,4 @@ function deliverWindow(conn: Extract<QConnectivity, { kind: "conv" | "depthwise"
     }
   }
   return events;
-}
-
-/** In-bounds inputs of output (oy, ox)'s window. */
-export function windowCount(g: { inH: number; inW: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padTop: number; padLeft: number }, oy: number, ox: number): number {
-  let ny = 0;
-  for (let ky = 0; ky < g.kh; ky++) {
-    const iy = oy * g.sh - g.padTop + ky * g.dh;
-    if (iy >= 0 && iy < g.inH) ny++;
-  }
-  let nx = 0;
-  for (let kx = 0; kx < g.kw; kx++) {
-    const ix = ox * g.sw - g.padLeft + kx * g.dw;
-    if (ix >= 0 && ix < g.inW) nx++;
-  }
-  return ny * nx;
 }

@@ -13,7 +13,6 @@
  */
 import type { Warning } from "../diagnostics.ts";
 import type { QConnectivity, QPopulation, QuantisedSnn } from "../ir/quantised.ts";
-import { KIND_MT, RESET_TWO_COMPARTMENT } from "../../runtime/neuron.ts";
 
 export interface InputBound {
   readonly layer: string;
@@ -25,7 +24,7 @@ export interface InputBound {
 /** Largest positive and negative payload magnitudes a population's spikes carry. */
 function payloads(p: QPopulation): { pos: number; neg: number } {
   const a = p.params;
-  if (a.kind !== KIND_MT) return { pos: 1, neg: 0 };
+  if (a.kind !== "mt") return { pos: 1, neg: 0 };
   const top = 2 ** Math.max(0, a.mtLevels - 1);
   return { pos: top, neg: a.mtNegThreshold > 0 || a.mtRelu === 1 ? top * a.mtNegPayload : 0 };
 }
@@ -101,7 +100,7 @@ export function inputBounds(q: QuantisedSnn): InputBound[] {
       }
     }
     // Loihi 1's soft reset: the self-synapse brings −threshold the step after a spike.
-    const self = p.params.reset === RESET_TWO_COMPARTMENT ? p.params.threshold : 0;
+    const self = p.params.reset === "two-compartment" ? p.params.threshold : 0;
     let max = 0;
     let min = 0;
     for (let j = 0; j < p.size; j++) {

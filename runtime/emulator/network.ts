@@ -11,7 +11,7 @@
  */
 import { RuntimeError } from "../errors.ts";
 import type { DecodedBinary, Meta } from "../format/decoded.ts";
-import { SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../format/spec.ts";
+import { NEURON_KIND_CODES, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../format/spec.ts";
 import type { NeuronRule } from "../neuron.ts";
 import { traceMulticast } from "./multicast.ts";
 
@@ -344,27 +344,9 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
     neuronSynapses, neuronHopsX, neuronHopsY, neuronPackets, neuronLatency, routeCount: routes.count, popOf, popIndex,
     input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
-    output: { neurons: outputNeurons, countReadout: b.output.kind === 3, readoutDepth: b.output.readoutDepth },
+    output: { neurons: outputNeurons, countReadout: b.output.kind === NEURON_KIND_CODES["count-readout"], readoutDepth: b.output.readoutDepth },
     cost: b.cost, meta: b.meta, system: b.system,
   };
-}
-
-/** Dimension-order (X then Y) mesh route from tile (sx, sy) to (dx, dy) as directed links. */
-export function meshLinks(sx: number, sy: number, dx: number, dy: number): string[] {
-  const out: string[] = [];
-  let x = sx;
-  while (x !== dx) {
-    const step = dx > x ? 1 : -1;
-    out.push(`${x},${sy},${step > 0 ? "E" : "W"}`);
-    x += step;
-  }
-  let y = sy;
-  while (y !== dy) {
-    const step = dy > y ? 1 : -1;
-    out.push(`${dx},${y},${step > 0 ? "N" : "S"}`);
-    y += step;
-  }
-  return out;
 }
 
 function loadSpinnaker(

@@ -10,7 +10,7 @@
  * tick when longer). The run lasts T + readout depth steps, like the reference model.
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
-import { KIND_INPUT, stepRange } from "../neuron.ts";
+import { stepRange } from "../neuron.ts";
 import { deliver } from "./deliver.ts";
 import type { EmuNetwork } from "./network.ts";
 
@@ -154,7 +154,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         if (!rule) continue;
         const s = net.rangeStart[r] as number;
         const e = net.rangeStart[r + 1] as number;
-        if (poisson && rule.kind === KIND_INPUT && isInput[s]) {
+        if (poisson && rule.kind === "input" && isInput[s]) {
           q.fill(0, s, e);
           continue;
         }

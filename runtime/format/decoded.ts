@@ -2,12 +2,12 @@
  * @fileoverview The decoded form of network.snnb (output of reader.ts, input of the emulator and of
  * `snnc inspect`). Plain data over typed arrays.
  */
-import type { ENERGY_KEYS, TIMING_KEYS } from "./spec.ts";
+import type { ENERGY_KEYS, NeuronKind, NeuronModelName, ResetRule, TIMING_KEYS } from "./spec.ts";
 
 export interface Profile {
-  readonly model: number;
-  readonly kind: number;
-  readonly reset: number;
+  readonly model: NeuronModelName;
+  readonly kind: NeuronKind;
+  readonly reset: ResetRule;
   readonly stateBits: number;
   readonly compartments: number;
   readonly mtLevels: number;

@@ -11,7 +11,7 @@
 import { RuntimeError } from "../errors.ts";
 import { checkJsonDepth, LIMITS } from "../limits.ts";
 import type { BlockRecord, DecodedBinary, Meta } from "./decoded.ts";
-import { ENCODING_CODES, GRADE_CODES, NEURON_KIND_CODES, NEURON_MODEL_CODES, RESET_CODES, SIGN_CODES } from "./spec.ts";
+import { ENCODING_CODES, GRADE_CODES, NEURON_KIND_CODES, NEURON_MODEL_CODES, SIGN_CODES } from "./spec.ts";
 
 /** Longest string field of META (names, titles, notes). */
 const META_STRING_MAX = 4096;
@@ -19,6 +19,8 @@ const META_STRING_MAX = 4096;
 const READOUT_DEPTH_MAX = 4096;
 
 const ENCODINGS: readonly number[] = Object.values(ENCODING_CODES);
+const MODEL_CODES: readonly number[] = Object.values(NEURON_MODEL_CODES);
+const KIND_CODES: readonly number[] = Object.values(NEURON_KIND_CODES);
 const SIGNS: readonly number[] = Object.values(SIGN_CODES);
 
 function bad(message: string, byte?: number): RuntimeError {
@@ -70,7 +72,7 @@ export function checkMeta(meta: unknown, offset: number): Meta {
   m.populations.forEach((p: unknown, i: number) => {
     const q = p as Record<string, unknown> | null;
     const ok = typeof q === "object" && q !== null && !Array.isArray(q) && isStr(q.name) && Array.isArray(q.shape) && q.shape.length === 3
-      && q.shape.every((x) => isInt(x, 1, 65536)) && isInt(q.depth, 0, 65535) && isInt(q.kind, 0, 255) && NEURON_KIND_CODES.includes(q.kind as number)
+      && q.shape.every((x) => isInt(x, 1, 65536)) && isInt(q.depth, 0, 65535) && isInt(q.kind, 0, 255) && KIND_CODES.includes(q.kind as number)
       && isInt(q.compartments, 0, LIMITS.neurons.max);
     if (!ok) throw fail(`population ${i} must be { name, shape: [h, w, c] (1 … 65536 each), depth, kind (a neuron kind code), compartments }`);
     const [h, w, c] = (q as { shape: number[] }).shape as [number, number, number];
@@ -86,7 +88,7 @@ function inShape(b: BlockRecord, shape: readonly [number, number, number]): bool
 /** Cross-section and per-field range checks of a decoded binary (META already checked). */
 export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets: Readonly<Record<string, number>>): void {
   const at = (s: string) => offsets[s];
-  if (!NEURON_MODEL_CODES.includes(d.header.neuronModel)) throw bad(`header neuron model code ${d.header.neuronModel} is not one of ${NEURON_MODEL_CODES.join(", ")}`, 9);
+  if (!MODEL_CODES.includes(d.header.neuronModel)) throw bad(`header neuron model code ${d.header.neuronModel} is not one of ${MODEL_CODES.join(", ")}`, 9);
   const sys = d.system;
   if (sys.chipsX < 1 || sys.chipsY < 1) throw bad(`system has a ${sys.chipsX}×${sys.chipsY} chip grid`, at("SYST"));
   if (sys.coresPerChip < 1) throw bad("system has 0 cores per chip", at("SYST"));
@@ -100,9 +102,7 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
     neurons += c.profile.length;
     c.profiles.forEach((p, i) => {
       const what = `core ${k} profile ${i}`;
-      if (!NEURON_MODEL_CODES.includes(p.model)) throw bad(`${what} has neuron model code ${p.model}`, at("NEUR"));
-      if (!NEURON_KIND_CODES.includes(p.kind)) throw bad(`${what} has neuron kind code ${p.kind}`, at("NEUR"));
-      if (!RESET_CODES.includes(p.reset)) throw bad(`${what} has reset code ${p.reset}`, at("NEUR"));
+      // model, kind and reset codes: decoded to names by the reader (an undefined code is SNNC504 there).
       if (p.stateBits < 8 || p.stateBits > 32) throw bad(`${what} has a ${p.stateBits}-bit state (8 to 32)`, at("NEUR"));
       if (p.compartments < 1 || p.compartments > 8) throw bad(`${what} has ${p.compartments} compartments (1 to 8)`, at("NEUR"));
       if (p.mtRelu > 1) throw bad(`${what} has ReLU compensation flag ${p.mtRelu}`, at("NEUR"));
@@ -146,7 +146,7 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
   for (const x of meta.inputShape) inputSize *= x;
   if (inp.core.length !== inputSize) throw bad(`input map has ${inp.core.length} entries for an input of shape [${meta.inputShape.join(", ")}]`, at("INPM"));
   const out = d.output;
-  if (!NEURON_KIND_CODES.includes(out.kind)) throw bad(`output kind code ${out.kind}`, at("OUTM"));
+  if (!KIND_CODES.includes(out.kind)) throw bad(`output kind code ${out.kind}`, at("OUTM"));
   if (out.population >= meta.populations.length) throw bad(`output population ${out.population}; the metadata has ${meta.populations.length}`, at("OUTM"));
   if (out.core.length !== meta.classes) throw bad(`output map has ${out.core.length} entries for ${meta.classes} classes`, at("OUTM"));
   if (out.readoutDepth > READOUT_DEPTH_MAX) throw tooMuch(`readout depth ${out.readoutDepth} exceeds the limit of ${READOUT_DEPTH_MAX}`, at("OUTM"));

@@ -12,6 +12,7 @@ import { checkMeta, checkRanges } from "./ranges.ts";
 import {
   BLOCK_BYTES, CORE_BYTES, ENERGY_KEYS, FAMILY_LOIHI, FAMILY_SPINNAKER, fourccName, GROUP_BYTES, HEADER_BYTES, MAGIC, NEURON_BYTES,
   POP_TABLE_BYTES, PROFILE_BYTES, ROUTE_ENTRY_BYTES, SECTION, SECTION_ENTRY_BYTES, SECTION_ORDER, TIMING_KEYS, VERSION_MAJOR,
+  decodeNeuronKind, decodeNeuronModel, decodeReset, type NeuronKind, type NeuronModelName, type ResetRule,
 } from "./spec.ts";
 import type { CoreNeurons, DecodedBinary, LoihiCoreSynapses, Profile, SpinnakerCoreSynapses } from "./decoded.ts";
 
@@ -21,6 +22,9 @@ const headerParser = new Parser().endianness("little")
   .uint32("flags").uint32("tableCrc").skip(4).uint32("crc");
 
 const sectionParser = new Parser().endianness("little").uint32("id").uint32("offset").uint32("length").uint32("crc");
+
+/** A profile record as stored: the neuron model, kind and reset as their codes (spec.ts). */
+type RawProfile = Omit<Profile, "model" | "kind" | "reset"> & { model: number; kind: number; reset: number };
 
 const profileParser = new Parser().endianness("little")
   .uint8("model").uint8("kind").uint8("reset").uint8("stateBits")
@@ -160,7 +164,14 @@ function readNeurons(c: Cursor, nCores: number): CoreNeurons[] {
     const nNeurons = c.u32();
     c.check(nNeurons <= 65536, `core ${k} claims ${nNeurons} neurons`);
     const profiles: Profile[] = [];
-    for (let p = 0; p < nProfiles; p++) profiles.push(c.parse<Profile>(profileParser, PROFILE_BYTES, "a neuron profile"));
+    for (let p = 0; p < nProfiles; p++) {
+      const raw = c.parse<RawProfile>(profileParser, PROFILE_BYTES, "a neuron profile");
+      const model = decodeNeuronModel(raw.model);
+      const kind = decodeNeuronKind(raw.kind);
+      const reset = decodeReset(raw.reset);
+      c.check(model !== null && kind !== null && reset !== null, `core ${k} profile ${p}: unknown neuron model ${raw.model}, kind ${raw.kind} or reset ${raw.reset}`);
+      profiles.push({ ...raw, model: model as NeuronModelName, kind: kind as NeuronKind, reset: reset as ResetRule });
+    }
     const rawBlocks = c.take(nBlocks, BLOCK_BYTES, "blocks");
     const bv = new DataView(rawBlocks.buffer);
     const blocks = Array.from({ length: nBlocks }, (_, i) => {

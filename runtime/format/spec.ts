@@ -6,10 +6,6 @@
  *
  * All integers are little-endian. Every section carries a CRC-32 in the table; the header carries its own.
  */
-import {
-  KIND_COUNT_READOUT, KIND_IF, KIND_INPUT, KIND_MAX_GATE, KIND_MT, KIND_READOUT, MODEL_FIXED_IF, MODEL_LOIHI_CUBA, RESET_SUBTRACT,
-  RESET_TWO_COMPARTMENT, RESET_ZERO,
-} from "../neuron.ts";
 
 export const MAGIC = 0x424e4e53; // "SNNB" read as a little-endian u32
 export const VERSION_MAJOR = 1;
@@ -82,11 +78,33 @@ export const SYN_DELAY_SHIFT = 12;
 export const SYN_WEIGHT_SHIFT = 16;
 export const ROW_HEADER_WORDS = 3;
 
-/** Valid codes of the binary's enum fields, checked at decode (runtime/format/ranges.ts). The neuron model,
- * kind and reset codes are runtime/neuron.ts's constants. */
-export const NEURON_MODEL_CODES: readonly number[] = [MODEL_LOIHI_CUBA, MODEL_FIXED_IF];
-export const NEURON_KIND_CODES: readonly number[] = [KIND_IF, KIND_MT, KIND_READOUT, KIND_COUNT_READOUT, KIND_MAX_GATE, KIND_INPUT];
-export const RESET_CODES: readonly number[] = [RESET_ZERO, RESET_SUBTRACT, RESET_TWO_COMPARTMENT];
+/**
+ * Neuron rule codes: the one place where the IR's named neuron model, kind and reset become the numbers the
+ * binary stores (profile records, META populations, header). Everything outside this file uses the names.
+ */
+export const NEURON_MODEL_CODES = { "loihi-cuba": 1, "fixed-if": 2 } as const;
+export const NEURON_KIND_CODES = { if: 0, mt: 1, readout: 2, "count-readout": 3, "max-gate": 4, input: 5 } as const;
+export const RESET_CODES = { zero: 0, subtract: 1, "two-compartment": 2 } as const;
+
+/** Loihi CUBA LIF (24-bit state, decays) or SpiNNaker's s16.15 integrate-and-fire. */
+export type NeuronModelName = keyof typeof NEURON_MODEL_CODES;
+/** What a population's neurons do: integrate-and-fire, multi-threshold (graded), readout (no spikes),
+ * spike-count readout, spiking max gate, input. */
+export type NeuronKind = keyof typeof NEURON_KIND_CODES;
+/** After a spike: v ← 0, v ← v − θ, or Loihi 1's two-compartment subtraction (a self-synapse of −θ). */
+export type ResetRule = keyof typeof RESET_CODES;
+
+function decoder<K extends string>(table: Readonly<Record<K, number>>): (code: number) => K | null {
+  const names = new Map<number, K>();
+  for (const k of Object.keys(table) as K[]) names.set(table[k], k);
+  return (code) => names.get(code) ?? null;
+}
+
+/** Code → name, or null for a code this format does not define (the reader's SNNC504). */
+export const decodeNeuronModel = decoder<NeuronModelName>(NEURON_MODEL_CODES);
+export const decodeNeuronKind = decoder<NeuronKind>(NEURON_KIND_CODES);
+export const decodeReset = decoder<ResetRule>(RESET_CODES);
+
 /** INPM encoding byte. */
 export const ENCODING_CODES = { current: 0, poisson: 1 } as const;
 /** Loihi synapse format sign byte. */

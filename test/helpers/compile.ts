@@ -1,6 +1,7 @@
 /**
  * @fileoverview Compiling example models in tests: small sample counts, results cached per process (mocha runs
- * every test file in one process), so several test files can share one compile.
+ * every test file in one process), so every test file asking for the same request shares one compile. A
+ * failed compile is not cached: the next test asking for it compiles again (and sees its own error).
  */
 import { compileModel, type CompileOutcome, type CompileRequest } from "../../compiler/compile.ts";
 import { DEFAULT_CONVERT_OPTIONS, type Method } from "../../compiler/convert/methods.ts";
@@ -29,6 +30,7 @@ export function compileCached(req: CompileRequest): Promise<CompileOutcome> {
   if (!p) {
     p = compileModel(req, { warn: () => {}, progress: () => {}, stage: () => {} });
     cache.set(key, p);
+    p.catch(() => cache.delete(key));
   }
   return p;
 }

@@ -26,8 +26,8 @@ import { emulate } from "../../runtime/emulator/run.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { fourcc, HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_CRC_OFFSET } from "../../runtime/format/spec.ts";
-import { backEnd } from "../../bench/lib/backend.ts";
-import { convStack, randomNetwork } from "../../bench/lib/synthetic.ts";
+import { runBackEnd } from "../../compiler/pipeline.ts";
+import { convStack, randomNetwork } from "../../compiler/ir/synthetic.ts";
 
 /** Steps a mutant is emulated for at most (the binary's own T when smaller): bounds the work per mutant. */
 export const FUZZ_STEPS = 8;
@@ -49,8 +49,8 @@ export function seedBinaries(): { name: string; bytes: Uint8Array }[] {
   const tiny = loadTarget("tiny");
   const tinySpinn = loadTarget("tiny-spinnaker");
   return [
-    { name: "conv-loihi", bytes: backEnd(convStack(tiny, 4, 4, 1, 2, 1, 3), tiny, 6) },
-    { name: "random-spinnaker", bytes: backEnd(randomNetwork(tinySpinn, 40, 4, 5).q, tinySpinn, 6) },
+    { name: "conv-loihi", bytes: runBackEnd(convStack(tiny, 4, 4, 1, 2, 1, 3), tiny, 6).binary },
+    { name: "random-spinnaker", bytes: runBackEnd(randomNetwork(tinySpinn, 40, 4, 5).q, tinySpinn, 6).binary },
   ];
 }
 

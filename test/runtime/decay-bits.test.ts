@@ -11,7 +11,6 @@ import { expect } from "chai";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
-import { MODEL_LOIHI_CUBA } from "../../runtime/neuron.ts";
 import { compileCached, request } from "../helpers/compile.ts";
 import { smallConvModel } from "../helpers/small.ts";
 import { readNpy } from "../../compiler/data/npy.ts";
@@ -30,7 +29,7 @@ describe("decayBits from the target file", function () {
     const twelve = await compileCached(request(small.model, "tiny", { data: small.data, reset: "zero", samples: 8 }));
     expect(ten.report.verification.bitExact).to.equal(true);
     const net = loadNetwork(decodeBinary(ten.binary));
-    const loihiRules = net.rules.filter((r) => r.model === MODEL_LOIHI_CUBA);
+    const loihiRules = net.rules.filter((r) => r.model === "loihi-cuba");
     expect(loihiRules.length).to.be.greaterThan(0);
     for (const r of loihiRules) {
       expect(r.decayBits).to.equal(10);

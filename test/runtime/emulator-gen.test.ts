@@ -18,7 +18,7 @@ import { emulate } from "../../runtime/emulator/run.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { HEADER_BYTES, NEURON_BYTES, PROFILE_BYTES, SECTION, SECTION_ENTRY_BYTES, BLOCK_BYTES } from "../../runtime/format/spec.ts";
-import { KIND_IF, KIND_MT, MODEL_LOIHI_CUBA } from "../../runtime/neuron.ts";
+import { NEURON_KIND_CODES, NEURON_MODEL_CODES } from "../../runtime/format/spec.ts";
 import { compileCached, request } from "../helpers/compile.ts";
 import { smallConvModel } from "../helpers/small.ts";
 
@@ -50,15 +50,15 @@ function patchProfiles(bin: Uint8Array, edit: (v: DataView, at: number, index: n
 
 /** Loihi LIF: u keeps half of itself per step (du = 2047), v loses 1/16 (dv = 256). */
 const leaky = (bin: Uint8Array) => patchProfiles(bin, (v, at) => {
-  if (v.getUint8(at) !== MODEL_LOIHI_CUBA || v.getUint8(at + 1) !== KIND_IF) return;
+  if (v.getUint8(at) !== NEURON_MODEL_CODES["loihi-cuba"] || v.getUint8(at + 1) !== NEURON_KIND_CODES.if) return;
   v.setUint16(at + 12, 2047, true);
   v.setUint16(at + 14, 256, true);
 });
 
 /** IF profiles become 4-level multi-threshold neurons, alternately signed (θn = θ) and ReLU-compensated. */
 const multiThreshold = (bin: Uint8Array) => patchProfiles(bin, (v, at, i) => {
-  if (v.getUint8(at + 1) !== KIND_IF) return;
-  v.setUint8(at + 1, KIND_MT);
+  if (v.getUint8(at + 1) !== NEURON_KIND_CODES.if) return;
+  v.setUint8(at + 1, NEURON_KIND_CODES.mt);
   v.setUint8(at + 5, 4);
   v.setUint8(at + 6, i % 2);
   v.setInt32(at + 16, i % 2 ? 0 : v.getInt32(at + 8, true), true);
@@ -119,13 +119,13 @@ describe("generated standalone emulator", function () {
 
   it("the neuron rules under test are in the binaries (IF, LIF, MT on both families)", () => {
     const rules = (name: string) => loadNetwork(decodeBinary(cases.get(name) as Uint8Array)).rules;
-    expect(rules("loihi IF").some((r) => r.kind === KIND_IF && r.du === 4095 && r.dv === 0)).to.equal(true);
-    expect(rules("loihi LIF").some((r) => r.kind === KIND_IF && r.du === 2047 && r.dv === 256)).to.equal(true);
+    expect(rules("loihi IF").some((r) => r.kind === "if" && r.du === 4095 && r.dv === 0)).to.equal(true);
+    expect(rules("loihi LIF").some((r) => r.kind === "if" && r.du === 2047 && r.dv === 256)).to.equal(true);
     for (const name of ["loihi MT", "spinnaker MT"]) {
-      expect(rules(name).some((r) => r.kind === KIND_MT && r.mtRelu === 1)).to.equal(true);
-      expect(rules(name).some((r) => r.kind === KIND_MT && r.mtRelu === 0 && r.mtNegThreshold > 0)).to.equal(true);
+      expect(rules(name).some((r) => r.kind === "mt" && r.mtRelu === 1)).to.equal(true);
+      expect(rules(name).some((r) => r.kind === "mt" && r.mtRelu === 0 && r.mtNegThreshold > 0)).to.equal(true);
     }
-    expect(rules("spinnaker IF").some((r) => r.kind === KIND_IF)).to.equal(true);
+    expect(rules("spinnaker IF").some((r) => r.kind === "if")).to.equal(true);
   });
 
   it("equals the runtime emulator spike for spike on each family and neuron rule", () => {

@@ -15,8 +15,8 @@ import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
 import { loadDataset } from "../../compiler/data/dataset.ts";
 import { seededRandom } from "../helpers/tfjs-models.ts";
 import { compileCached, EXAMPLES, request, SAMPLE_DATA } from "../helpers/compile.ts";
-import { backEnd } from "../../bench/lib/backend.ts";
-import { randomNetwork } from "../../bench/lib/synthetic.ts";
+import { runBackEnd } from "../../compiler/pipeline.ts";
+import { randomNetwork } from "../../compiler/ir/synthetic.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
 
 function sectionOffset(bytes: Uint8Array, id: number): { offset: number; length: number; entry: number } {
@@ -151,7 +151,7 @@ describe("network.snnb format", function () {
   it("a layer wider than the 16-bit block coordinates is SNNC405 naming it, before any byte is written", () => {
     const target = loadTarget("loihi2");
     const { q } = randomNetwork(target, 70001, 2); // flat [1, 1, 70001]
-    expect(() => backEnd(q, target, 8)).to.throw(/layer "random" has 70001 channels/).with.property("code", "SNNC405");
+    expect(() => runBackEnd(q, target, 8)).to.throw(/layer "random" has 70001 channels/).with.property("code", "SNNC405");
   });
 
   it("fuzz: 3,000 mutated binaries give coded errors only (or decode)", async () => {

@@ -4,15 +4,12 @@
  * the two-compartment soft reset, SpiNNaker fixed point, multi-threshold levels.
  */
 import { expect } from "chai";
-import {
-  type IntPopulationParams, KIND_IF, KIND_MT, KIND_READOUT, loihiDecay, MODEL_FIXED_IF, MODEL_LOIHI_CUBA, mtLevel, newIntState,
-  RESET_SUBTRACT, RESET_TWO_COMPARTMENT, RESET_ZERO, saturate, stepPopulation, wrap24,
-} from "../../runtime/neuron.ts";
+import { type IntPopulationParams, loihiDecay, mtLevel, newIntState, saturate, stepPopulation, wrap24 } from "../../runtime/neuron.ts";
 import { mantissaExponent } from "../../runtime/input.ts";
 
 function loihiNeuron(over: Partial<IntPopulationParams> = {}): IntPopulationParams {
   return {
-    model: MODEL_LOIHI_CUBA, kind: KIND_IF, reset: RESET_ZERO, size: 1, channels: 1, stateBits: 24, threshold: 64 * 1000,
+    model: "loihi-cuba", kind: "if", reset: "zero", size: 1, channels: 1, stateBits: 24, threshold: 64 * 1000,
     du: 4095, dv: 0, decayBits: 12, inputBits: 0, bias: Int32Array.of(0), vInit: Int32Array.of(0), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1, ...over,
   };
 }
@@ -27,7 +24,7 @@ function trace(p: IntPopulationParams, inputs: number[]): { u: number[]; v: numb
   const out = { u: [] as number[], v: [] as number[], s: [] as number[] };
   let last = 0;
   for (const input of inputs) {
-    const x = p.reset === RESET_TWO_COMPARTMENT && last ? input - p.threshold : input;
+    const x = p.reset === "two-compartment" && last ? input - p.threshold : input;
     stepPopulation(p, st, Float64Array.of(x), 1, idx, pl, cnt, 1, null);
     last = cnt[0] as number;
     out.u.push(st.u[0] as number);
@@ -118,8 +115,8 @@ describe("loihi-cuba neuron", () => {
 
   it("two-compartment soft reset (NxTF): the self-synapse subtracts vth one step after a spike; same spikes as native subtraction", () => {
     const inputs = [5000, 5000, 5000, 5000, 5000, 5000];
-    const two = trace(loihiNeuron({ threshold: 6400, reset: RESET_TWO_COMPARTMENT }), inputs);
-    const sub = trace(loihiNeuron({ threshold: 6400, reset: RESET_SUBTRACT }), inputs);
+    const two = trace(loihiNeuron({ threshold: 6400, reset: "two-compartment" }), inputs);
+    const sub = trace(loihiNeuron({ threshold: 6400, reset: "subtract" }), inputs);
     expect(two.s).to.deep.equal([0, 1, 1, 1, 0, 1]);
     expect(sub.s).to.deep.equal(two.s);
     expect(two.v).to.deep.equal([5000, 10000, 8600, 7200, 5800, 10800]);
@@ -127,7 +124,7 @@ describe("loihi-cuba neuron", () => {
   });
 
   it("readout neurons integrate and never spike", () => {
-    const r = trace(loihiNeuron({ kind: KIND_READOUT, threshold: 10 }), [100, 100]);
+    const r = trace(loihiNeuron({ kind: "readout", threshold: 10 }), [100, 100]);
     expect(r.s).to.deep.equal([0, 0]);
     expect(r.v).to.deep.equal([100, 200]);
   });
@@ -135,7 +132,7 @@ describe("loihi-cuba neuron", () => {
 
 describe("fixed-if neuron (SpiNNaker s16.15)", () => {
   const fixed = (over: Partial<IntPopulationParams> = {}): IntPopulationParams => ({
-    ...loihiNeuron(), model: MODEL_FIXED_IF, stateBits: 32, threshold: 32768, du: 0, dv: 0, reset: RESET_SUBTRACT, ...over,
+    ...loihiNeuron(), model: "fixed-if", stateBits: 32, threshold: 32768, du: 0, dv: 0, reset: "subtract", ...over,
   });
   it("spikes when v ≥ θ and subtracts θ", () => {
     const r = trace(fixed(), [32768, 16384, 16384]);
@@ -143,7 +140,7 @@ describe("fixed-if neuron (SpiNNaker s16.15)", () => {
     expect(r.v).to.deep.equal([0, 16384, 0]);
   });
   it("saturates at 32 bits", () => {
-    const r = trace(fixed({ kind: KIND_READOUT, reset: RESET_ZERO }), [2 ** 31 - 2, 10, -(2 ** 32)]);
+    const r = trace(fixed({ kind: "readout", reset: "zero" }), [2 ** 31 - 2, 10, -(2 ** 32)]);
     expect(r.v[1]).to.equal(2 ** 31 - 1);
     expect(r.v[2]).to.equal(-(2 ** 31 - 1));
   });
@@ -159,7 +156,7 @@ describe("multi-threshold level", () => {
     expect(mtLevel(-100, 64, 4, 64)).to.equal(-2);
   });
   it("subtracts the fired level (soft reset) and emits graded payloads", () => {
-    const p = loihiNeuron({ kind: KIND_MT, threshold: 64, mtLevels: 4, reset: RESET_SUBTRACT });
+    const p = loihiNeuron({ kind: "mt", threshold: 64, mtLevels: 4, reset: "subtract" });
     const r = trace(p, [320, 0, 0]);
     // v 320 → fire 4 (256 ≥ 224), v 64 → fire 1, v 0
     expect(r.s).to.deep.equal([4, 1, 0]);

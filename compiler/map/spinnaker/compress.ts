@@ -4,7 +4,7 @@
  *
  * Input: uncompressed chip tables (tables.ts; entries are orthogonal, i.e. no key matches two entries),
  * the key ranges of ALL source blocks of the network, and the capacity. Output: compressed tables in match
- * order plus entry counts and time; SNNC403 when a table cannot be brought to the capacity.
+ * order plus entry counts and the work done (entries scanned: a deterministic measure, no clock); SNNC403 when a table cannot be brought to the capacity.
  *
  * Semantics kept (what verify/routes.ts `checkCompression` proves): for every key of every network block
  * the compressed table makes the same decision as the original one: same route, or no match in both. A
@@ -41,6 +41,9 @@ export interface CompressOptions {
   readonly toMinimum?: boolean;
   /** Run the lossless pair pass first (default true). */
   readonly pairPass?: boolean;
+  /** Budget of ordered covering in work units (entries scanned); default unlimited. Counted, never timed,
+   * so a budget cut gives the same tables on every machine. */
+  readonly maxWork?: number;
 }
 
 export interface CompressResult {
@@ -49,7 +52,8 @@ export interface CompressResult {
   readonly after: number;
   readonly pairMerges: number;
   readonly coverMerges: number;
-  readonly timeMs: number;
+  /** Work units of ordered covering: entries scanned by the merge search. */
+  readonly work: number;
 }
 
 export interface CompressedTables {
@@ -63,7 +67,8 @@ export interface CompressedTables {
   /** Merges done by the pair pass and by ordered covering, over all chips. */
   readonly pairMerges: number;
   readonly coverMerges: number;
-  readonly timeMs: number;
+  /** Work units over all chips (CompressResult.work). */
+  readonly work: number;
 }
 
 function popcount(v: number): number {
@@ -288,8 +293,9 @@ function applyMerge(t: Oc, members: number[]): void {
 
 /** Compress one chip's (orthogonal) table. `ks` = all network blocks (null: only this table's keys matter). */
 export function compressTable(table: ChipTable, ks: KeySpaceIndex | null, opts: CompressOptions): CompressResult {
-  const t0 = performance.now();
   const n0 = table.keys.length;
+  const maxWork = opts.maxWork ?? Number.POSITIVE_INFINITY;
+  let work = 0;
   const target = opts.toMinimum === true ? 0 : Math.max(0, opts.target);
   // An entry whose key has bits outside its mask matches nothing (router rule (k & mask) === key): dropped.
   const live: number[] = [];
@@ -318,7 +324,8 @@ export function compressTable(table: ChipTable, ks: KeySpaceIndex | null, opts: 
         t.G[j] = 32 - popcount(M[i] as number);
         t.A.push(Int32Array.of(j));
       });
-      while (t.n > target) {
+      while (t.n > target && work < maxWork) {
+        work += t.n;
         const m = bestMerge(t);
         if (m === null) break;
         applyMerge(t, m);
@@ -329,7 +336,7 @@ export function compressTable(table: ChipTable, ks: KeySpaceIndex | null, opts: 
     }
   }
   const result: ChipTable = { chipX: table.chipX, chipY: table.chipY, keys: out.K.slice(0, n), masks: out.M.slice(0, n), routes: out.R.slice(0, n) };
-  return { table: result, before: n0, after: n, pairMerges, coverMerges, timeMs: performance.now() - t0 };
+  return { table: result, before: n0, after: n, pairMerges, coverMerges, work };
 }
 
 /**
@@ -339,21 +346,22 @@ export function compressTable(table: ChipTable, ks: KeySpaceIndex | null, opts: 
 export function compressTables(
   tables: readonly ChipTable[],
   blocks: KeyBlocks,
-  opts: { readonly capacity: number; readonly toMinimum?: boolean; readonly pairPass?: boolean },
+  opts: { readonly capacity: number; readonly toMinimum?: boolean; readonly pairPass?: boolean; readonly maxWork?: number },
 ): CompressedTables {
-  const t0 = performance.now();
   const ks = indexKeySpace(blocks);
   const out: ChipTable[] = [];
   const before = new Int32Array(tables.length);
   const after = new Int32Array(tables.length);
-  const o: CompressOptions = { target: opts.capacity, toMinimum: opts.toMinimum === true, pairPass: opts.pairPass !== false };
+  const o: CompressOptions = { target: opts.capacity, toMinimum: opts.toMinimum === true, pairPass: opts.pairPass !== false, ...(opts.maxWork !== undefined ? { maxWork: opts.maxWork } : {}) };
   let pairMerges = 0;
   let coverMerges = 0;
+  let work = 0;
   for (let c = 0; c < tables.length; c++) {
     const r = compressTable(tables[c] as ChipTable, ks, o);
     out.push(r.table);
     pairMerges += r.pairMerges;
     coverMerges += r.coverMerges;
+    work += r.work;
     before[c] = r.before;
     after[c] = r.after;
   }
@@ -374,5 +382,5 @@ export function compressTables(
     tb += before[c] as number; ta += after[c] as number;
     mb = Math.max(mb, before[c] as number); ma = Math.max(ma, after[c] as number);
   }
-  return { tables: out, before, after, totalBefore: tb, totalAfter: ta, maxBefore: mb, maxAfter: ma, pairMerges, coverMerges, timeMs: performance.now() - t0 };
+  return { tables: out, before, after, totalBefore: tb, totalAfter: ta, maxBefore: mb, maxAfter: ma, pairMerges, coverMerges, work };
 }

@@ -1,20 +1,19 @@
 /**
- * @fileoverview Synthetic QuantisedSnn networks for the benchmarks, built directly in the quantised IR (no
+ * @fileoverview Synthetic QuantisedSnn networks for the benchmarks and tests, built directly in the quantised IR (no
  * ANN): stacks of convolutions or of dense layers of a given size, and a random recurrent IF network. Weights
  * are seeded random mantissas; neuron parameters are the target's plain IF with reset to zero (or by
  * subtraction where native).
  */
-import type { IntPopulationParams } from "../../runtime/neuron.ts";
-import { KIND_IF, KIND_INPUT, KIND_READOUT, MODEL_FIXED_IF, MODEL_LOIHI_CUBA, RESET_SUBTRACT, RESET_ZERO } from "../../runtime/neuron.ts";
-import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../../compiler/ir/quantised.ts";
-import type { WindowGeometry } from "../../compiler/ir/snn.ts";
-import type { Target } from "../../compiler/target/schema.ts";
-import { seededRng } from "../../compiler/util/rng.ts";
+import type { IntPopulationParams, NeuronKind } from "../../runtime/neuron.ts";
+import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "./quantised.ts";
+import type { WindowGeometry } from "./snn.ts";
+import type { Target } from "../target/schema.ts";
+import { seededRng } from "../util/rng.ts";
 
-function params(target: Target, kind: number, size: number, channels: number, threshold: number, bias: number): IntPopulationParams {
+function params(target: Target, kind: NeuronKind, size: number, channels: number, threshold: number, bias: number): IntPopulationParams {
   const loihi = target.neuron.model === "loihi-cuba";
   return {
-    model: loihi ? MODEL_LOIHI_CUBA : MODEL_FIXED_IF, kind, reset: target.neuron.resetModes.includes("subtract") ? RESET_SUBTRACT : RESET_ZERO,
+    model: target.neuron.model, kind, reset: target.neuron.resetModes.includes("subtract") ? "subtract" : "zero",
     size, channels, stateBits: target.neuron.stateBits.value, threshold, du: loihi ? 4095 : 0, dv: 0,
     bias: new Int32Array(channels).fill(bias), vInit: new Int32Array(channels), decayBits: 12, inputBits: 0, mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1,
   };
@@ -51,12 +50,12 @@ export function convStack(target: Target, h: number, w: number, c0: number, c: n
   const rng = seededRng(seed);
   const loihi = target.neuron.model === "loihi-cuba";
   const S = loihi ? 64 * 4096 : 1 << 20;
-  const pops: QPopulation[] = [pop(0, "input", [h, w, c0], params(target, KIND_INPUT, h * w * c0, c0, S, 0), [], 0)];
+  const pops: QPopulation[] = [pop(0, "input", [h, w, c0], params(target, "input", h * w * c0, c0, S, 0), [], 0)];
   let prevC = c0;
   for (let l = 1; l <= layers; l++) {
     const g: WindowGeometry = { inH: h, inW: w, inC: prevC, outH: h, outW: w, outC: c, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 1, padLeft: 1 };
     const conn: QConnectivity = { kind: "conv", geometry: g, kernel: randomMantissas(9 * prevC * c, rng, loihi) };
-    pops.push(pop(l, `conv${l}`, [h, w, c], params(target, KIND_IF, h * w * c, c, S, 0), [projection(l - 1, conn, target)], l));
+    pops.push(pop(l, `conv${l}`, [h, w, c], params(target, "if", h * w * c, c, S, 0), [projection(l - 1, conn, target)], l));
     prevC = c;
   }
   // Readout from the last layer through a dense map to 10 classes would be huge: take the readout from a
@@ -69,13 +68,13 @@ export function convStack(target: Target, h: number, w: number, c0: number, c: n
     const pg: WindowGeometry = { inH: h, inW: w, inC: c, outH: h / 4, outW: w / 4, outC: c, kh: 4, kw: 4, sh: 4, sw: 4, dh: 1, dw: 1, padTop: 0, padLeft: 0 };
     gh = h / 4;
     gw = w / 4;
-    pops.push(pop(last + 1, "pool", [gh, gw, c], params(target, KIND_IF, gh * gw * c, c, S, 0), [projection(last, { kind: "avgPool", geometry: pg, table: new Int32Array(c * 17).fill(2) }, target)], last + 1));
+    pops.push(pop(last + 1, "pool", [gh, gw, c], params(target, "if", gh * gw * c, c, S, 0), [projection(last, { kind: "avgPool", geometry: pg, table: new Int32Array(c * 17).fill(2) }, target)], last + 1));
     last++;
   }
   const g: WindowGeometry = { inH: gh, inW: gw, inC: c, outH: 1, outW: 1, outC: c, kh: gh, kw: gw, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0 };
   const table = new Int32Array(c * (gh * gw + 1)).fill(2);
-  pops.push(pop(last + 1, "gap", [1, 1, c], params(target, KIND_IF, c, c, S, 0), [projection(last, { kind: "avgPool", geometry: g, table }, target)], last + 1));
-  pops.push(pop(last + 2, "readout", [1, 1, 10], params(target, KIND_READOUT, 10, 10, S, 0), [projection(last + 1, { kind: "dense", weights: randomMantissas(c * 10, rng, loihi) }, target)], last + 2));
+  pops.push(pop(last + 1, "gap", [1, 1, c], params(target, "if", c, c, S, 0), [projection(last, { kind: "avgPool", geometry: g, table }, target)], last + 1));
+  pops.push(pop(last + 2, "readout", [1, 1, 10], params(target, "readout", 10, 10, S, 0), [projection(last + 1, { kind: "dense", weights: randomMantissas(c * 10, rng, loihi) }, target)], last + 2));
   return wrap(`conv-${h}x${w}x${c}x${layers}`, target, pops, [h, w, c0]);
 }
 
@@ -84,11 +83,11 @@ export function denseStack(target: Target, width: number, layers: number, seed =
   const rng = seededRng(seed);
   const loihi = target.neuron.model === "loihi-cuba";
   const S = loihi ? 64 * 4096 : 1 << 20;
-  const pops: QPopulation[] = [pop(0, "input", [1, 1, width], params(target, KIND_INPUT, width, width, S, 0), [], 0)];
+  const pops: QPopulation[] = [pop(0, "input", [1, 1, width], params(target, "input", width, width, S, 0), [], 0)];
   for (let l = 1; l <= layers; l++) {
-    pops.push(pop(l, `dense${l}`, [1, 1, width], params(target, KIND_IF, width, width, S, 0), [projection(l - 1, { kind: "dense", weights: randomMantissas(width * width, rng, loihi) }, target)], l));
+    pops.push(pop(l, `dense${l}`, [1, 1, width], params(target, "if", width, width, S, 0), [projection(l - 1, { kind: "dense", weights: randomMantissas(width * width, rng, loihi) }, target)], l));
   }
-  pops.push(pop(layers + 1, "readout", [1, 1, 10], params(target, KIND_READOUT, 10, 10, S, 0), [projection(layers, { kind: "dense", weights: randomMantissas(width * 10, rng, loihi) }, target)], layers + 1));
+  pops.push(pop(layers + 1, "readout", [1, 1, 10], params(target, "readout", 10, 10, S, 0), [projection(layers, { kind: "dense", weights: randomMantissas(width * 10, rng, loihi) }, target)], layers + 1));
   return wrap(`dense-${width}x${layers}`, target, pops, [width]);
 }
 
@@ -152,10 +151,10 @@ export function randomNetwork(target: Target, n: number, k: number, seed = 1): R
   }
   const shapeR: [number, number, number] = n > 0xffff && n % 1000 === 0 ? [1, n / 1000, 1000] : [1, 1, n];
   const pops: QPopulation[] = [
-    pop(0, "input", [1, 1, inN], params(target, KIND_INPUT, inN, inN, S, 0), [], 0),
+    pop(0, "input", [1, 1, inN], params(target, "input", inN, inN, S, 0), [], 0),
     // A flat shape while the binary's 16-bit layer coordinates allow it, else [1, n / 1000, 1000].
-    pop(1, "random", shapeR, params(target, KIND_IF, n, shapeR[2], S, bias), [projection(0, inConn, target), projection(1, rec, target)], 1),
-    pop(2, "readout", [1, 1, 10], params(target, KIND_READOUT, 10, 10, S, 0), [projection(1, { kind: "sparse", rowStart: outRow, col: Int32Array.from(outCol), weights: Int32Array.from(outW) }, target)], 2),
+    pop(1, "random", shapeR, params(target, "if", n, shapeR[2], S, bias), [projection(0, inConn, target), projection(1, rec, target)], 1),
+    pop(2, "readout", [1, 1, 10], params(target, "readout", 10, 10, S, 0), [projection(1, { kind: "sparse", rowStart: outRow, col: Int32Array.from(outCol), weights: Int32Array.from(outW) }, target)], 2),
   ];
   const pre = new Int32Array(n * k);
   for (let i = 0; i < n; i++) pre.fill(i, i * k, (i + 1) * k);

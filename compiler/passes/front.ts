@@ -1,0 +1,146 @@
+/**
+ * @fileoverview The front passes: import → tfjs-check → convert → measure → quantise.
+ *
+ *   request ─import─▶ AnnGraph + data ─tfjs-check─▶ (interpreter vs tfjs) ─convert─▶ SnnGraph (float)
+ *     ─measure─▶ activity ─quantise─▶ QuantisedSnn
+ *
+ * `import` is the one pass that reads user files (model, weight shards, data): everything after it works on
+ * bytes in memory. `tfjs-check` awaits tfjs on those bytes. `convert` decides pooling (fold or spiking) from
+ * whether the folded layer fits a core (map/pooling.ts). `measure` runs the float SNN on calibration samples:
+ * the value ranges quantise needs and the firing rates that weigh placement traffic.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { convert, type ConversionResult } from "../convert/index.ts";
+import { type Dataset, loadDataset } from "../data/dataset.ts";
+import { defaultData } from "../data/resolve.ts";
+import { fail } from "../diagnostics.ts";
+import { importModel } from "../import/index.ts";
+import type { AnnGraph } from "../ir/ann.ts";
+import type { SnnGraph } from "../ir/snn.ts";
+import { choosePooling } from "../map/pooling.ts";
+import type { Pass } from "../pass.ts";
+import { quantise, type QuantiseResult } from "../quantise/index.ts";
+import type { CompileRequest } from "../request.ts";
+import { simulateFloat } from "../simulate/float-snn.ts";
+import { checkWithTfjs, type TfjsCheck } from "../tfjs/check.ts";
+import { SNNC_VERSION } from "../version.ts";
+
+/** What the binary's META section says about the model (backends/common.ts Metadata, less the method). */
+export interface ModelMeta {
+  readonly snncVersion: string;
+  readonly modelName: string;
+  readonly modelHash: string;
+}
+
+export interface Imported {
+  readonly graph: AnnGraph;
+  readonly data: Dataset;
+  /** Where the data came from and why (report). */
+  readonly dataSource: string;
+  readonly meta: ModelMeta;
+}
+
+export interface Activity {
+  readonly maxAbsV: Float64Array;
+  readonly maxAbsInput: Float64Array;
+  /** Spikes per neuron per step, per population. */
+  readonly rates: number[];
+}
+
+/** sha256 of the model file and, for model.json, the weight shards it names. */
+export function modelHash(path: string): string {
+  const h = createHash("sha256");
+  const bytes = readFileSync(path);
+  h.update(bytes);
+  if (path.endsWith(".json")) {
+    try {
+      const json = JSON.parse(bytes.toString("utf8")) as { weightsManifest?: { paths?: string[] }[] };
+      for (const g of json.weightsManifest ?? []) for (const p of g.paths ?? []) h.update(readFileSync(join(dirname(path), p)));
+    } catch {
+      // the importer has already reported a bad model.json
+    }
+  }
+  return h.digest("hex");
+}
+
+export function loadData(req: { model: string; data?: string }, inputShape: readonly number[], limit?: number): { data: Dataset; why: string } {
+  const choice = req.data ? { path: req.data, why: "given with --calibration/--data" } : defaultData(req.model);
+  if (!choice) {
+    throw fail("SNNC153", "this model needs data for calibration", { file: req.model },
+      "give --calibration DATA (IDX files, optionally .gz, or x.npy + y.npy) with inputs of the model's shape");
+  }
+  return { data: loadDataset(choice.path, { inputShape, ...(limit !== undefined ? { limit } : {}) }), why: `${choice.why}: ${choice.path}` };
+}
+
+export const importPass: Pass<{ request: CompileRequest }, Imported> = {
+  name: "import",
+  summary: "model file and weights to AnnGraph; the data for calibration and evaluation",
+  effect: "reads",
+  run: async ({ request }, ctx) => {
+    const graph = await importModel(request.model);
+    const inputNode = graph.nodes.find((n) => n.name === graph.inputs[0]);
+    const { data, why } = loadData(request, inputNode?.shape ?? []);
+    for (const w of data.warnings ?? []) ctx.warn(w);
+    const modelName = basename(request.model) === "model.json" ? `${basename(dirname(request.model))}/model.json` : basename(request.model);
+    return { graph, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
+  },
+  dump: (o) => ({ graph: o.graph, data: { count: o.data.count, sampleShape: o.data.sampleShape, labelled: o.data.labels !== null }, meta: o.meta }),
+  note: (o) => `${o.graph.nodes.length} layers; data: ${o.dataSource} (${o.data.count} samples)`,
+};
+
+export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs: TfjsCheck | null }> = {
+  name: "tfjs-check",
+  summary: "the importer's interpreter against tfjs predict on 16 samples (skipped with --no-tfjs-check)",
+  effect: "async",
+  run: async ({ request, graph, data }, ctx) => {
+    if (!request.tfjsCheck) return { tfjs: null };
+    const tfjs = await checkWithTfjs(graph, request.model, data, 16);
+    if (tfjs.checked && tfjs.maxAbsDiff > 1e-3) {
+      ctx.warn({ code: "SNNC-W101", message: `the interpreter and tfjs differ by up to ${tfjs.maxAbsDiff.toExponential(2)} on this model` });
+    }
+    return { tfjs };
+  },
+  note: ({ tfjs }) => (tfjs === null ? "skipped" : tfjs.checked ? `max |interpreter − tfjs| = ${tfjs.maxAbsDiff.toExponential(2)}` : tfjs.note),
+};
+
+export const convertPass: Pass<{ request: CompileRequest } & Imported, { conversion: ConversionResult; request: CompileRequest }> = {
+  name: "convert",
+  summary: "ANN to float SNN: pooling choice, calibration, thresholds, normalised weights, delays",
+  effect: "pure",
+  run: ({ request, graph, data }, ctx) => {
+    const choice = choosePooling(graph, ctx.target, request);
+    if (choice.warning) ctx.warn(choice.warning);
+    // The request as compiled: the report states the pooling actually used.
+    const used: CompileRequest = request.pooling === choice.pooling ? request : { ...request, pooling: choice.pooling };
+    const conversion = convert(graph, used, {
+      calibration: data, calibrationSamples: request.calibrationSamples, warn: ctx.warn,
+      onProgress: (stage, done, total) => ctx.progress(stage, done, total),
+    });
+    return { conversion, request: used };
+  },
+  dump: (o) => o.conversion.snn,
+};
+
+export const measurePass: Pass<{ request: CompileRequest; conversion: ConversionResult } & Imported, { activity: Activity }> = {
+  name: "measure",
+  summary: "float SNN on calibration samples: state ranges and firing rates",
+  effect: "pure",
+  run: ({ request, conversion, data }) => {
+    const snn: SnnGraph = conversion.snn;
+    const n = Math.min(64, data.count);
+    const sim = simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true });
+    const steps = request.timesteps + snn.readoutDepth;
+    const rates = snn.populations.map((p) => (sim.totalSpikes[p.id] ?? 0) / Math.max(1, n * steps * p.size));
+    return { activity: { maxAbsV: sim.maxAbsV, maxAbsInput: sim.maxAbsInput, rates } };
+  },
+};
+
+export const quantisePass: Pass<{ conversion: ConversionResult; activity: Activity }, { quantised: QuantiseResult }> = {
+  name: "quantise",
+  summary: "weights, biases and thresholds to the target's fixed point",
+  effect: "pure",
+  run: ({ conversion, activity }, ctx) => ({ quantised: quantise(conversion.snn, ctx.target, activity, ctx.warn) }),
+  dump: (o) => ({ network: o.quantised.q, layers: o.quantised.layers }),
+};
