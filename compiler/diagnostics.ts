@@ -15,6 +15,7 @@ export const DIAGNOSTICS = {
   SNNC001: "file not found",
   SNNC002: "cannot write output",
   SNNC003: "bad option value",
+  SNNC004: "bad command line",
   SNNC101: "model file is not valid JSON or not a model",
   SNNC102: "unsupported model format",
   SNNC103: "weight shard missing",
@@ -77,20 +78,23 @@ export function isSnncError(e: unknown): e is CodedError {
   return e instanceof CodedError;
 }
 
-/** `at layer "conv2" (core (3,1), byte 1204) in model.json`: the location part of a diagnostic line. */
-export function formatLocation(loc: SourceLocation): string {
+/**
+ * `at layer "conv2" at core (3,1) in model.json`: the location part of a diagnostic line. The file is left out
+ * when `message` already names it (`unknown target "loihi3"`, not `... in loihi3`).
+ */
+export function formatLocation(loc: SourceLocation, message = ""): string {
   const parts: string[] = [];
   if (loc.layer !== undefined) parts.push(`at layer "${loc.layer}"`);
   if (loc.core !== undefined) parts.push(`at core ${loc.core}`);
   if (loc.byte !== undefined) parts.push(`at byte ${loc.byte}`);
   if (loc.path !== undefined) parts.push(`at ${loc.path}`);
-  if (loc.file !== undefined) parts.push(`in ${loc.file}`);
+  if (loc.file !== undefined && !message.includes(loc.file)) parts.push(`in ${loc.file}`);
   return parts.join(" ");
 }
 
 /** The text the CLI prints: one `error SNNCnnn: ...` line, then an indented hint line when there is one. */
 export function formatDiagnostic(e: CodedError): string {
-  const where = formatLocation(e.loc);
+  const where = formatLocation(e.loc, e.message);
   const head = `error ${e.code}: ${e.message}${where ? ` ${where}` : ""}`;
   return e.hint ? `${head}\n  hint: ${e.hint}` : head;
 }
@@ -103,7 +107,7 @@ export interface Warning {
 }
 
 export function formatWarning(w: Warning): string {
-  const where = w.loc ? formatLocation(w.loc) : "";
+  const where = w.loc ? formatLocation(w.loc, w.message) : "";
   return `warning ${w.code}: ${w.message}${where ? ` ${where}` : ""}`;
 }
 

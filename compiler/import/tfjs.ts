@@ -88,7 +88,7 @@ function readWeights(root: JsonObject, dir: string, modelPath: string): WeightTe
       const bytes = count * width;
       if (offset + bytes > stream.length) {
         const where = shardAt(shards, stream.length);
-        throw fail("SNNC104", `weight shard ends at byte ${where.byte} of ${where.file}; weight ${entry.name} needs bytes up to ${offset + bytes} of the group`,
+        throw fail("SNNC104", `weight ${entry.name} needs ${offset + bytes} bytes of its weight group; ${shards.length > 1 ? "the last shard" : "the shard"} is cut short`,
           { file: where.file, byte: where.byte }, "the shard is truncated: re-export the model");
       }
       out.push({ name: entry.name, shape: entry.shape, data: decode(stream, offset, count, entry) });

@@ -75,6 +75,8 @@ export interface Report {
   readonly importCheck: TfjsCheck | null;
   readonly data: string;
   readonly timings: PipelineResult["timings"];
+  /** Class names where the model has them (classes.json near the model; added by `snnc compile`). */
+  readonly classNames?: readonly string[] | null;
   readonly raster: { readonly steps: number; readonly layers: readonly { readonly name: string; readonly neurons: number; readonly spikes: readonly (readonly [number, number])[] }[] };
 }
 

@@ -225,7 +225,7 @@ export function meshChart(r: Report): { svg: Html; caption: string } {
   const legendBottom = y + 16 + Math.ceil(names.length / perRow) * 18;
   const width = side ? Math.max(640, lx + LEGEND_W) : Math.max(640, left + meshW + 10);
   const height = Math.max(top + meshH + 10, legendBottom);
-  const system = `${g.chipsX}×${g.chipsY} ${g.torus ? "triangular torus" : "mesh"} of chips`;
+  const system = `${g.chipsX}×${g.chipsY} ${g.torus ? "hex-torus" : "mesh"} of chips`;
   const shown = nx * ny > 1 ? `; drawn: chips x ${cx0}–${cx1}, y ${cy0}–${cy1}` : "";
   const caption = `${int(r.mapping.cores)} core${r.mapping.cores === 1 ? "" : "s"} on ${r.mapping.chips} chip${r.mapping.chips === 1 ? "" : "s"} of a ${system}${shown}; ${note}${g.torus ? "; chip-to-chip links (E/W, N/S, NE/SW, wrapping) not drawn" : ""}. Hover a core for its layers and resources.`;
   return { svg: chart("chart-mesh", width, height, `Chip mesh: ${r.mapping.cores} cores coloured by utilisation`, [...parts, ...legend]), caption };
