@@ -95,8 +95,11 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
       .wrap(WRAP)
       .exitProcess(false)
       .fail((msg, err) => {
+        // yargs re-throws an option's coerce failure (options.ts) as a YError carrying its message.
+        if (err?.name === "YError") throw new UsageError(err.message, /^--[a-z-]+ /.test(err.message) ? "SNNC003" : "SNNC004");
         if (err) throw err;
-        throw new UsageError(msg, "SNNC004");
+        const line = msg.replace(/\s*\n\s*/g, " ");
+        throw new UsageError(line.startsWith("Did you mean") ? `unknown command "${argv.find((x) => !x.startsWith("-")) ?? ""}"; ${line}` : line, "SNNC004");
       });
     if (name === undefined) {
       y = y

@@ -48,7 +48,8 @@ export function checkWritable(dir: string): void {
   try {
     probe = mkdtempSync(join(base, ".snnc-write-check-"));
   } catch (e) {
-    throw fail("SNNC002", `cannot write into ${base === abs ? dir : base} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: dir }, HINT);
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw fail("SNNC002", base === abs ? `cannot write into ${dir} (${why})` : `cannot create ${dir}: cannot write into ${base} (${why})`, { file: dir }, HINT);
   }
   rmSync(probe, { recursive: true, force: true });
 }

@@ -28,9 +28,9 @@ export const runCommand: CommandSpec<RunArgs> = {
   builder: (y: Argv) => y
     .positional("network", { type: "string", demandOption: true, describe: "output directory of snnc compile, or a network.snnb" })
     .option("input", { alias: "i", type: "string", demandOption: true, describe: ".npy with one input of the model's shape, or a batch" })
-    .option("timesteps", { alias: "T", coerce: integer("timesteps"), describe: "timesteps (integer ≥ 1; default: the compiled T)" })
+    .option("timesteps", { alias: "T", requiresArg: true, coerce: integer("timesteps"), describe: "timesteps (integer ≥ 1; default: the compiled T)" })
     .option("trace", { type: "string", describe: "write a per-step trace of probed neurons (.csv or .jsonl)" })
-    .option("workers", { coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
+    .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...], core:K[:i,j,...] or chip:X,Y,SLOT[:i,j,...] (compartments of the core; default: the output layer)" })
     .example("snnc run build/cnn-loihi --input x.npy", "classify one image")
     .example("snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace") as unknown as Argv<RunArgs>,

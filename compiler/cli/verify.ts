@@ -25,7 +25,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
   builder: (y: Argv) => y
     .positional("dir", { type: "string", demandOption: true, describe: "output directory of snnc compile" })
     .option("data", { type: "string", describe: "labelled data (IDX or .npy); examples default to their shipped sample" })
-    .option("samples", { alias: "n", default: 16, coerce: integer("samples"), describe: "samples to compare" })
+    .option("samples", { alias: "n", default: 16, requiresArg: true, coerce: integer("samples"), describe: "samples to compare" })
     .example("snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples") as unknown as Argv<VerifyArgs>,
   run: async (a) => {
     const [{ loadNetwork }, { emulateParallel }, { accuracyOf }, { loadDataset, sliceDataset }, { defaultData }, { deserialize }, { predictClasses }, { verifyBitExact }, { loadBinary }] = await Promise.all([
