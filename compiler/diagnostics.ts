@@ -73,9 +73,13 @@ export function fail(code: DiagnosticCode, message: string, loc: SourceLocation 
   return new SnncError(code, message, loc, hint);
 }
 
-/** Coded errors from the compiler and the runtime alike. */
+/**
+ * Coded errors from the compiler and the runtime alike. Also recognised by name and code, not only by class:
+ * the CLI imports commands lazily, and under tsx's test loader a lazily imported module can be a second
+ * instance of runtime/errors.ts whose class is not the one `instanceof` compares with.
+ */
 export function isSnncError(e: unknown): e is CodedError {
-  return e instanceof CodedError;
+  return e instanceof CodedError || (e instanceof Error && e.name === "SnncError" && typeof (e as { code?: unknown }).code === "string" && typeof (e as { loc?: unknown }).loc === "object");
 }
 
 /**

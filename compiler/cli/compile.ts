@@ -12,7 +12,7 @@ import { fail, type Warning } from "../diagnostics.ts";
 import type { Report } from "../report/build.ts";
 import { classNamesNear } from "./classes.ts";
 import type { CommandSpec } from "./main.ts";
-import { integer, numberIn } from "./options.ts";
+import { examples, integer, numberIn } from "./options.ts";
 import { checkWritable, displayPath, writeAtomically } from "./output.ts";
 
 export interface CompileArgs {
@@ -101,9 +101,11 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
-    .example("snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example")
-    .example("snnc compile examples/fashion-mnist/resnet/model.json -t loihi --percentile 99.9", "the ResNet, with less accuracy loss")
-    .example("snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker") as unknown as Argv<CompileArgs>,
+    .epilogue(examples([
+      ["snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example"],
+      ["snnc compile examples/fashion-mnist/resnet/model.json -t loihi --percentile 99.9", "the ResNet, with less accuracy loss"],
+      ["snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker"],
+    ])) as unknown as Argv<CompileArgs>,
   run: async (a, io) => {
     const method = a.method as Method;
     const request: CompileRequest = {

@@ -12,7 +12,7 @@ import type { Argv } from "yargs";
 import { formatDiagnostic, formatLocation, formatWarning, isSnncError, type Warning } from "../diagnostics.ts";
 import { SNNC_VERSION } from "../version.ts";
 import { COMMANDS } from "./commands.ts";
-import { UsageError } from "./options.ts";
+import { examples, UsageError } from "./options.ts";
 import { Progress } from "./progress.ts";
 
 export interface CommandOutput {
@@ -99,15 +99,23 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
         if (err?.name === "YError") throw new UsageError(err.message, /^--[a-z-]+ /.test(err.message) ? "SNNC003" : "SNNC004");
         if (err) throw err;
         const line = msg.replace(/\s*\n\s*/g, " ");
-        throw new UsageError(line.startsWith("Did you mean") ? `unknown command "${argv.find((x) => !x.startsWith("-")) ?? ""}"; ${line}` : line, "SNNC004");
+        const first = argv.find((x) => !x.startsWith("-"));
+        if (name === undefined && first !== undefined && /^(Did you mean|Unknown argument)/.test(line)) {
+          const guess = /^Did you mean (\S+)\?/.exec(line)?.[1];
+          throw new UsageError(`unknown command "${first}"${guess ? `; did you mean ${guess}?` : ""} (commands: ${COMMANDS.map((c) => c.name).join(", ")})`, "SNNC004");
+        }
+        throw new UsageError(line, "SNNC004");
       });
     if (name === undefined) {
       y = y
-        .example("snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "compile the CNN example for Loihi")
-        .example("snnc run build/cnn-loihi --input examples/fashion-mnist/sample-one.npy", "classify one image on the emulator")
-        .example("snnc verify build/cnn-loihi", "prove the binary spike for spike against the reference model")
-        .example("snnc targets", "the chips snnc compiles for")
-        .example("snnc help compile", "the options of compile");
+        .epilogue(examples([
+          ["snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "compile the CNN example for Loihi"],
+          ["snnc run build/cnn-loihi --input examples/fashion-mnist/inputs/test-0.npy", "classify one image on the emulator"],
+          ["snnc verify build/cnn-loihi", "prove the binary spike for spike against the reference model"],
+          ["snnc report build/cnn-loihi -f html > report.html", "the report page"],
+          ["snnc targets", "the chips snnc compiles for"],
+          ["snnc help compile", "the options of compile"],
+        ]));
     }
     for (const entry of COMMANDS) {
       if (entry.name === name) {

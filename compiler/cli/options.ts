@@ -35,3 +35,11 @@ export function numberIn(name: string, lo: number, hi: number): (v: unknown) => 
     return n;
   };
 }
+
+/**
+ * An "Examples:" section as the help's epilogue, each command on a line of its own with its description
+ * under it: yargs' own `.example()` wraps a long command in the middle, so it could not be copied.
+ */
+export function examples(list: readonly (readonly [string, string])[]): string {
+  return ["Examples:", ...list.flatMap(([cmd, what]) => [`  ${cmd}`, `      ${what}`])].join("\n");
+}

@@ -8,6 +8,7 @@ import type { Argv } from "yargs";
 import { fail } from "../diagnostics.ts";
 import type { Report } from "../report/build.ts";
 import type { CommandSpec } from "./main.ts";
+import { examples } from "./options.ts";
 
 export interface ReportArgs {
   dir: string;
@@ -20,8 +21,10 @@ export const reportCommand: CommandSpec<ReportArgs> = {
   builder: (y: Argv) => y
     .positional("dir", { type: "string", demandOption: true, describe: "output directory of snnc compile" })
     .option("format", { alias: "f", type: "string", choices: ["json", "md", "html"], default: "md", describe: "json: report.json as is; md: Markdown; html: the self-contained page (charts, mesh, raster)" })
-    .example("snnc report build/cnn-loihi", "Markdown on stdout")
-    .example("snnc report build/cnn-loihi -f html > r.html", "the HTML page") as unknown as Argv<ReportArgs>,
+    .epilogue(examples([
+      ["snnc report build/cnn-loihi", "Markdown on stdout"],
+      ["snnc report build/cnn-loihi -f html > r.html", "the HTML page"],
+    ])) as unknown as Argv<ReportArgs>,
   run: async (a) => {
     const path = join(a.dir, "report.json");
     if (!existsSync(path)) throw fail("SNNC701", `no report.json in ${a.dir}`, { file: a.dir }, "compile first: snnc compile <model> --target <target> -o DIR");

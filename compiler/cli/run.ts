@@ -11,7 +11,7 @@ import type { Argv } from "yargs";
 import { fail } from "../diagnostics.ts";
 import { classNamesOf } from "./classes.ts";
 import type { CommandSpec } from "./main.ts";
-import { integer } from "./options.ts";
+import { examples, integer } from "./options.ts";
 
 export interface RunArgs {
   network: string;
@@ -32,8 +32,10 @@ export const runCommand: CommandSpec<RunArgs> = {
     .option("trace", { type: "string", describe: "write a per-step trace of probed neurons (.csv or .jsonl)" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...], core:K[:i,j,...] or chip:X,Y,SLOT[:i,j,...] (compartments of the core; default: the output layer)" })
-    .example("snnc run build/cnn-loihi --input x.npy", "classify one image")
-    .example("snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace") as unknown as Argv<RunArgs>,
+    .epilogue(examples([
+      ["snnc run build/cnn-loihi --input x.npy", "classify one image"],
+      ["snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace"],
+    ])) as unknown as Argv<RunArgs>,
   run: async (a) => {
     if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");
     const [{ loadBinary }, { loadNetwork }, { emulateParallel }, { loadInputs }, { parseProbes, traceRecorder }, { writeAtomically }] = await Promise.all([

@@ -4,6 +4,7 @@
 import { loadTarget, targetNames } from "../target/load.ts";
 import type { Target } from "../target/schema.ts";
 import type { CommandSpec } from "./main.ts";
+import { examples } from "./options.ts";
 
 /** `v` to 12 significant digits: 8000.000000000001 (a product of floats) prints as 8000. */
 export function tidy(v: number): number {
@@ -36,7 +37,7 @@ function summary(t: Target) {
 export const targetsCommand: CommandSpec<{ json?: boolean }> = {
   command: "targets",
   describe: "list the targets and their limits",
-  builder: (y) => y.example("snnc targets", "table of the shipped targets").example("snnc targets --json", "the same as JSON") as never,
+  builder: (y) => y.epilogue(examples([["snnc targets", "table of the shipped targets"], ["snnc targets --json", "the same as JSON"]])) as never,
   run: async () => {
     const rows = targetNames().map((n) => summary(loadTarget(n)));
     const header = ["target", "neuron model", "chips", "cores/chip", "neurons/core", "weight bits", "reset", "graded", "routing", "pJ/synop (grade)"];

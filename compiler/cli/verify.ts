@@ -11,7 +11,7 @@ import { fail } from "../diagnostics.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import type { CommandSpec } from "./main.ts";
-import { integer } from "./options.ts";
+import { examples, integer } from "./options.ts";
 
 export interface VerifyArgs {
   dir: string;
@@ -26,7 +26,9 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     .positional("dir", { type: "string", demandOption: true, describe: "output directory of snnc compile" })
     .option("data", { type: "string", describe: "labelled data (IDX or .npy); examples default to their shipped sample" })
     .option("samples", { alias: "n", default: 16, requiresArg: true, coerce: integer("samples"), describe: "samples to compare" })
-    .example("snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples") as unknown as Argv<VerifyArgs>,
+    .epilogue(examples([
+      ["snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples"],
+    ])) as unknown as Argv<VerifyArgs>,
   run: async (a) => {
     const [{ loadNetwork }, { emulateParallel }, { accuracyOf }, { loadDataset, sliceDataset }, { defaultData }, { deserialize }, { predictClasses }, { verifyBitExact }, { loadBinary }] = await Promise.all([
       import("../../runtime/emulator/network.ts"), import("../../runtime/emulator/parallel.ts"), import("../compile.ts"), import("../data/dataset.ts"), import("../data/resolve.ts"),
