@@ -57,7 +57,8 @@ export function rasterChart(r: Report): { svg: Html; caption: string } {
   // Each band's labels: its name and "N spikes, M neurons" under it, right-aligned before the plot; the
   // label column is as wide as the widest of them (so none is clipped at the left edge), names cut to fit.
   const subLabel = (l: (typeof layers)[number]) => `${int(l.spikes.length)} spikes, ${l.neurons} neurons`;
-  const labelW = Math.min(220, Math.max(80, ...layers.map((l) => Math.max(textWidth(l.name, 11), textWidth(subLabel(l), 10)) + 16)));
+  // textWidth is an estimate; fonts differ between machines, so the column gets 25% to spare.
+  const labelW = Math.min(240, Math.max(80, ...layers.map((l) => 1.25 * Math.max(textWidth(l.name, 11), textWidth(subLabel(l), 10)) + 16)));
   const plotX = labelW;
   const plotW = WIDTH - labelW - 20;
   const top = 24;
@@ -76,7 +77,7 @@ export function rasterChart(r: Report): { svg: Html; caption: string } {
     const spikes = l.spikes.slice(0, Math.max(0, budget));
     budget -= spikes.length;
     const dots = spikes.map(([t, k]) => h`<circle class="spike" cx="${x(t + 0.5)}" cy="${y + (k + 0.5) * rowH}" r="${radius}" fill="${colour}"/>`);
-    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${fit(subLabel(l), labelW - 12, 10)}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
+    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, (labelW - 12) / 1.25, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${fit(subLabel(l), (labelW - 12) / 1.25, 10)}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
   });
   const axisY = top + layers.length * (bandH + bandGap) - bandGap + 4;
   // The input is presented at every one of the T + D steps; a layer at depth d sees it from step d, so the
