@@ -8,8 +8,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 rmSync(join(root, "dist"), { recursive: true, force: true });
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+} catch {
+  // Installed without devDependencies (npm ci --omit=dev): no tsc, so no dist/; snnc runs the sources with tsx.
+  console.warn("snnc: typescript is not installed, dist/ not built; snnc will run its TypeScript sources through tsx");
+  process.exit(0);
+}
 const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 writeFileSync(join(root, "dist", ".stamp"), `${new Date().toISOString()}\n`);
