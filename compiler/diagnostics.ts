@@ -16,6 +16,7 @@ export const DIAGNOSTICS = {
   SNNC001: "file not found",
   SNNC002: "cannot write output",
   SNNC003: "bad option value",
+  SNNC004: "bad command line",
   SNNC101: "model file is not valid JSON or not a model",
   SNNC102: "unsupported model format",
   SNNC103: "weight shard missing",
@@ -92,25 +93,32 @@ export function fail(code: DiagnosticCode, message: string, loc: SourceLocation 
   return new SnncError(code, message, loc, hint);
 }
 
-/** Coded errors from the compiler and the runtime alike. */
+/**
+ * Coded errors from the compiler and the runtime alike. Also recognised by name and code, not only by class:
+ * the CLI imports commands lazily, and under tsx's test loader a lazily imported module can be a second
+ * instance of runtime/errors.ts whose class is not the one `instanceof` compares with.
+ */
 export function isSnncError(e: unknown): e is CodedError {
-  return e instanceof CodedError;
+  return e instanceof CodedError || (e instanceof Error && e.name === "SnncError" && typeof (e as { code?: unknown }).code === "string" && typeof (e as { loc?: unknown }).loc === "object");
 }
 
-/** `at layer "conv2" (core (3,1), byte 1204) in model.json`: the location part of a diagnostic line. */
-export function formatLocation(loc: SourceLocation): string {
+/**
+ * `at layer "conv2" at core (3,1) in model.json`: the location part of a diagnostic line. The file is left out
+ * when `message` already names it (`unknown target "loihi3"`, not `... in loihi3`).
+ */
+export function formatLocation(loc: SourceLocation, message = ""): string {
   const parts: string[] = [];
   if (loc.layer !== undefined) parts.push(`at layer "${truncateText(String(loc.layer))}"`);
   if (loc.core !== undefined) parts.push(`at core ${truncateText(String(loc.core))}`);
   if (loc.byte !== undefined) parts.push(`at byte ${loc.byte}`);
   if (loc.path !== undefined) parts.push(`at ${truncateText(String(loc.path))}`);
-  if (loc.file !== undefined) parts.push(`in ${truncateText(String(loc.file), 1000)}`);
+  if (loc.file !== undefined && !message.includes(loc.file)) parts.push(`in ${truncateText(String(loc.file), 1000)}`);
   return parts.join(" ");
 }
 
 /** The text the CLI prints: one `error SNNCnnn: ...` line, then an indented hint line when there is one. */
 export function formatDiagnostic(e: CodedError): string {
-  const where = formatLocation(e.loc ?? {});
+  const where = formatLocation(e.loc ?? {}, e.message);
   const head = `error ${e.code}: ${oneLine(e.message)}${where ? ` ${oneLine(where)}` : ""}`;
   return e.hint ? `${head}\n  hint: ${oneLine(e.hint)}` : head;
 }
@@ -128,7 +136,7 @@ export interface Warning {
 }
 
 export function formatWarning(w: Warning): string {
-  const where = w.loc ? formatLocation(w.loc) : "";
+  const where = w.loc ? formatLocation(w.loc, w.message) : "";
   return `warning ${w.code}: ${oneLine(w.message)}${where ? ` ${oneLine(where)}` : ""}`;
 }
 

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { loadDataset } from "../compiler/data/dataset.ts";
 import { writeIdxU8 } from "../compiler/data/idx.ts";
-import { SnncError } from "../compiler/diagnostics.ts";
+import { formatDiagnostic, SnncError } from "../compiler/diagnostics.ts";
 import { importModel } from "../compiler/import/index.ts";
 import { writeKerasH5 } from "../examples/tools/keras-export.ts";
 import { allLayersSequential, functionalResidual, saveToTemp } from "./helpers/tfjs-models.ts";
@@ -59,6 +59,10 @@ describe("import errors", function () {
     const e = await expectError(importModel(p), "SNNC104");
     expect(e.loc.byte).to.equal(1000);
     expect(e.loc.file).to.equal("short.bin");
+    // One statement of where the shard ends, not two (issue 18).
+    const line = formatDiagnostic(e);
+    expect(line).to.match(/is cut short at byte 1000 in short\.bin$/m);
+    expect(line.match(/1000/g)).to.have.length(1);
   });
 
   it("weight count not matching the layer shape → SNNC105 naming the layer", async () => {

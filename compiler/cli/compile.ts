@@ -1,18 +1,21 @@
 /**
- * @fileoverview `snnc compile <model> --target <name|file.json>`: the whole pipeline, then network.snnb,
- * report.json / .md / .html, the generated emulator and reference.json.gz written atomically into DIR.
+ * @fileoverview `snnc compile <model> --target <name|file.json>`: checks the output folder can be written, runs
+ * the whole pipeline, then writes network.snnb, report.json / .md / .html, the generated emulator and
+ * reference.json.gz atomically into DIR. The compiler, tfjs and ts-morph are imported only when a compile runs
+ * (not for `compile --help`). Warns (SNNC-W010) when the SNN loses more than 2 points of accuracy to the ANN.
  */
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Argv } from "yargs";
-import { type CompileRequest, runCompile } from "../compile.ts";
+import type { CompileRequest } from "../compile.ts";
 import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method } from "../convert/methods.ts";
 import { checkLimit } from "../../runtime/limits.ts";
-import { fail } from "../diagnostics.ts";
+import { fail, type Warning } from "../diagnostics.ts";
 import { isPassName, PASS_NAMES } from "../pass.ts";
-import { renderHtml } from "../report/html.ts";
-import { joules, renderMarkdown, seconds } from "../report/markdown.ts";
+import type { Report } from "../report/build.ts";
+import { classNamesNear } from "./classes.ts";
 import type { CommandSpec } from "./main.ts";
-import { writeAtomically } from "./output.ts";
+import { examples, integer, numberIn } from "./options.ts";
+import { checkWritable, displayPath, writeAtomically } from "./output.ts";
 
 export interface CompileArgs {
   workers?: number;
@@ -47,9 +50,22 @@ export function defaultOutDir(model: string, target: string): string {
   return join("build", `${name}-${basename(target, ".json")}`);
 }
 
-function positive(name: string, v: number, min = 1): number {
-  if (!Number.isInteger(v) || v < min) throw fail("SNNC003", `--${name} must be an integer ≥ ${min}, got ${v}`);
-  return v;
+/** Accuracy the SNN may lose against the ANN (on the compile's own samples) before SNNC-W010 warns. */
+export const ACCURACY_LOSS_WARNING = 0.02;
+
+/** SNNC-W010 when the compiled SNN is more than 2 points below the ANN, naming the likely fixes; else null. */
+export function accuracyLossWarning(r: Pick<Report, "accuracy" | "method" | "timesteps">, percentile: number | undefined): Warning | null {
+  const acc = r.accuracy;
+  if (!acc || acc.ann - acc.snn <= ACCURACY_LOSS_WARNING) return null;
+  const method = r.method as Method;
+  const fixes: string[] = [];
+  if ((method === "ecc" || method === "ttrbr") && (percentile ?? defaultPercentile(method)) >= 100) fixes.push("--percentile 99.9");
+  if (method === "ecc") fixes.push("--method ttrbr");
+  fixes.push(`more timesteps (-T ${r.timesteps * 2})`);
+  return {
+    code: "SNNC-W010",
+    message: `the SNN's accuracy ${(acc.snn * 100).toFixed(2)}% is ${((acc.ann - acc.snn) * 100).toFixed(2)} points below the ANN's ${(acc.ann * 100).toFixed(2)}% on ${acc.samples} samples; likely fix: ${fixes.join(", or ")} (README: Conversion methods)`,
+  };
 }
 
 /** A size option within runtime/limits.ts (the emulator refuses binaries beyond it). */
@@ -66,28 +82,31 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("target", { alias: "t", type: "string", demandOption: true, describe: "target name (snnc targets) or a target .json file" })
     .option("out", { alias: "o", type: "string", describe: "output directory (default build/<model>-<target>)" })
     .option("method", { alias: "m", type: "string", choices: [...METHODS], default: "ecc", describe: "conversion method" })
-    .option("timesteps", { alias: "T", type: "number", default: 32, describe: "timesteps the input is presented" })
+    .option("timesteps", { alias: "T", default: 32, requiresArg: true, coerce: integer("timesteps"), describe: "timesteps the input is presented (integer ≥ 1)" })
     .option("calibration", { type: "string", describe: "data for calibration and evaluation (IDX/.gz or .npy); examples default to their shipped sample" })
-    .option("samples", { type: "number", default: 1000, describe: "samples for accuracy and run statistics" })
-    .option("calibration-samples", { type: "number", default: 256, describe: "samples for activation statistics" })
-    .option("verify-samples", { type: "number", default: 8, describe: "samples compared spike for spike with the reference model" })
-    .option("chips", { type: "number", describe: "size of the system in chips (default: the target's)" })
-    .option("seed", { type: "number", default: 1, describe: "seed of placement annealing and Poisson input" })
-    .option("percentile", { type: "number", describe: "normalisation percentile of activations (default per method)" })
+    .option("samples", { default: 1000, requiresArg: true, coerce: integer("samples"), describe: "samples for accuracy and run statistics" })
+    .option("calibration-samples", { default: 256, requiresArg: true, coerce: integer("calibration-samples"), describe: "samples for activation statistics" })
+    .option("verify-samples", { default: 8, requiresArg: true, coerce: integer("verify-samples", 0), describe: "samples compared spike for spike with the reference model" })
+    .option("chips", { requiresArg: true, coerce: integer("chips"), describe: "size of the system in chips (default: the target's)" })
+    .option("seed", { default: 1, requiresArg: true, coerce: integer("seed", 0), describe: "seed of placement annealing and Poisson input" })
+    .option("percentile", { requiresArg: true, coerce: numberIn("percentile", 0, 100), describe: "normalisation percentile of activations, in (0, 100] (default per method)" })
     .option("per-channel", { type: "boolean", default: false, describe: "per-channel thresholds" })
     .option("reset", { type: "string", choices: ["subtract", "zero"], default: "subtract", describe: "neuron reset" })
     .option("readout", { type: "string", choices: ["membrane", "spikes"], default: "membrane", describe: "last layer: accumulated membrane or spike count" })
     .option("encoding", { type: "string", choices: ["current", "poisson"], default: "current", describe: "input encoding" })
     .option("maxpool", { type: "string", choices: ["average", "gate"], default: "average", describe: "max pooling: converted to average pooling (with a warning; every target), or a spiking max gate (float SNN only: no target has the neuron, SNNC303)" })
     .option("pooling", { type: "string", choices: ["spiking", "fold"], describe: "average pooling: its own spiking layer, or folded into the next Conv/Dense (default: spiking for ecc/ttrbr, fold for rnl/qcfs/mt)" })
-    .option("mt-levels", { type: "number", default: 8, describe: "levels per sign of multi-threshold neurons (method mt)" })
+    .option("mt-levels", { default: 8, requiresArg: true, coerce: integer("mt-levels"), describe: "levels per sign of multi-threshold neurons (method mt)" })
     .option("tfjs-check", { type: "boolean", default: true, describe: "check the import against tfjs predict" })
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
-    .option("workers", { type: "number", describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
+    .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
     .option("stop-after", { type: "string", choices: [...PASS_NAMES], describe: "stop after this pass (with --dump-ir: the IR so far); writes no output files" })
-    .example("snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example")
-    .example("snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker") as unknown as Argv<CompileArgs>,
+    .epilogue(examples([
+      ["snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example"],
+      ["snnc compile examples/fashion-mnist/resnet/model.json -t loihi --percentile 99.9", "the ResNet, with less accuracy loss"],
+      ["snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker"],
+    ])) as unknown as Argv<CompileArgs>,
   run: async (a, io) => {
     const method = a.method as Method;
     const request: CompileRequest = {
@@ -95,29 +114,30 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       model: a.model,
       target: a.target,
       method,
-      timesteps: limited("timesteps", positive("timesteps", a.timesteps)),
-      samples: positive("samples", a.samples),
-      calibrationSamples: positive("calibration-samples", a["calibration-samples"]),
-      verifySamples: positive("verify-samples", a["verify-samples"], 0),
+      timesteps: limited("timesteps", a.timesteps),
+      samples: a.samples,
+      calibrationSamples: a["calibration-samples"],
+      verifySamples: a["verify-samples"],
       seed: a.seed,
       perChannel: a["per-channel"],
       reset: a.reset as "subtract" | "zero",
       readout: a.readout as "membrane" | "spikes",
       encoding: a.encoding as "current" | "poisson",
       maxPool: a.maxpool as "gate" | "average",
-      mtLevels: positive("mt-levels", a["mt-levels"]),
+      mtLevels: a["mt-levels"],
       tfjsCheck: a["tfjs-check"],
       emulator: a.emulator,
       ...(a.calibration !== undefined ? { data: a.calibration } : {}),
-      ...(a.chips !== undefined ? { chips: positive("chips", a.chips) } : {}),
-      ...(a.workers !== undefined ? { workers: positive("workers", a.workers) } : {}),
+      ...(a.chips !== undefined ? { chips: a.chips } : {}),
+      ...(a.workers !== undefined ? { workers: a.workers } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
       ...(a.pooling !== undefined ? { pooling: a.pooling as "spiking" | "fold" } : {}),
       ...(a["stop-after"] !== undefined && isPassName(a["stop-after"]) ? { stopAfter: a["stop-after"] } : {}),
     };
-    if (request.percentile !== undefined && !(request.percentile > 0 && request.percentile <= 100)) throw fail("SNNC003", "--percentile must be in (0, 100]");
     const outDir = a.out ?? defaultOutDir(a.model, a.target);
+    checkWritable(outDir); // before any work: a bad -o fails now, not after the compile
+    const { runCompile } = await import("../compile.ts");
     const tasks = new Map<string, ReturnType<typeof io.progress.task>>();
     const compiled = await runCompile(request, {
       warn: io.warn,
@@ -139,13 +159,8 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       return { json: { stoppedAfter: compiled.stoppedAfter, dumpIr: a["dump-ir"] ?? null }, text: `stopped after ${compiled.stoppedAfter}${dumped}; no files written` };
     }
     const outcome = compiled.outcome;
-    const report = outcome.report;
     const files = new Map<string, Uint8Array | string>();
-    files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
-    files.set("report.md", renderMarkdown(report));
-    files.set("report.html", renderHtml(report));
-    files.set("reference.json.gz", outcome.reference);
-    if (report.verification.bitExact) {
+    if (outcome.report.verification.bitExact) {
       files.set("network.snnb", outcome.binary);
       if (outcome.emulator) {
         files.set("emulator/emulator.ts", outcome.emulator.ts);
@@ -153,21 +168,31 @@ export const compileCommand: CommandSpec<CompileArgs> = {
         files.set("emulator/package.json", outcome.emulator.packageJson);
       }
     }
+    const classes = outcome.report.network.layers.at(-1)?.neurons ?? 0;
+    // The report pass sees the timings of the passes before it; the file gets every stage's.
+    const report: Report = { ...outcome.report, timings: outcome.pipeline.timings, classNames: classNamesNear(a.model, classes) };
+    const [{ renderHtml }, { renderMarkdown, joules, seconds }] = await Promise.all([import("../report/html.ts"), import("../report/markdown.ts")]);
+    files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
+    files.set("report.md", renderMarkdown(report));
+    files.set("report.html", renderHtml(report));
+    files.set("reference.json.gz", outcome.reference);
     const written = writeAtomically(outDir, files);
     const mismatch = report.verification.firstMismatch;
     if (!report.verification.bitExact && mismatch) {
       throw fail("SNNC601", `the emulator diverges from the reference model at sample ${mismatch.sample}, step ${mismatch.timestep}, neuron ${mismatch.neuron} (expected ${mismatch.expected}, got ${mismatch.got}); network.snnb was not written`,
         { layer: mismatch.layer, core: String(mismatch.core) }, "this is a compiler bug: please report it with the model and target; report.json has the details");
     }
+    const loss = accuracyLossWarning(report, request.percentile);
+    if (loss) io.warn(loss);
     const acc = report.accuracy;
     const text = [
-      `compiled ${a.model} for ${report.targetInfo.title} → ${outDir}`,
+      `compiled ${a.model} for ${report.targetInfo.title} → ${displayPath(resolve(outDir))}`,
       `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
       acc ? `  accuracy: ANN ${(acc.ann * 100).toFixed(2)}% → SNN ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
       `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,
       `  verification: ${report.verification.bitExact ? "bit-exact" : "MISMATCH"} (emulator vs reference model, ${report.verification.samples} samples, ${report.verification.comparedSpikes} spikes)`,
-      `  wrote ${written.map((f) => f.slice(f.lastIndexOf(basename(outDir)))).join(", ")}`,
+      `  wrote ${written.map(displayPath).join(", ")}`,
     ].join("\n");
     return { json: { outDir, files: written, report }, text };
   },

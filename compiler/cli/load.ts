@@ -20,10 +20,10 @@ export interface LoadedBinary {
 }
 
 export function binaryPath(dirOrFile: string): { file: string; dir: string | null } {
-  if (!existsSync(dirOrFile)) throw fail("SNNC001", "not found", { file: dirOrFile }, "give the output directory of snnc compile or a network.snnb file");
+  if (!existsSync(dirOrFile)) throw fail("SNNC001", `${dirOrFile} not found`, { file: dirOrFile }, "give the output directory of snnc compile or a network.snnb file");
   if (statSync(dirOrFile).isDirectory()) {
     const file = join(dirOrFile, "network.snnb");
-    if (!existsSync(file)) throw fail("SNNC001", "the directory has no network.snnb", { file: dirOrFile }, "compile first: snnc compile <model> --target <target> -o DIR");
+    if (!existsSync(file)) throw fail("SNNC001", `no network.snnb in ${dirOrFile}`, { file: dirOrFile }, "compile first: snnc compile <model> --target <target> -o DIR");
     return { file, dir: dirOrFile };
   }
   return { file: dirOrFile, dir: null };

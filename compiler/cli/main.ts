@@ -4,11 +4,15 @@
  *
  * Exit codes (CONTRACT.md): 0 success · 1 user error (SnncError: bad input, capacity, mismatch) · 2 bad
  * command line · 70 internal error (anything else: a bug; stack shown only with --debug).
- * `--json`: exactly one JSON object on stdout; progress and warnings go to stderr.
+ * `--json`: exactly one JSON object on stdout, a failure included (`{"error": {code, message, hint}}`, same
+ * exit code); progress and warnings go to stderr.
+ * Only the command being run is imported (commands.ts), so `--help`, `--version` and `targets` start fast.
  */
-import yargs, { type Argv } from "yargs";
-import { formatDiagnostic, formatWarning, isSnncError, type Warning } from "../diagnostics.ts";
+import type { Argv } from "yargs";
+import { formatDiagnostic, formatLocation, formatWarning, isSnncError, type Warning } from "../diagnostics.ts";
+import { SNNC_VERSION } from "../version.ts";
 import { COMMANDS } from "./commands.ts";
+import { examples, UsageError } from "./options.ts";
 import { Progress } from "./progress.ts";
 
 export interface CommandOutput {
@@ -38,13 +42,33 @@ export interface CommandSpec<A> {
   readonly run: (args: A, io: CommandIo) => Promise<CommandOutput>;
 }
 
-class UsageError extends Error {}
+const USAGE = "snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras) to a spiking network placed on a chip, with a placement binary, an emulator and reports.\n`snnc help <command>` or `snnc <command> --help` shows a command's options.";
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Help text is wrapped at this width, so no example command line is broken in the middle. */
+const WRAP = 120;
+
+/** `snnc help`, `snnc help compile` → `--help`, `compile --help`; `-v` → `--version`. */
+export function normaliseArgv(argv: readonly string[]): string[] {
+  const a = argv.map((x) => (x === "-v" ? "--version" : x));
+  if (a[0] === "help") return a.length > 1 ? [...a.slice(1), "--help"] : ["--help"];
+  return a;
+}
+
+/** The command named on the line: the first argument that is a command name (options may come first). */
+function commandName(argv: readonly string[]): string | undefined {
+  return argv.find((x) => COMMANDS.some((c) => c.name === x));
+}
+
+export async function main(rawArgv: readonly string[]): Promise<number> {
+  const argv = normaliseArgv(rawArgv);
+  if (argv.length === 1 && argv[0] === "--version") {
+    process.stdout.write(`${SNNC_VERSION}\n`);
+    return 0;
+  }
   const debug = argv.includes("--debug");
   const json = argv.includes("--json");
   const quiet = argv.includes("--quiet") || argv.includes("-q");
-  const progress = new Progress({ enabled: !quiet && process.stderr.isTTY === true, silent: quiet });
+  const progress = new Progress({ enabled: !quiet && !json && process.stderr.isTTY === true, silent: quiet });
   const io: CommandIo = {
     progress,
     quiet,
@@ -55,10 +79,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   let result: CommandOutput | null = null;
   try {
+    const name = commandName(argv);
+    const { default: yargs } = await import("yargs");
     let y = yargs([...argv])
       .scriptName("snnc")
-      .usage("snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras) to a spiking network placed on a chip, with a placement binary, an emulator and reports.")
-      .option("json", { type: "boolean", describe: "print one JSON object on stdout" })
+      .usage(USAGE)
+      .option("json", { type: "boolean", describe: "print one JSON object on stdout (errors too: {\"error\": {code, message, hint}})" })
       .option("quiet", { alias: "q", type: "boolean", describe: "no progress or warnings on stderr" })
       .option("debug", { type: "boolean", describe: "show stack traces of errors" })
       .strict()
@@ -66,33 +92,50 @@ export async function main(argv: readonly string[]): Promise<number> {
       .recommendCommands()
       .help()
       .alias("help", "h")
-      .version()
-      .wrap(Math.min(110, process.stdout.columns || 100))
+      .version(SNNC_VERSION)
+      .alias("version", "v")
+      .wrap(WRAP)
       .exitProcess(false)
       .fail((msg, err) => {
+        // yargs re-throws an option's coerce failure (options.ts) as a YError carrying its message.
+        if (err?.name === "YError") throw new UsageError(err.message, /^--[a-z-]+ /.test(err.message) ? "SNNC003" : "SNNC004");
         if (err) throw err;
-        throw new UsageError(msg);
+        const line = msg.replace(/\s*\n\s*/g, " ");
+        const first = argv.find((x) => !x.startsWith("-"));
+        if (name === undefined && first !== undefined && /^(Did you mean|Unknown argument)/.test(line)) {
+          const guess = /^Did you mean (\S+)\?/.exec(line)?.[1];
+          throw new UsageError(`unknown command "${first}"${guess ? `; did you mean ${guess}?` : ""} (commands: ${COMMANDS.map((c) => c.name).join(", ")})`, "SNNC004");
+        }
+        throw new UsageError(line, "SNNC004");
       });
-    for (const spec of COMMANDS) {
-      y = y.command(spec.command, spec.describe, spec.builder as (y: Argv) => Argv, async (args) => {
-        result = await spec.run(args as never, io);
-      });
+    if (name === undefined) {
+      y = y
+        .epilogue(examples([
+          ["snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "compile the CNN example for Loihi"],
+          ["snnc run build/cnn-loihi --input examples/fashion-mnist/inputs/test-0.npy", "classify one image on the emulator"],
+          ["snnc verify build/cnn-loihi", "prove the binary spike for spike against the reference model"],
+          ["snnc report build/cnn-loihi -f html > report.html", "the report page"],
+          ["snnc targets", "the chips snnc compiles for"],
+          ["snnc help compile", "the options of compile"],
+        ]));
+    }
+    for (const entry of COMMANDS) {
+      if (entry.name === name) {
+        const spec = await entry.load();
+        y = y.command(spec.command, spec.describe, spec.builder as (y: Argv) => Argv, async (args) => {
+          result = await spec.run(args as never, io);
+        });
+      } else {
+        // Listed for the top-level help; never chosen (the named command is the one loaded above).
+        y = y.command(entry.command, entry.describe, (b: Argv) => b, () => {
+          throw new Error(`internal: command ${entry.name} was not loaded`);
+        });
+      }
     }
     await y.parseAsync();
   } catch (e) {
     progress.stop();
-    if (e instanceof UsageError) {
-      process.stderr.write(`error: ${e.message}\n  hint: snnc --help\n`);
-      return 2;
-    }
-    if (isSnncError(e)) {
-      process.stderr.write(`${formatDiagnostic(e)}\n`);
-      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-      return 1;
-    }
-    process.stderr.write(`internal error: ${(e as Error)?.message ?? String(e)}\n  this is a bug in snnc; please report it with the command line${debug ? "" : " (--debug shows the stack)"}\n`);
-    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-    return 70;
+    return failure(e, { json, debug });
   }
   progress.stop();
   const out = result as CommandOutput | null;
@@ -109,4 +152,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (out.stderr) process.stderr.write(`${out.stderr}\n`);
   return out.exitCode ?? 0;
+}
+
+/** Prints a failure (stderr; under --json also `{"error": ...}` on stdout) and returns its exit code. */
+function failure(e: unknown, o: { json: boolean; debug: boolean }): number {
+  let code: number;
+  let error: { code: string; message: string; hint: string | null; where?: string };
+  if (e instanceof UsageError) {
+    code = 2;
+    error = { code: e.code, message: e.message, hint: "snnc --help" };
+    process.stderr.write(`error ${e.code}: ${e.message}\n  hint: snnc --help\n`);
+  } else if (isSnncError(e)) {
+    code = e.code === "SNNC003" || e.code === "SNNC004" ? 2 : 1; // a bad option value is a bad command line
+    const where = formatLocation(e.loc, e.message);
+    error = { code: e.code, message: e.message, hint: e.hint ?? null, ...(where ? { where } : {}) };
+    process.stderr.write(`${formatDiagnostic(e)}\n`);
+    if (o.debug && e.stack) process.stderr.write(`${e.stack}\n`);
+  } else {
+    code = 70;
+    const message = (e as Error)?.message ?? String(e);
+    error = { code: "internal", message, hint: "this is a bug in snnc; please report it with the command line" };
+    process.stderr.write(`internal error: ${message}\n  this is a bug in snnc; please report it with the command line${o.debug ? "" : " (--debug shows the stack)"}\n`);
+    if (o.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  }
+  if (o.json) process.stdout.write(`${JSON.stringify({ error })}\n`);
+  return code;
 }

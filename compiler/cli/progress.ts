@@ -3,7 +3,11 @@
  * stage otherwise (so logs show where the time went). Passes never print; the pass runner and the commands
  * report through this.
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgressModule from "cli-progress";
+
+/** cli-progress, loaded on the first bar (most runs, piped or --quiet, never draw one). */
+const loadCliProgress = (): typeof cliProgressModule => createRequire(import.meta.url)("cli-progress") as typeof cliProgressModule;
 
 export interface ProgressTask {
   tick(n?: number): void;
@@ -13,7 +17,7 @@ export interface ProgressTask {
 export class Progress {
   private readonly tty: boolean;
   private readonly silent: boolean;
-  private bar: cliProgress.SingleBar | null = null;
+  private bar: cliProgressModule.SingleBar | null = null;
 
   constructor(options: { enabled: boolean; silent?: boolean }) {
     this.tty = options.enabled;
@@ -26,6 +30,7 @@ export class Progress {
     let count = 0;
     if (this.tty && total > 0) {
       this.stop();
+      const cliProgress = loadCliProgress();
       this.bar = new cliProgress.SingleBar(
         { format: `${name.padEnd(12)} [{bar}] {percentage}% {value}/{total} {eta_formatted}`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
         cliProgress.Presets.shades_classic,

@@ -2,19 +2,16 @@
  * @fileoverview `snnc run <DIR|file.snnb> --input x.npy`: the cycle-accurate emulator on one input or a batch,
  * from the binary alone. Prints the prediction, class scores, per-layer spike counts and the emulator's
  * counters; `--trace FILE` records the spikes and u/v state of probed neurons at every step (bring-up traces
- * to diff against probes read from a chip; docs/traces.md).
+ * to diff against probes read from a chip; docs/traces.md). On a batch the text says which figures are totals
+ * over the batch and which are per inference; class names come from report.json where compile found them.
+ * `--json`: `prediction` and `scores` have one entry per input, whatever the number of inputs.
  */
-import type { Argv } from "yargs";
-import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulateParallel } from "../../runtime/emulator/parallel.ts";
-import { loadInputs } from "../data/dataset.ts";
-import { checkLimit } from "../../runtime/limits.ts";
-import { fail } from "../diagnostics.ts";
-import { loadBinary } from "./load.ts";
-import type { CommandSpec } from "./main.ts";
-import { writeAtomically } from "./output.ts";
-import { parseProbes, traceRecorder } from "./trace.ts";
 import { basename, dirname } from "node:path";
+import type { Argv } from "yargs";
+import { fail } from "../diagnostics.ts";
+import { classNamesOf } from "./classes.ts";
+import type { CommandSpec } from "./main.ts";
+import { examples, integer } from "./options.ts";
 
 export interface RunArgs {
   network: string;
@@ -31,25 +28,28 @@ export const runCommand: CommandSpec<RunArgs> = {
   builder: (y: Argv) => y
     .positional("network", { type: "string", demandOption: true, describe: "output directory of snnc compile, or a network.snnb" })
     .option("input", { alias: "i", type: "string", demandOption: true, describe: ".npy with one input of the model's shape, or a batch" })
-    .option("timesteps", { alias: "T", type: "number", describe: "timesteps (default: the compiled T)" })
+    .option("timesteps", { alias: "T", requiresArg: true, coerce: integer("timesteps"), describe: "timesteps (integer ≥ 1; default: the compiled T)" })
     .option("trace", { type: "string", describe: "write a per-step trace of probed neurons (.csv or .jsonl)" })
-    .option("workers", { type: "number", describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
+    .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...], core:K[:i,j,...] or chip:X,Y,SLOT[:i,j,...] (compartments of the core; default: the output layer)" })
-    .example("snnc run build/cnn-loihi --input x.npy", "classify one image")
-    .example("snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace") as unknown as Argv<RunArgs>,
+    .epilogue(examples([
+      ["snnc run build/cnn-loihi --input x.npy", "classify one image"],
+      ["snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace"],
+    ])) as unknown as Argv<RunArgs>,
   run: async (a, io) => {
+    if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");
+    const [{ loadBinary }, { loadNetwork }, { emulateParallel }, { loadInputs }, { checkLimit }, { parseProbes, traceRecorder }, { writeAtomically }] = await Promise.all([
+      import("./load.ts"), import("../../runtime/emulator/network.ts"), import("../../runtime/emulator/parallel.ts"), import("../data/dataset.ts"), import("../../runtime/limits.ts"), import("./trace.ts"), import("./output.ts"),
+    ]);
     const bin = loadBinary(a.network);
     const net = loadNetwork(bin.decoded);
     const meta = bin.decoded.meta;
     const T = a.timesteps ?? meta.timesteps;
-    if (!Number.isInteger(T) || T < 1) throw fail("SNNC003", `--timesteps must be a positive integer, got ${T}`);
     checkLimit("timesteps", T, {}, "--timesteps");
     const inputs = loadInputs(a.input, meta.inputShape);
     for (const w of inputs.warnings ?? []) io.warn(w);
-    if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");
     const probes = a.trace ? parseProbes(a.probe ?? [], net, meta) : null;
     const recorder = probes && a.trace ? traceRecorder(probes, net, a.trace) : null;
-    if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) throw fail("SNNC003", `--workers must be an integer ≥ 1, got ${a.workers}`);
     // A trace sees every sample's steps in order: it runs on this thread alone.
     const result = await emulateParallel(bin.bytes, net, inputs.images, inputs.count, {
       timesteps: T, recordCounts: true,
@@ -57,6 +57,7 @@ export const runCommand: CommandSpec<RunArgs> = {
     }, recorder ? { workers: 1 } : a.workers !== undefined ? { workers: a.workers } : {});
     if (recorder && a.trace) writeAtomically(dirname(a.trace) || ".", new Map([[basename(a.trace), recorder.finish()]]));
     const classes = result.classes;
+    const names = classNamesOf(bin.dir, classes);
     const predictions: number[] = [];
     const scores: number[][] = [];
     for (let s = 0; s < inputs.count; s++) {
@@ -74,22 +75,29 @@ export const runCommand: CommandSpec<RunArgs> = {
       if (pop) pop[net.popIndex[g] as number] = sc[g] as number;
     }
     const c = result.counters;
+    const n = inputs.count;
     const json = {
-      prediction: inputs.count === 1 ? predictions[0] : predictions,
-      scores: inputs.count === 1 ? scores[0] : scores,
-      samples: inputs.count,
+      prediction: predictions,
+      scores,
+      ...(names ? { classNames: predictions.map((p) => names[p] ?? null) } : {}),
+      samples: n,
       timesteps: T,
       spikeCounts: Object.fromEntries(meta.populations.map((p, i) => [p.name, counts[i]])),
       counters: { spikes: c.spikes, synapticOps: c.synapticOps, neuronUpdates: c.neuronUpdates, hops: c.hops, cycles: Math.round(c.cycles), activeUpdates: c.activeUpdates, idleUpdates: c.idleUpdates },
-      latencySecondsPerInference: c.seconds / inputs.count,
+      latencySecondsPerInference: c.seconds / n,
       emulationSeconds: result.emulationSeconds,
       ...(a.trace ? { trace: a.trace } : {}),
     };
-    const lines = predictions.map((p, s) => `sample ${s}: class ${p}  (scores ${(scores[s] ?? []).map((x) => x.toFixed(0)).join(" ")})`);
-    lines.push(`${c.spikes} spikes, ${c.synapticOps} synaptic ops, ${(c.seconds / inputs.count * 1e3).toPrecision(3)} ms per inference on ${meta.target.title}; emulated in ${result.emulationSeconds.toFixed(3)} s`);
-    for (const p of meta.populations) {
-      const total = (counts[meta.populations.indexOf(p)] ?? []).reduce((x, y) => x + y, 0);
-      lines.push(`  ${p.name.padEnd(16)} ${String(total).padStart(9)} spikes`);
+    const lines = predictions.map((p, s) => `${n > 1 ? `sample ${s}: ` : ""}class ${p}${names?.[p] !== undefined ? ` (${names[p]})` : ""}  scores ${(scores[s] ?? []).map((x) => x.toFixed(0)).join(" ")}`);
+    const per = (x: number) => (n > 1 ? (x / n).toFixed(1) : String(x));
+    lines.push(`on ${meta.target.title}, T = ${T}:`);
+    lines.push(`  per inference: ${per(c.spikes)} spikes, ${per(c.synapticOps)} synaptic ops, ${(c.seconds / n * 1e3).toPrecision(3)} ms on the chip${n > 1 ? ` (mean of ${n} inputs)` : ""}`);
+    if (n > 1) lines.push(`  batch of ${n} inputs: ${c.spikes} spikes, ${c.synapticOps} synaptic ops in total`);
+    lines.push(`  emulated in ${result.emulationSeconds.toFixed(3)} s${n > 1 ? ` for the ${n} inputs` : ""}`);
+    lines.push(n > 1 ? `spikes per layer (total over the ${n} inputs):` : "spikes per layer:");
+    for (const [i, p] of meta.populations.entries()) {
+      const total = (counts[i] ?? []).reduce((x, y) => x + y, 0);
+      lines.push(`  ${p.name.padEnd(16)} ${String(total).padStart(9)}`);
     }
     if (a.trace) lines.push(`trace written to ${a.trace}`);
     return { json, text: lines.join("\n") };

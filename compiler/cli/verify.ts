@@ -7,19 +7,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Argv } from "yargs";
-import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulateParallel } from "../../runtime/emulator/parallel.ts";
-import { accuracyOf } from "../compile.ts";
-import { loadDataset, sliceDataset } from "../data/dataset.ts";
-import { defaultData } from "../data/resolve.ts";
 import { fail } from "../diagnostics.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
-import { deserialize } from "../ir/serialize.ts";
-import { predictClasses } from "../interp/ann-float.ts";
-import { verifyBitExact } from "../verify/bitexact.ts";
-import { loadBinary } from "./load.ts";
 import type { CommandSpec } from "./main.ts";
+import { examples, integer } from "./options.ts";
 
 export interface VerifyArgs {
   dir: string;
@@ -33,12 +25,18 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
   builder: (y: Argv) => y
     .positional("dir", { type: "string", demandOption: true, describe: "output directory of snnc compile" })
     .option("data", { type: "string", describe: "labelled data (IDX or .npy); examples default to their shipped sample" })
-    .option("samples", { alias: "n", type: "number", default: 16, describe: "samples to compare" })
-    .example("snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples") as unknown as Argv<VerifyArgs>,
+    .option("samples", { alias: "n", default: 16, requiresArg: true, coerce: integer("samples"), describe: "samples to compare" })
+    .epilogue(examples([
+      ["snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples"],
+    ])) as unknown as Argv<VerifyArgs>,
   run: async (a) => {
+    const [{ loadNetwork }, { emulateParallel }, { accuracyOf }, { loadDataset, sliceDataset }, { defaultData }, { deserialize }, { predictClasses }, { verifyBitExact }, { loadBinary }] = await Promise.all([
+      import("../../runtime/emulator/network.ts"), import("../../runtime/emulator/parallel.ts"), import("../compile.ts"), import("../data/dataset.ts"), import("../data/resolve.ts"),
+      import("../ir/serialize.ts"), import("../interp/ann-float.ts"), import("../verify/bitexact.ts"), import("./load.ts"),
+    ]);
     const bin = loadBinary(a.dir);
     const refPath = join(a.dir, "reference.json.gz");
-    if (!existsSync(refPath)) throw fail("SNNC602", "the directory has no reference.json.gz (the reference model)", { file: a.dir }, "recompile with snnc compile");
+    if (!existsSync(refPath)) throw fail("SNNC602", `no reference.json.gz (the reference model) in ${a.dir}`, { file: a.dir }, "recompile with snnc compile");
     const ref = deserialize<{ graph: AnnGraph; quantised: QuantisedSnn; timesteps: number }>(new Uint8Array(readFileSync(refPath)));
     const inputShape = bin.decoded.meta.inputShape;
     let dataPath = a.data;
@@ -48,7 +46,6 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
       dataPath = model ? defaultData(model)?.path : undefined;
     }
     if (!dataPath) throw fail("SNNC153", "no data to verify with", { file: a.dir }, "give --data DATA");
-    if (!Number.isInteger(a.samples) || a.samples < 1) throw fail("SNNC003", `--samples must be a positive integer, got ${a.samples}`);
     const data = sliceDataset(loadDataset(dataPath, { inputShape, limit: a.samples }), 0, a.samples);
     const net = loadNetwork(bin.decoded);
     const v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net);

@@ -13,7 +13,7 @@ import { importTfjs } from "./tfjs.ts";
 
 export async function importModel(path: string): Promise<AnnGraph> {
   if (!existsSync(path)) {
-    throw fail("SNNC001", "model file not found", { file: path }, "give a TF.js model.json, a Keras .h5 or a Keras 3 .keras file");
+    throw fail("SNNC001", `model file ${path} not found`, { file: path }, "give a TF.js model.json, a Keras .h5 or a Keras 3 .keras file");
   }
   if (!statSync(path).isFile()) {
     const what = statSync(path).isDirectory() ? "a directory" : "not a regular file";

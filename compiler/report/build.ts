@@ -50,7 +50,11 @@ export interface Report {
     readonly routingEntries: { readonly total: number; readonly maxPerChip: number; readonly beforeCompression: { readonly total: number; readonly maxPerChip: number } };
     readonly coreList: readonly {
       readonly id: number; readonly chipX: number; readonly chipY: number; readonly index: number; readonly tileX: number; readonly tileY: number;
-      readonly layers: readonly string[]; readonly utilisation: number; readonly resources: Readonly<Record<string, number>>;
+      readonly layers: readonly string[]; readonly utilisation: number;
+      /** Per resource of the core's limits; `neurons` counts compartments (a Loihi soft-reset neuron takes 2). */
+      readonly resources: Readonly<Record<string, number>>;
+      /** Neurons placed on the core (absent in reports before 0.1.x's issue 18). */
+      readonly neurons?: number;
     }[];
     readonly grid: { readonly chipsX: number; readonly chipsY: number; readonly tilesX: number; readonly tilesY: number; readonly coresPerTile: number; readonly coresPerChip: number; readonly torus: boolean };
   };
@@ -76,6 +80,8 @@ export interface Report {
   readonly importCheck: TfjsCheck | null;
   readonly data: string;
   readonly timings: readonly { readonly pass: string; readonly seconds: number }[];
+  /** Class names where the model has them (classes.json near the model; added by `snnc compile`). */
+  readonly classNames?: readonly string[] | null;
   readonly raster: { readonly steps: number; readonly layers: readonly { readonly name: string; readonly neurons: number; readonly spikes: readonly (readonly [number, number])[] }[] };
 }
 
@@ -153,6 +159,7 @@ export function buildReport(x: ReportInput): Report {
     return {
       id: i, chipX: loc?.chipX ?? 0, chipY: loc?.chipY ?? 0, index: loc?.index ?? 0, tileX: loc?.tileX ?? 0, tileY: loc?.tileY ?? 0,
       layers: [...new Set(c.blocks.map((b) => q.populations[routed.blocks[b]?.pop ?? 0]?.name ?? ""))], utilisation: coreUtil[i] as number, resources,
+      neurons: c.blocks.reduce((a, b) => a + (routed.blocks[b]?.size ?? 0), 0),
     };
   });
   const routing = routed.routing;

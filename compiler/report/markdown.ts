@@ -77,7 +77,7 @@ export function renderMarkdown(r: Report): string {
   out.push(table(["figure", "value"], [
     ["cores / chips", `${m.cores} / ${m.chips} (system ${m.grid.chipsX}×${m.grid.chipsY} chips)`],
     ["core utilisation (bottleneck resource)", `mean ${pct(m.coreUtilisation.mean)}, max ${pct(m.coreUtilisation.max)}`],
-    ...Object.entries(m.coreUtilisation.perResource).map(([k, v]) => [`  ${k}`, `mean ${pct(v.mean)}, max ${pct(v.max)}`]),
+    ...Object.entries(m.coreUtilisation.perResource).map(([k, v]) => [`  ${k === "neurons" ? "compartments" : k}`, `mean ${pct(v.mean)}, max ${pct(v.max)}`]),
     ["hops per packet, measured by the emulator", m.avgHops.toFixed(2)],
     ["hops per packet, placement estimate (placed / sequential seed)", `${m.estimatedAvgHops.toFixed(2)} / ${m.sequentialAvgHops.toFixed(2)}`],
     ["max hops", String(m.maxHops)],

@@ -4,18 +4,18 @@
  * validate.ts).
  */
 import { existsSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { checkJsonDepth } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import { readRegularFile } from "../util/safe-path.ts";
+import { PACKAGE_ROOT } from "../version.ts";
 import type { Target } from "./schema.ts";
 import { validateTarget } from "./validate.ts";
 
 /** A target file is a few kB; anything above this is not one. */
 const TARGET_MAX_BYTES = 4 * 1024 * 1024;
 
-export const TARGETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../targets");
+export const TARGETS_DIR = join(PACKAGE_ROOT, "targets");
 
 /** Names of the shipped targets. */
 export function targetNames(): string[] {
@@ -26,7 +26,7 @@ export function loadTarget(nameOrPath: string): Target {
   const isPath = nameOrPath.endsWith(".json") || nameOrPath.includes("/");
   const file = isPath ? resolve(nameOrPath) : join(TARGETS_DIR, `${nameOrPath}.json`);
   if (!existsSync(file)) {
-    throw fail("SNNC301", isPath ? "target file not found" : `unknown target "${nameOrPath}"`, { file: nameOrPath },
+    throw fail("SNNC301", isPath ? `target file ${nameOrPath} not found` : `unknown target "${nameOrPath}"`, { file: nameOrPath },
       `known targets: ${targetNames().join(", ")}; or give a path to a target .json file`);
   }
   let json: unknown;

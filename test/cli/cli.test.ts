@@ -1,7 +1,9 @@
 /**
- * The snnc command line as users run it (child processes): the contract's commands and files, --json on
- * stdout only, exit codes 0/1/2, one-line coded errors without stack traces, atomic outputs, and the
- * generated emulator agreeing with `snnc run`.
+ * The snnc command line as users run it (child processes of compiler/cli/snnc.js, which runs the compiled
+ * dist/ that `npm test` builds first, or the sources through tsx when they are newer): the contract's commands
+ * and files, --json on stdout only, exit codes 0/1/2, one-line coded errors without stack traces, atomic
+ * outputs, and the generated emulator agreeing with `snnc run`. Option and message details are checked
+ * in-process in options.test.ts.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -49,22 +51,32 @@ describe("snnc CLI", function () {
     const r = snnc(["run", out, "--input", one, "--json"]);
     expect(r.code, r.stderr).to.equal(0);
     const j = JSON.parse(r.stdout);
-    expect(j.prediction).to.equal(data.labels?.[0]); // a clear "ankle boot"
-    expect(j.scores).to.have.length(10);
+    // One entry per input, whatever the number of inputs (CONTRACT: prediction/scores keep one shape).
+    expect(j.prediction).to.deep.equal([data.labels?.[0]]); // a clear "ankle boot"
+    expect(j.scores).to.have.length(1);
+    expect(j.scores[0]).to.have.length(10);
+    expect(j.classNames).to.deep.equal(["Ankle boot"]);
     expect(Object.keys(j.spikeCounts)).to.include("conv1");
     expect(j.spikeCounts.conv1).to.have.length(28 * 28 * 16);
     expect(j.counters).to.include.keys("spikes", "synapticOps", "neuronUpdates", "hops", "cycles");
     expect(j.emulationSeconds).to.be.a("number");
     const text = snnc(["run", out, "-i", batch]);
-    expect(text.stdout).to.match(/sample 7: class \d/);
+    expect(text.stdout).to.match(/sample 7: class \d \(\S[^)]*\)/); // with its Fashion-MNIST name
+    // A batch labels its figures: per inference (mean of 8) and totals over the batch.
+    expect(text.stdout).to.match(/per inference: [\d.]+ spikes, .* \(mean of 8 inputs\)/);
+    expect(text.stdout).to.match(/batch of 8 inputs: \d+ spikes, \d+ synaptic ops in total/);
+    expect(text.stdout).to.include("spikes per layer (total over the 8 inputs)");
+    const jb = JSON.parse(snnc(["run", out, "-i", batch, "--json"]).stdout);
+    expect(jb.prediction).to.have.length(8);
+    expect(jb.scores).to.have.length(8);
   });
 
   it("the generated emulator runs with plain node and equals snnc run", () => {
     const gen = JSON.parse(execFileSync(process.execPath, [join(out, "emulator", "emulator.js"), "--input", one, "--json"], { encoding: "utf8" }));
     const run = JSON.parse(snnc(["run", out, "--input", one, "--json"]).stdout);
-    // The emulator's prediction/scores have one entry per input whatever the batch size.
-    expect(gen.prediction).to.deep.equal([run.prediction].flat());
-    expect(gen.scores).to.deep.equal(Array.isArray(run.scores[0]) ? run.scores : [run.scores]);
+    // prediction/scores have one entry per input whatever the batch size, in both.
+    expect(gen.prediction).to.deep.equal(run.prediction);
+    expect(gen.scores).to.deep.equal(run.scores);
     expect(gen.counters.spikes).to.equal(run.counters.spikes);
     expect(gen.counters.synapticOps).to.equal(run.counters.synapticOps);
   });
@@ -85,7 +97,7 @@ describe("snnc CLI", function () {
 
   it("user errors: exit 1, one coded line, no stack trace", () => {
     const cases: [string[], RegExp][] = [
-      [["compile", "/nope/model.json", "-t", "loihi"], /^error SNNC001: model file not found in \/nope\/model\.json/],
+      [["compile", "/nope/model.json", "-t", "loihi", "-o", join(dir, "nope")], /^error SNNC001: model file \/nope\/model\.json not found\n/],
       [["compile", EXAMPLES.cnn, "-t", "no-such-chip"], /^error SNNC301: unknown target "no-such-chip"/],
       [["run", out, "--input", "/nope.npy"], /^error SNNC001/],
       [["run", join(out, "report.json"), "--input", one], /^error SNNC501: not an snnc placement binary/],
@@ -100,10 +112,9 @@ describe("snnc CLI", function () {
     }
   });
 
-  it("bad command lines exit 2", () => {
+  it("bad command lines exit 2 (the cases: test/cli/options.test.ts, in-process)", () => {
     expect(snnc(["frobnicate"]).code).to.equal(2);
-    expect(snnc(["compile", EXAMPLES.cnn]).code).to.equal(2); // --target missing
-    expect(snnc(["compile", EXAMPLES.cnn, "-t", "loihi", "--method", "magic"]).code).to.equal(2);
+    expect(snnc(["compile", EXAMPLES.cnn, "-t", "loihi", "--timesteps", "0"]).code).to.equal(2);
   });
 
   it("max pooling compiles by default (as average pooling, with a warning); the spiking gate is a coded error", async () => {

@@ -101,7 +101,9 @@ describe("report.html", () => {
         model: "examples/fashion-mnist/mlp/model.json", target: "loihi", method: "ecc", timesteps: 16,
         samples: 40, calibrationSamples: 64, verifySamples: 2, tfjsCheck: false,
       };
-      report = (await compileModel(req, { warn: () => {}, progress: () => {}, stage: () => {} })).report;
+      // Every stage's timing goes into the report as `snnc compile` puts it (cli/compile.ts).
+      const compiled = await compileModel(req, { warn: () => {}, progress: () => {}, stage: () => {} });
+      report = { ...compiled.report, timings: compiled.pipeline.timings };
       dir = mkdtempSync(join(tmpdir(), "snnc-html-"));
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -180,6 +182,69 @@ describe("report.html", () => {
 
       expect(errors).to.deep.equal([]);
       expect(requests).to.deep.equal([url]);
+      await page.close();
+    });
+
+    it("issue 18: labels inside the raster, an honest pipeline marker, every stage timed, compartments, sources, separate chip accuracy", async () => {
+      // The chip point measured on more samples than the curve (1,000 vs the curve's 40 here).
+      const acc = report.accuracy as NonNullable<Report["accuracy"]>;
+      const r2: Report = { ...report, accuracy: { ...acc, samples: 1000 } };
+      const file = join(dir, "report-issue18.html");
+      writeFileSync(file, renderHtml(r2));
+      const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+      type Box = { x: number; width: number };
+      // Raster: every label's box starts inside the SVG (none clipped at the left edge).
+      const labelBoxes = await page.locator("#chart-raster text.row-label, #chart-raster text.sub-label").evaluateAll((els) =>
+        els.map((e) => {
+          const b = (e as unknown as { getBBox(): Box }).getBBox();
+          return { x: b.x, width: b.width };
+        }));
+      expect(labelBoxes.length).to.equal(2 * report.raster.layers.length);
+      for (const b of labelBoxes) expect(b.x, JSON.stringify(b)).to.be.at.least(0);
+      // The marker sits where the pipeline fill ends and says the input is presented at all steps.
+      const markers = (await page.locator("#chart-raster .marker-label").allTextContents()).join(" | ");
+      expect(markers).not.to.include("input presented, T");
+      expect(markers).to.include(`readout window, T = ${report.timesteps} steps`);
+      const caption = await page.locator("body").innerText();
+      expect(caption).to.include(`The input is presented at all ${report.raster.steps} steps`);
+      // Pass timings: every stage the compile timed, the hook-timed ones included.
+      const timed = await page.locator("#timings tr td:first-child").allTextContents();
+      for (const stage of ["import", "verify", "emulate", "diagnostics", ...report.timings.map((t) => t.pass)]) expect(timed, stage).to.include(stage);
+      // Mesh tooltips: compartments are called compartments, and the neuron count is given.
+      const title = (await page.locator("#chart-mesh g.core-g title").first().textContent()) ?? "";
+      const core0 = report.mapping.coreList[0];
+      expect(title).to.match(/compartments \d/);
+      expect(title).not.to.match(/(^|, )neurons \d/m);
+      expect(title).to.include(`${core0?.neurons} neuron`);
+      // Sources a reader can follow: no file that is not in the repository.
+      expect(caption).not.to.include("hardware.md");
+      // The chip point is drawn with its own ANN on its own 1,000 samples, labelled so.
+      expect(await page.locator("#chart-accuracy line.chip-ann").count()).to.equal(1);
+      expect(await page.locator("#chart-accuracy text.chip-label-acc").textContent()).to.match(/\(1\D?000 samples\)/);
+      await page.close();
+    });
+
+    it("issue 18: SpiNNaker-style layer-number labels (\"1+9\") fit their core boxes", async () => {
+      // A crossbar (hex-torus) chip whose cores each hold two layers with two-digit numbers.
+      const names = Array.from({ length: 12 }, (_, i) => `layer${i}`);
+      const g = { chipsX: 1, chipsY: 1, tilesX: 1, tilesY: 1, coresPerTile: 16, coresPerChip: 16, torus: true };
+      const coreList = Array.from({ length: 16 }, (_, i) => ({
+        id: i, chipX: 0, chipY: 0, index: i, tileX: 0, tileY: 0, layers: [names[i % 3] as string, names[9 + (i % 3)] as string],
+        utilisation: 0.5, resources: { neurons: 100 }, neurons: 100,
+      }));
+      const r3: Report = { ...report, mapping: { ...report.mapping, cores: 16, chips: 1, grid: g, coreList } };
+      const file = join(dir, "report-spinnaker.html");
+      writeFileSync(file, renderHtml(r3));
+      const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+      const fits = await page.locator("#chart-mesh g.core-g").evaluateAll((gs) => gs.map((el) => {
+        const rect = el.querySelector("rect.core") as unknown as { getBBox(): { width: number } } | null;
+        const text = el.querySelector("text.core-label") as unknown as { getBBox(): { width: number }; textContent: string } | null;
+        return { label: text?.textContent ?? null, text: text ? text.getBBox().width : 0, box: rect ? rect.getBBox().width : 0 };
+      }));
+      expect(fits).to.have.length(16);
+      for (const f of fits) expect(f.text, `${f.label} in a ${f.box}px box`).to.be.at.most(f.box - 1);
       await page.close();
     });
   });

@@ -54,7 +54,11 @@ export function rasterChart(r: Report): { svg: Html; caption: string } {
   const steps = Math.max(1, r.raster.steps);
   const total = layers.reduce((a, l) => a + l.spikes.length, 0);
   if (!layers.length) return { svg: chart("chart-raster", WIDTH, 120, "Spike raster", emptyNote(WIDTH, 120, "no raster recorded")), caption: "" };
-  const labelW = Math.min(190, Math.max(80, ...layers.map((l) => textWidth(l.name, 11) + 14)));
+  // Each band's labels: its name and "N spikes, M neurons" under it, right-aligned before the plot; the
+  // label column is as wide as the widest of them (so none is clipped at the left edge), names cut to fit.
+  const subLabel = (l: (typeof layers)[number]) => `${int(l.spikes.length)} spikes, ${l.neurons} neurons`;
+  // textWidth is an estimate; fonts differ between machines, so the column gets 25% to spare.
+  const labelW = Math.min(240, Math.max(80, ...layers.map((l) => 1.25 * Math.max(textWidth(l.name, 11), textWidth(subLabel(l), 10)) + 16)));
   const plotX = labelW;
   const plotW = WIDTH - labelW - 20;
   const top = 24;
@@ -73,19 +77,25 @@ export function rasterChart(r: Report): { svg: Html; caption: string } {
     const spikes = l.spikes.slice(0, Math.max(0, budget));
     budget -= spikes.length;
     const dots = spikes.map(([t, k]) => h`<circle class="spike" cx="${x(t + 0.5)}" cy="${y + (k + 0.5) * rowH}" r="${radius}" fill="${colour}"/>`);
-    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, labelW - 12, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${`${l.spikes.length} spikes, ${l.neurons} neurons`}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
+    parts.push(h`<g class="raster-band"><rect class="band-bg" x="${plotX}" y="${y}" width="${plotW}" height="${bandH}"/><text class="row-label" x="${labelW - 8}" y="${y + bandH / 2}" text-anchor="end">${fit(l.name, (labelW - 12) / 1.25, 11)}<title>${l.name}</title></text><text class="sub-label" x="${labelW - 8}" y="${y + bandH / 2 + 13}" text-anchor="end">${fit(subLabel(l), (labelW - 12) / 1.25, 10)}</text>${dots}<title>${l.name}: ${l.spikes.length} spikes from its first ${l.neurons} neurons (rows) over ${steps} steps</title></g>`);
   });
   const axisY = top + layers.length * (bandH + bandGap) - bandGap + 4;
+  // The input is presented at every one of the T + D steps; a layer at depth d sees it from step d, so the
+  // readout (depth D) integrates steps D … D + T − 1: the first D steps fill the pipeline.
   const t = r.timesteps;
-  const drain = steps - t;
-  const right = drain > 0 && textWidth(`readout pipeline (${drain} steps)`, 10) + 10 < drain * stepW ? h`<text class="marker-label" x="${x(t) + 5}" y="${top - 6}">readout pipeline (${String(drain)} steps)</text>` : null;
-  const tMark = t > 0 && t < steps
-    ? h`<line class="marker" x1="${x(t)}" x2="${x(t)}" y1="${top - 16}" y2="${axisY}"/><text class="marker-label" x="${x(t) - 5}" y="${top - 6}" text-anchor="end">input presented, T = ${String(t)} steps</text>${right}`
+  const fill = steps - t;
+  const leftText = `pipeline fill, ${fill} step${fill === 1 ? "" : "s"}`;
+  const rightText = `readout window, T = ${t} steps (input presented at all ${steps} steps)`;
+  const rightShort = `readout window, T = ${t} steps`;
+  const room = plotX + plotW - x(fill) - 10;
+  const right = textWidth(rightText, 10) < room ? rightText : rightShort;
+  const tMark = fill > 0 && fill < steps
+    ? h`<line class="marker" x1="${x(fill)}" x2="${x(fill)}" y1="${top - 16}" y2="${axisY}"/>${textWidth(leftText, 10) + 10 < fill * stepW + plotX - 4 ? h`<text class="marker-label" x="${x(fill) - 5}" y="${top - 6}" text-anchor="end">${leftText}</text>` : null}<text class="marker-label marker-readout" x="${x(fill) + 5}" y="${top - 6}">${right}</text>`
     : null;
   const ticks = niceTicks(0, steps, Math.min(12, steps)).ticks.filter((v) => v <= steps);
   parts.push(h`${tMark}`);
   parts.push(bottomAxis({ at: axisY, ticks, scale: x, format: (v) => String(v), label: "timestep of the first sample" }));
   const drawn = Math.min(total, RASTER_DOT_CAP);
-  const caption = `First evaluation sample: each band is a layer, each row one of its first ≤ 48 neurons, each dot a spike (${int(total)} spikes${drawn < total ? `, the first ${int(drawn)} drawn` : ""}).`;
+  const caption = `First evaluation sample: each band is a layer, each row one of its first ≤ 48 neurons, each dot a spike (${int(total)} spikes${drawn < total ? `, the first ${int(drawn)} drawn` : ""}). The input is presented at all ${steps} steps; the readout counts the last T = ${t}${fill > 0 ? `, after ${fill} step${fill === 1 ? "" : "s"} that fill the layer pipeline` : ""}.`;
   return { svg: chart("chart-raster", WIDTH, axisY + 40, "Spike raster of the first sample", parts), caption };
 }

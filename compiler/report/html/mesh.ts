@@ -126,10 +126,18 @@ function geometry(l: Layout, chipsX: number, chipsY: number): Geometry {
   return best as Geometry;
 }
 
+/** Width of a core's layer-number label ("1+9") at 9 px bold: digits and "+" are about 0.62 em each in the
+ * report's sans-serif fonts (textWidth's narrow class for "1" under-counts them). */
+export function labelWidth(numbers: string): number {
+  return numbers.length * 9 * 0.62;
+}
+
 function coreTitle(c: Core, place: { tx: number; ty: number }, meshed: boolean): string {
-  const res = Object.entries(c.resources).map(([k, v]) => `${k} ${int(v)}`).join(", ");
+  // The "neurons" resource counts compartments (a Loihi soft-reset neuron takes two): say so.
+  const res = Object.entries(c.resources).map(([k, v]) => `${k === "neurons" ? "compartments" : k} ${int(v)}`).join(", ");
+  const neurons = c.neurons !== undefined ? `\n${int(c.neurons)} neuron${c.neurons === 1 ? "" : "s"}` : "";
   const where = meshed ? `chip (${c.chipX}, ${c.chipY}), tile (${place.tx}, ${place.ty}), index ${c.index}` : `chip (${c.chipX}, ${c.chipY}), core index ${c.index}`;
-  return `core ${c.id}: ${where}\nlayer${c.layers.length === 1 ? "" : "s"}: ${c.layers.join(", ")}\nutilisation ${pct(c.utilisation)} (bottleneck resource)\n${res}`;
+  return `core ${c.id}: ${where}\nlayer${c.layers.length === 1 ? "" : "s"}: ${c.layers.join(", ")}\n${neurons}\nutilisation ${pct(c.utilisation)} (bottleneck resource)\n${res}`;
 }
 
 export function meshChart(r: Report): { svg: Html; caption: string } {
@@ -191,7 +199,7 @@ export function meshChart(r: Report): { svg: Html; caption: string } {
     const idx = c.layers.map((n) => layerIdx.get(n) ?? 0);
     const layerFill = category(idx[0] ?? 0);
     const numbers = idx.map((i) => String(i + 1)).join("+");
-    const label = geo.cell >= 46 ? fit(c.layers.join("+"), geo.cell - 4, 9) : geo.cell >= 16 && textWidth(numbers, 9) <= geo.cell - 2 ? numbers : "";
+    const label = geo.cell >= 46 ? fit(c.layers.join("+"), geo.cell - 4, 9) : geo.cell >= 16 && labelWidth(numbers) <= geo.cell - 4 ? numbers : "";
     const alt = idx.length > 1 ? h`<path class="alt" d="M${p.x + geo.cell * 0.45} ${p.y}h${geo.cell * 0.55}v${geo.cell * 0.55}z" fill="${category(idx[1] ?? 0)}"/>` : null;
     const text = label ? h`<text class="core-label" x="${p.x + geo.cell / 2}" y="${p.y + geo.cell / 2 + 3.2}" text-anchor="middle" style="--ink-layer:${inkOn(layerFill)}" fill="${inkOn(fill)}">${label}</text>` : null;
     parts.push(h`<g class="core-g"><rect class="core" data-core="${c.id}" data-layers="${c.layers.join(" ")}" x="${p.x}" y="${p.y}" width="${geo.cell}" height="${geo.cell}" rx="${geo.cell >= 10 ? 2 : 0.5}" fill="${fill}" style="--layer:${layerFill}"/>${alt}${text}<title>${coreTitle(c, place, meshed)}</title></g>`);
@@ -225,7 +233,7 @@ export function meshChart(r: Report): { svg: Html; caption: string } {
   const legendBottom = y + 16 + Math.ceil(names.length / perRow) * 18;
   const width = side ? Math.max(640, lx + LEGEND_W) : Math.max(640, left + meshW + 10);
   const height = Math.max(top + meshH + 10, legendBottom);
-  const system = `${g.chipsX}×${g.chipsY} ${g.torus ? "triangular torus" : "mesh"} of chips`;
+  const system = `${g.chipsX}×${g.chipsY} ${g.torus ? "hex-torus" : "mesh"} of chips`;
   const shown = nx * ny > 1 ? `; drawn: chips x ${cx0}–${cx1}, y ${cy0}–${cy1}` : "";
   const caption = `${int(r.mapping.cores)} core${r.mapping.cores === 1 ? "" : "s"} on ${r.mapping.chips} chip${r.mapping.chips === 1 ? "" : "s"} of a ${system}${shown}; ${note}${g.torus ? "; chip-to-chip links (E/W, N/S, NE/SW, wrapping) not drawn" : ""}. Hover a core for its layers and resources.`;
   return { svg: chart("chart-mesh", width, height, `Chip mesh: ${r.mapping.cores} cores coloured by utilisation`, [...parts, ...legend]), caption };

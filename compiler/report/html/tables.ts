@@ -83,9 +83,9 @@ export function mappingTable(r: Report): Html {
   const m = r.mapping;
   const re = m.routingEntries;
   const rows: Cell[][] = [
-    ["cores / chips", `${int(m.cores)} / ${m.chips} (system: ${m.grid.chipsX}×${m.grid.chipsY} chips${m.grid.torus ? ", triangular torus" : `, ${m.grid.tilesX}×${m.grid.tilesY} tiles per chip`})`],
+    ["cores / chips", `${int(m.cores)} / ${m.chips} (system: ${m.grid.chipsX}×${m.grid.chipsY} chips${m.grid.torus ? ", hex-torus" : `, ${m.grid.tilesX}×${m.grid.tilesY} tiles per chip`})`],
     ["core utilisation (bottleneck resource)", `mean ${pct(m.coreUtilisation.mean)}, max ${pct(m.coreUtilisation.max)}`],
-    ...Object.entries(m.coreUtilisation.perResource).map(([k, v]): Cell[] => [{ v: `· ${k}`, cls: "indent" }, h`<span class="meter"><span style="width:${Math.min(100, v.mean * 100)}%"></span></span> mean ${pct(v.mean)}, max ${pct(v.max)}`]),
+    ...Object.entries(m.coreUtilisation.perResource).map(([k, v]): Cell[] => [{ v: `· ${k === "neurons" ? "compartments" : k}`, cls: "indent" }, h`<span class="meter"><span style="width:${Math.min(100, v.mean * 100)}%"></span></span> mean ${pct(v.mean)}, max ${pct(v.max)}`]),
     ["hops per spike (placed / sequential placement)", `${m.avgHops.toFixed(2)} / ${m.sequentialAvgHops.toFixed(2)}, max ${m.maxHops}`],
     ["hops per inference (emulated)", num(r.run.hopsPerInference)],
     ["max link load (spikes per step, estimated)", num(m.maxLinkLoad)],

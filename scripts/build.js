@@ -1,0 +1,22 @@
+// Builds dist/: the compiler, runtime and back ends compiled to JavaScript (tsc, type-checking left to
+// `npm run typecheck`), then a stamp file whose time compiler/cli/snnc.js compares with the sources' to
+// notice a stale build. Run by `npm ci` / `npm install` (the `prepare` script) and `npm run build`.
+import { spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+rmSync(join(root, "dist"), { recursive: true, force: true });
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+} catch {
+  // Installed without devDependencies (npm ci --omit=dev): no tsc, so no dist/; snnc runs the sources with tsx.
+  console.warn("snnc: typescript is not installed, dist/ not built; snnc will run its TypeScript sources through tsx");
+  process.exit(0);
+}
+const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
+if (r.status !== 0) process.exit(r.status ?? 1);
+writeFileSync(join(root, "dist", ".stamp"), `${new Date().toISOString()}\n`);
