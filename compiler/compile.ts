@@ -27,6 +27,7 @@ import { simulateFloat } from "./simulate/float-snn.ts";
 import { simulateParallel } from "./simulate/parallel.ts";
 import { loadTarget } from "./target/load.ts";
 import type { Target } from "./target/schema.ts";
+import { checkWithOnnxRuntime } from "./onnxruntime/check.ts";
 import { checkWithTfjs, type TfjsCheck } from "./tfjs/check.ts";
 import { verifyBitExact } from "./verify/bitexact.ts";
 import { SNNC_VERSION } from "./version.ts";
@@ -106,7 +107,7 @@ export async function compileModel(req: CompileRequest, hooks: CompileHooks): Pr
   let tfjs: TfjsCheck | null = null;
   if (req.tfjsCheck) {
     t0 = performance.now();
-    tfjs = await checkWithTfjs(graph, req.model, data, 16);
+    tfjs = graph.format === "onnx" ? await checkWithOnnxRuntime(graph, req.model, data, 16) : await checkWithTfjs(graph, req.model, data, 16);
     hooks.stage("tfjs-check", (performance.now() - t0) / 1000, tfjs.checked ? `max |interpreter − tfjs| = ${tfjs.maxAbsDiff.toExponential(2)}` : tfjs.note);
     if (tfjs.checked && tfjs.maxAbsDiff > 1e-3) {
       hooks.warn({ code: "SNNC-W101", message: `the interpreter and tfjs differ by up to ${tfjs.maxAbsDiff.toExponential(2)} on this model` });

@@ -25,14 +25,19 @@ import type { NeuronModel, ResetMode } from "../ir/snn.ts";
 import { allValuesPercentile, type Calibration, channelPositivePercentile, negativePercentile, positivePercentile, type SiteStats } from "./calibrate.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
 import { type PopParams, topologicalPops } from "./normalise.ts";
+import { searchScale } from "./search.ts";
 
 export const METHODS = ["ecc", "rnl", "qcfs", "ttrbr", "mt"] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface ConvertOptions {
   readonly method: Method;
-  /** Normalisation percentile of positive activations (100 = max); default per method. */
+  /** Normalisation percentile of positive activations (100 = max); giving one selects `percentile` normalisation. */
   readonly percentile?: number;
+  /** How thresholds of ReLU and pooling sites are chosen: `search` picks the one of least conversion error on the
+   * calibration activations at `timesteps` (convert/search.ts), `percentile` takes a fixed percentile. Default:
+   * `percentile` when one is given, else per method (defaultNormalisation). */
+  readonly normalisation?: "search" | "percentile";
   readonly perChannel: boolean;
   readonly reset: ResetMode;
   /** Half-threshold initial membrane; default per method. */
@@ -65,6 +70,17 @@ export function defaultPercentile(method: Method): number {
     case "mt": return 99;
     default: return 99.9;
   }
+}
+
+/** Error search by default for the methods whose thresholds come from ReLU statistics (ecc, ttrbr). */
+export function defaultNormalisation(method: Method): "search" | "percentile" {
+  return method === "ecc" || method === "ttrbr" ? "search" : "percentile";
+}
+
+/** The normalisation a conversion uses: an explicit percentile wins, then the option, then the method's default. */
+export function normalisationOf(options: Pick<ConvertOptions, "method" | "percentile" | "normalisation">): "search" | "percentile" {
+  if (options.normalisation) return options.normalisation;
+  return options.percentile !== undefined ? "percentile" : defaultNormalisation(options.method);
 }
 
 /** SpKeras (ecc) gives average pooling a spiking layer; QCFS, RNL and ECMT apply it linearly to spikes. */
@@ -102,6 +118,7 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
   const { method } = options;
   const percentile = options.percentile ?? defaultPercentile(method);
   const half = options.halfThreshold ?? defaultHalfThreshold(method);
+  const search = normalisationOf(options) === "search" && method !== "mt";
   const params = new Map<number, PopParams>();
   const stat = (p: RawPop): SiteStats => {
     const s = cal.get(p.statsNode);
@@ -140,7 +157,7 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
             : { kind: "mt", levels: options.mtLevels, negThreshold: 1, relu: false };
           v0 = 0;
         } else {
-          let lambda = siteScale(s, C, percentile, options.perChannel);
+          let lambda = search ? searchScale(s, C, options.timesteps, v0, options.perChannel) : siteScale(s, C, percentile, options.perChannel);
           if (p.relu6) lambda = lambda.map((v) => Math.min(v, 6));
           threshold = lambda;
           spikeValue = lambda;

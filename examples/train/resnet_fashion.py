@@ -18,6 +18,7 @@ Seeded (torch, numpy) and single-threaded so a rerun on the same machine gives t
 import argparse
 import gzip
 import json
+import math
 import os
 import time
 
@@ -102,9 +103,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--blocks", type=int, default=3)
     p.add_argument("--widths", default="8,16,32")
-    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--epochs", type=float, default=2, help="passes over the 60,000 training images (may be fractional)")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--lr", type=float, default=0.002)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True)
@@ -116,18 +117,25 @@ def main():
     xtr, ytr = load("train")
     xte, yte = load("test")
     model = ResNet(a.blocks, widths)
-    steps = a.epochs * ((len(xtr) + a.batch - 1) // a.batch)
-    opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9, weight_decay=5e-4, nesterov=True)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=0.15)
+    per_epoch = (len(xtr) + a.batch - 1) // a.batch
+    steps = max(1, round(a.epochs * per_epoch))
+    warm = min(100, steps // 10)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
     history = []
     t0 = time.time()
     gen = torch.Generator().manual_seed(a.seed)
-    for epoch in range(1, a.epochs + 1):
+    step = 0
+    for epoch in range(1, math.ceil(steps / per_epoch) + 1):
         model.train()
         te = time.time()
         perm = torch.randperm(len(xtr), generator=gen)
         total, seen, right = 0.0, 0, 0
         for i in range(0, len(xtr), a.batch):
+            if step >= steps:
+                break
+            step += 1
             idx = perm[i:i + a.batch]
             xb, yb = xtr[idx], ytr[idx]
             # Augmentation: random shifts of up to 2 pixels (pad + crop), seeded.
@@ -171,8 +179,8 @@ def main():
         "weightLayers": weight_layers,
         "weightLayersExcludingProjections": 2 + 6 * a.blocks,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "epochs": a.epochs, "seed": a.seed, "batchSize": a.batch,
-        "optimizer": f"SGD nesterov momentum 0.9, weight decay 5e-4, one-cycle lr max {a.lr}",
+        "epochs": a.epochs, "steps": steps, "seed": a.seed, "batchSize": a.batch,
+        "optimizer": f"AdamW lr {a.lr} (weight decay 1e-4), linear warm-up {warm} steps then cosine to 0 over {steps} steps",
         "augmentation": "random shift up to 2 px",
         "onnxOpset": 13,
         "inputLayout": "NCHW [N, 1, 28, 28], pixels in [0, 1]",

@@ -99,7 +99,10 @@ class Wire {
   skipType(wire: number): void {
     if (wire === 0) this.uint32();
     else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.pos += this.uint32();
+    else if (wire === 2) {
+      const n = this.uint32();
+      this.pos += n;
+    }
     else if (wire === 5) this.pos += 4;
     else throw new RangeError(`wire type ${wire}`);
     if (this.pos > this.len) throw new RangeError("cut");
