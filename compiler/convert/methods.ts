@@ -34,10 +34,9 @@ export interface ConvertOptions {
   readonly method: Method;
   /** Normalisation percentile of positive activations (100 = max); giving one selects `percentile` normalisation. */
   readonly percentile?: number;
-  /** How thresholds of ReLU and pooling sites are chosen: `search` picks the one of least conversion error on the
-   * calibration activations at `timesteps` (convert/search.ts), `percentile` takes a fixed percentile. Default:
-   * `percentile` when one is given, else per method (defaultNormalisation). */
-  readonly normalisation?: "search" | "percentile";
+  /** How thresholds of ReLU and pooling sites are chosen (see Normalisation). Default: `percentile` when one is
+   * given, else per method (defaultNormalisation). */
+  readonly normalisation?: Normalisation;
   readonly perChannel: boolean;
   readonly reset: ResetMode;
   /** Half-threshold initial membrane; default per method. */
@@ -72,13 +71,20 @@ export function defaultPercentile(method: Method): number {
   }
 }
 
-/** Error search by default for the methods whose thresholds come from ReLU statistics (ecc, ttrbr). */
-export function defaultNormalisation(method: Method): "search" | "percentile" {
-  return method === "ecc" || method === "ttrbr" ? "search" : "percentile";
+/**
+ * `search`: per layer, the threshold of least conversion error on its calibration activations (search.ts);
+ * `percentile`: a fixed percentile; `auto`: whichever of search, p99.9 and max gives the float SNN closest to the
+ * ANN on calibration samples (select.ts).
+ */
+export type Normalisation = "search" | "percentile" | "auto";
+
+/** ecc: auto; ttrbr: search (its tuning adds the percentiles); others: their percentile. */
+export function defaultNormalisation(method: Method): Normalisation {
+  return method === "ecc" ? "auto" : method === "ttrbr" ? "search" : "percentile";
 }
 
-/** The normalisation a conversion uses: an explicit percentile wins, then the option, then the method's default. */
-export function normalisationOf(options: Pick<ConvertOptions, "method" | "percentile" | "normalisation">): "search" | "percentile" {
+/** The normalisation a conversion uses: the option, then an explicit percentile, then the method's default. */
+export function normalisationOf(options: Pick<ConvertOptions, "method" | "percentile" | "normalisation">): Normalisation {
   if (options.normalisation) return options.normalisation;
   return options.percentile !== undefined ? "percentile" : defaultNormalisation(options.method);
 }

@@ -48,7 +48,7 @@ export function bestThreshold(sorted: Float32Array, max: number, timesteps: numb
   for (const c of candidates) {
     if (!(c > 0)) continue;
     const e = conversionError(a, c, timesteps, v0);
-    if (e < bestErr - 1e-12 * Math.abs(bestErr) || (e === bestErr && c > best)) {
+    if (e < bestErr || (e === bestErr && c > best)) {
       bestErr = e;
       best = c;
     }
