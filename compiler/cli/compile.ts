@@ -7,7 +7,7 @@
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import type { CompileRequest } from "../compile.ts";
-import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method } from "../convert/methods.ts";
+import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method, normalisationOf } from "../convert/methods.ts";
 import { checkLimit } from "../../runtime/limits.ts";
 import { fail, type Warning } from "../diagnostics.ts";
 import { isPassName, PASS_NAMES } from "../pass.ts";
@@ -89,7 +89,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("verify-samples", { default: 8, requiresArg: true, coerce: integer("verify-samples", 0), describe: "samples compared spike for spike with the reference model" })
     .option("chips", { requiresArg: true, coerce: integer("chips"), describe: "size of the system in chips (default: the target's)" })
     .option("seed", { default: 1, requiresArg: true, coerce: integer("seed", 0), describe: "seed of placement annealing and Poisson input" })
-    .option("percentile", { requiresArg: true, coerce: numberIn("percentile", 0, 100), describe: "normalisation percentile of activations, in (0, 100] (default per method)" })
+    .option("percentile", { requiresArg: true, coerce: numberIn("percentile", 0, 100), describe: "normalisation percentile of activations, in (0, 100] (default: ecc picks the best of per-layer error search, p99.9 and max on calibration data; ttrbr tunes)" })
     .option("per-channel", { type: "boolean", default: false, describe: "per-channel thresholds" })
     .option("reset", { type: "string", choices: ["subtract", "zero"], default: "subtract", describe: "neuron reset" })
     .option("readout", { type: "string", choices: ["membrane", "spikes"], default: "membrane", describe: "last layer: accumulated membrane or spike count" })
@@ -187,7 +187,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     const acc = report.accuracy;
     const text = [
       `compiled ${a.model} for ${report.targetInfo.title} → ${displayPath(resolve(outDir))}`,
-      `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
+      `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : method !== "mt" && normalisationOf(request) === "auto" ? "thresholds: the best of error search, p99.9 and max on calibration data" : method !== "mt" && normalisationOf(request) === "search" ? "thresholds of least conversion error" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
       acc ? `  accuracy: ANN ${(acc.ann * 100).toFixed(2)}% → SNN ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
       `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,

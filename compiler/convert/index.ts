@@ -4,6 +4,8 @@
  *   lower (structure, raw weights) → [ttrbr: restructure residual blocks] → calibrate (activation
  *   statistics) → method parameters (thresholds, spike values, neurons) → normalise (weights, delays,
  *   depth, initial membranes) → [ttrbr: tune thresholds on measured layer errors]
+ * With `auto` normalisation (ecc's default) the parameters and normalisation run once per candidate and the
+ * float SNN closest to the ANN on calibration samples is kept (select.ts).
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Warning } from "../diagnostics.ts";
@@ -11,14 +13,17 @@ import type { AnnGraph } from "../ir/ann.ts";
 import type { SnnGraph } from "../ir/snn.ts";
 import { type Calibration, calibrate } from "./calibrate.ts";
 import { lowerAnn, type RawSnn } from "./lower.ts";
-import { calibrationSites, type ConvertOptions, defaultPooling, methodParams } from "./methods.ts";
+import { calibrationSites, type ConvertOptions, defaultPooling, methodParams, normalisationOf } from "./methods.ts";
 import { normalise } from "./normalise.ts";
+import { type AutoResult, selectNormalisation } from "./select.ts";
 import { restructureResiduals, tuneThresholds } from "./ttrbr.ts";
 
 export interface ConversionResult {
   readonly snn: SnnGraph;
   readonly raw: RawSnn;
   readonly calibration: Calibration;
+  /** With `auto` normalisation: the candidate chosen and what each measured (convert/select.ts). */
+  readonly normalisation?: AutoResult;
 }
 
 export interface ConvertContext {
@@ -37,8 +42,12 @@ export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertCo
     samples,
     onBatch: (d) => ctx.onProgress?.("calibrate", d, samples),
   });
-  const params = methodParams(raw, calibration, options, ctx.warn);
   const normaliseOptions = { method: options.method, encoding: options.encoding, seed: options.seed };
+  if (normalisationOf(options) === "auto") {
+    const auto = selectNormalisation(raw, calibration, ctx.calibration, options, normaliseOptions, ctx.warn);
+    return { snn: auto.snn, raw, calibration, normalisation: auto };
+  }
+  const params = methodParams(raw, calibration, options, ctx.warn);
   let snn = normalise(raw, params, normaliseOptions);
   if (options.method === "ttrbr") snn = tuneThresholds(raw, params, calibration, ctx.calibration, options, normaliseOptions);
   return { snn, raw, calibration };

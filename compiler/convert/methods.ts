@@ -25,14 +25,18 @@ import type { NeuronModel, ResetMode } from "../ir/snn.ts";
 import { allValuesPercentile, type Calibration, channelPositivePercentile, negativePercentile, positivePercentile, type SiteStats } from "./calibrate.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
 import { type PopParams, topologicalPops } from "./normalise.ts";
+import { searchScale } from "./search.ts";
 
 export const METHODS = ["ecc", "rnl", "qcfs", "ttrbr", "mt"] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface ConvertOptions {
   readonly method: Method;
-  /** Normalisation percentile of positive activations (100 = max); default per method. */
+  /** Normalisation percentile of positive activations (100 = max); giving one selects `percentile` normalisation. */
   readonly percentile?: number;
+  /** How thresholds of ReLU and pooling sites are chosen (see Normalisation). Default: `percentile` when one is
+   * given, else per method (defaultNormalisation). */
+  readonly normalisation?: Normalisation;
   readonly perChannel: boolean;
   readonly reset: ResetMode;
   /** Half-threshold initial membrane; default per method. */
@@ -65,6 +69,24 @@ export function defaultPercentile(method: Method): number {
     case "mt": return 99;
     default: return 99.9;
   }
+}
+
+/**
+ * `search`: per layer, the threshold of least conversion error on its calibration activations (search.ts);
+ * `percentile`: a fixed percentile; `auto`: whichever of search, p99.9 and max gives the float SNN closest to the
+ * ANN on calibration samples (select.ts).
+ */
+export type Normalisation = "search" | "percentile" | "auto";
+
+/** ecc: auto; ttrbr: search (its tuning adds the percentiles); others: their percentile. */
+export function defaultNormalisation(method: Method): Normalisation {
+  return method === "ecc" ? "auto" : method === "ttrbr" ? "search" : "percentile";
+}
+
+/** The normalisation a conversion uses: the option, then an explicit percentile, then the method's default. */
+export function normalisationOf(options: Pick<ConvertOptions, "method" | "percentile" | "normalisation">): Normalisation {
+  if (options.normalisation) return options.normalisation;
+  return options.percentile !== undefined ? "percentile" : defaultNormalisation(options.method);
 }
 
 /** SpKeras (ecc) gives average pooling a spiking layer; QCFS, RNL and ECMT apply it linearly to spikes. */
@@ -102,6 +124,7 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
   const { method } = options;
   const percentile = options.percentile ?? defaultPercentile(method);
   const half = options.halfThreshold ?? defaultHalfThreshold(method);
+  const search = normalisationOf(options) === "search" && method !== "mt";
   const params = new Map<number, PopParams>();
   const stat = (p: RawPop): SiteStats => {
     const s = cal.get(p.statsNode);
@@ -140,7 +163,7 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
             : { kind: "mt", levels: options.mtLevels, negThreshold: 1, relu: false };
           v0 = 0;
         } else {
-          let lambda = siteScale(s, C, percentile, options.perChannel);
+          let lambda = search ? searchScale(s, C, options.timesteps, v0, options.perChannel) : siteScale(s, C, percentile, options.perChannel);
           if (p.relu6) lambda = lambda.map((v) => Math.min(v, 6));
           threshold = lambda;
           spikeValue = lambda;

@@ -25,7 +25,8 @@ import { runAnn } from "../interp/ann-float.ts";
 import { simulateFloat } from "../simulate/float-snn.ts";
 import type { Calibration } from "./calibrate.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
-import { type ConvertOptions, siteScale } from "./methods.ts";
+import { type ConvertOptions, normalisationOf, siteScale } from "./methods.ts";
+import { searchScale } from "./search.ts";
 import { normalise, type NormaliseOptions, type PopParams, topologicalPops } from "./normalise.ts";
 
 export const TUNING_PERCENTILES = [99, 99.5, 99.9, 99.99, 100] as const;
@@ -94,8 +95,11 @@ export function tuneThresholds(
     const target = ann.get(p.statsNode);
     if (!stats || !target) continue;
     let best: { err: number; lambda: Float32Array } | null = null;
-    for (const pct of TUNING_PERCENTILES) {
-      let lambda = siteScale(stats, p.shape[2], pct, options.perChannel);
+    const candidates = TUNING_PERCENTILES.map((pct) => siteScale(stats, p.shape[2], pct, options.perChannel));
+    // The error-search threshold (convert/search.ts) is one more candidate.
+    if (normalisationOf(options) === "search") candidates.push(searchScale(stats, p.shape[2], T, (params.get(p.id) as PopParams).v0, options.perChannel));
+    for (const candidate of candidates) {
+      let lambda = candidate;
       if (p.relu6) lambda = lambda.map((v) => Math.min(v, 6));
       const cur = params.get(p.id) as PopParams;
       params.set(p.id, { ...cur, threshold: lambda, spikeValue: lambda });

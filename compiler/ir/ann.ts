@@ -119,7 +119,7 @@ export interface AnnNode {
   readonly shape: Shape;
 }
 
-export type ModelFormat = "tfjs-layers" | "keras-h5" | "keras-v3";
+export type ModelFormat = "tfjs-layers" | "keras-h5" | "keras-v3" | "onnx";
 
 export interface AnnGraph {
   readonly name: string;

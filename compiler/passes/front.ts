@@ -96,7 +96,10 @@ export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs:
   effect: "async",
   run: async ({ request, graph, data }, ctx) => {
     if (!request.tfjsCheck) return { tfjs: null };
-    const tfjs = await checkWithTfjs(graph, request.model, data, 16);
+    // ONNX models are checked against onnxruntime (wasm), the others against tfjs predict.
+    const tfjs = graph.format === "onnx"
+      ? await (await import("../onnxruntime/check.ts")).checkWithOnnxRuntime(graph, request.model, data, 16)
+      : await checkWithTfjs(graph, request.model, data, 16);
     if (tfjs.checked && tfjs.maxAbsDiff > 1e-3) {
       ctx.warn({ code: "SNNC-W101", message: `the interpreter and tfjs differ by up to ${tfjs.maxAbsDiff.toExponential(2)} on this model` });
     }
