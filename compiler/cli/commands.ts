@@ -8,6 +8,7 @@ import { reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { targetsCommand } from "./targets.ts";
 import { verifyCommand } from "./verify.ts";
+import { workerCommand } from "./worker.ts";
 
 /** Commands take different argument types; the list erases them (yargs checks the arguments). */
 function erase<A>(spec: CommandSpec<A>): CommandSpec<never> {
@@ -15,5 +16,5 @@ function erase<A>(spec: CommandSpec<A>): CommandSpec<never> {
 }
 
 export const COMMANDS: readonly CommandSpec<never>[] = [
-  erase(compileCommand), erase(runCommand), erase(verifyCommand), erase(reportCommand), erase(inspectCommand), erase(targetsCommand),
+  erase(compileCommand), erase(runCommand), erase(verifyCommand), erase(reportCommand), erase(inspectCommand), erase(targetsCommand), erase(workerCommand),
 ];
