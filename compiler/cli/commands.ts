@@ -6,6 +6,7 @@ import { compileCommand } from "./compile.ts";
 import { inspectCommand } from "./inspect.ts";
 import { reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
+import { sweepCommand } from "./sweep.ts";
 import { targetsCommand } from "./targets.ts";
 import { verifyCommand } from "./verify.ts";
 import { workerCommand } from "./worker.ts";
@@ -16,5 +17,5 @@ function erase<A>(spec: CommandSpec<A>): CommandSpec<never> {
 }
 
 export const COMMANDS: readonly CommandSpec<never>[] = [
-  erase(compileCommand), erase(runCommand), erase(verifyCommand), erase(reportCommand), erase(inspectCommand), erase(targetsCommand), erase(workerCommand),
+  erase(compileCommand), erase(runCommand), erase(verifyCommand), erase(reportCommand), erase(inspectCommand), erase(targetsCommand), erase(workerCommand), erase(sweepCommand),
 ];

@@ -69,6 +69,7 @@ export interface SweepPointSpec {
   readonly calibrationSamples: number;
   readonly verifySamples: number;
   readonly seed: number;
+  readonly chips?: number;
 }
 
 export type JobData = VerifyJob | SweepJob;

@@ -59,6 +59,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const refs = new Map<string, { graph: AnnGraph; quantised: QuantisedSnn }>();
   const images = new Map<string, Float32Array>();
   let jobs = 0;
+  let sweepLoaded = false;
 
   const announce = () => redis.set(WORKER_KEY_PREFIX + info.id, JSON.stringify(info), "PX", WORKER_TTL_MS).catch(() => {});
   await announce();
@@ -107,6 +108,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
           break;
         case "sweep": {
           const { runSweepJob } = await import("../sweep/job.ts");
+          sweepLoaded = true;
           out = await runSweepJob(d, blobs);
           break;
         }
@@ -155,6 +157,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       closing = true;
       clearInterval(beat);
       await worker.close();
+      if (sweepLoaded) await (await import("../sweep/job.ts")).closeSweepThreads();
       await redis.del(WORKER_KEY_PREFIX + info.id).catch(() => {});
       redis.disconnect();
     },
