@@ -29,6 +29,7 @@ export interface VerifyArgs {
   queue?: string;
   "job-samples"?: number;
   "wait-workers": number;
+  outage?: number;
 }
 
 export const verifyCommand: CommandSpec<VerifyArgs> = {
@@ -41,6 +42,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     .option("queue", { type: "string", describe: "run the samples as jobs on snnc workers through this Redis (redis://HOST:PORT)" })
     .option("job-samples", { type: "number", describe: "with --queue: samples per job (default: about 40 jobs)" })
     .option("wait-workers", { type: "number", default: 30, describe: "with --queue: seconds to wait for a worker of this snnc version" })
+    .option("outage", { type: "number", describe: "with --queue: seconds to wait for a lost Redis before failing (SNNC802; default 30)" })
     .example("snnc verify build/cnn-loihi --data /usr/share/datasets/fashion-mnist -n 10000 --queue redis://10.0.0.5:6379", "10,000 samples on the workers of a Redis")
     .example("snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples") as unknown as Argv<VerifyArgs>,
   run: async (a, io) => {
@@ -68,6 +70,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
         url: a.queue, binary: bin.bytes, reference: new Uint8Array(readFileSync(refPath)), images: data.images, count: data.count,
         perSample: data.images.length / data.count, timesteps: ref.timesteps, waitWorkersSeconds: a["wait-workers"], warn: io.warn,
         ...(a["job-samples"] !== undefined ? { jobSamples: a["job-samples"] } : {}),
+        ...(a.outage !== undefined ? { outageSeconds: a.outage } : {}),
         onProgress: (done) => {
           task.tick(done - shown);
           shown = done;

@@ -42,7 +42,8 @@ export interface JobsRun {
 }
 
 const POLL_MS = 200;
-const JOB_OPTIONS = { attempts: 3, backoff: { type: "fixed", delay: 500 }, removeOnComplete: false, removeOnFail: false } as const;
+/** Finished jobs stay a day at most (the client removes its own at the end of the run). */
+const JOB_OPTIONS = { attempts: 3, backoff: { type: "fixed", delay: 500 }, removeOnComplete: { age: 86400 }, removeOnFail: { age: 86400 } } as const;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms))]);
@@ -50,7 +51,13 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** Live workers in the registry. */
 export async function listWorkers(redis: Redis): Promise<WorkerInfo[]> {
-  const keys = await redis.keys(`${WORKER_KEY_PREFIX}*`);
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", `${WORKER_KEY_PREFIX}*`, "COUNT", 200);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== "0");
   if (keys.length === 0) return [];
   const values = await redis.mget(...keys);
   return values.flatMap((v) => {

@@ -37,22 +37,31 @@ export interface ShardInput {
   readonly n: number;
 }
 
-/** Samples per slice between yields to the event loop (BullMQ renews the job's lock meanwhile). */
-const SLICE = 8;
+/** Wall time a slice aims at between yields to the event loop (BullMQ renews the job's lock meanwhile). */
+const SLICE_MS = 200;
 
-/** Runs one shard in slices of a few samples, yielding between slices; `onProgress(done)` after each. */
+/**
+ * Runs one shard in slices, yielding between slices; `onProgress(done)` after each. A slice's size adapts
+ * (1 to 64 samples) so that it takes about SLICE_MS: small networks are not slowed by yields, large ones do
+ * not hold the event loop for seconds.
+ */
 export async function verifyShard(x: ShardInput, onProgress: (done: number) => void | Promise<void> = () => {}): Promise<ShardResult> {
   const per = x.net.input.neurons.length;
   const parts: ShardResult[] = [];
-  for (let s = 0; s < x.n; s += SLICE) {
-    const k = Math.min(SLICE, x.n - s);
+  let size = 1;
+  for (let s = 0; s < x.n;) {
+    const k = Math.min(size, x.n - s);
+    const t0 = performance.now();
     const images = x.images.subarray(s * per, (s + k) * per);
     const start = x.start + s;
     const bitExact = verifyBitExact(x.quantised, x.binary, images, k, x.timesteps, x.net, start);
     const run = emulate(x.net, images, k, { timesteps: x.timesteps, sampleOffset: start });
     const annClasses = predictClasses(x.graph, images, k);
     parts.push({ start, n: k, steps: x.timesteps + x.quantised.readoutDepth, bitExact, run, annClasses });
-    await onProgress(s + k);
+    const ms = performance.now() - t0;
+    size = Math.max(1, Math.min(64, Math.round(k * SLICE_MS / Math.max(1, ms))));
+    s += k;
+    await onProgress(s);
     await new Promise((r) => setImmediate(r));
   }
   return mergeShards(parts, x.start);

@@ -63,9 +63,12 @@ export interface WorkerProcess {
   log(): string;
 }
 
-/** `snnc worker` as a child process, resolved once it serves the queue. Short locks: a killed worker's job moves on in about a second. */
-export async function startWorker(url: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [SNNC, "worker", "--queue", url, "--lock-duration", "1500", "--stalled-interval", "500", "--outage", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * `snnc worker` as a child process, resolved once it serves the queue. Short locks by default (tests: a killed
+ * worker's job moves on in about two seconds); benches give the defaults.
+ */
+export async function startWorker(url: string, locks: readonly string[] = ["--lock-duration", "1500", "--stalled-interval", "500"]): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [SNNC, "worker", "--queue", url, ...locks, "--outage", "20"], { stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   child.once("exit", () => children.delete(child));
   let text = "";

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { compileModel } from "../../compiler/compile.ts";
 import { writeNpy } from "../../compiler/data/npy.ts";
 import type { Warning } from "../../compiler/diagnostics.ts";
@@ -153,5 +154,18 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
     expect((err as { hint?: string }).hint).to.include("redis-server");
     const bad = await verify({ queue: "http://x", samples: 8 }).then(() => null, (e: unknown) => e);
     expect(isSnncError(bad) && bad.code).to.equal("SNNC800");
+  });
+
+  it("Redis gone for good mid-run: SNNC802 after the outage budget, no result", async () => {
+    const probe = new Redis({ host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    try {
+      const pending = verify({ queue: redis.url, samples: 64, "wait-workers": 60, outage: 1 }).then(() => null, (e: unknown) => e);
+      for (let i = 0; i < 200 && (await probe.keys("snnc:run:*")).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await stop(redis.process, "SIGKILL");
+      const err = await pending;
+      expect(isSnncError(err) && err.code).to.equal("SNNC802");
+    } finally {
+      probe.disconnect();
+    }
   });
 });
