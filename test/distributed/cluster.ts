@@ -21,7 +21,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves when `child`'s stream has printed a line matching `re` (rejects if it exits first). */
-export function waitForLine(child: ChildProcess, stream: "stdout" | "stderr", re: RegExp, ms = 20000): Promise<string> {
+export function waitForLine(child: ChildProcess, stream: "stdout" | "stderr", re: RegExp, ms = 90000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(() => reject(new Error(`timeout waiting for ${re} (${stream}: ${buf.slice(-500)})`)), ms);

@@ -26,7 +26,7 @@ import { seededRandom } from "../helpers/tfjs-models.ts";
 const SAMPLES = 1536;
 
 describe("distributed verify (BullMQ on redis-server, snnc worker processes)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let redis: RedisServer;
   let dir: string;
   let data: string;
@@ -93,8 +93,12 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
     const got = await verify({ queue: redis.url, "job-samples": 128 });
     expect(got).to.deep.equal(local);
     expect((local.accuracy as { samples: number }).samples).to.equal(SAMPLES);
+    // Both took jobs; at least the 12 ran (a job whose lock lapsed on a loaded machine may run twice: it is
+    // read back once by id, as the equality above shows).
     const done = workers.map((w) => (w.log().match(/ done in /g) ?? []).length);
-    expect(done[0]! + done[1]!).to.equal(12);
+    expect(done[0]).to.be.greaterThan(0);
+    expect(done[1]).to.be.greaterThan(0);
+    expect(done[0]! + done[1]!).to.be.at.least(12);
   });
 
   it("a worker SIGKILLed mid-job: its job is retried on another worker, nothing lost or counted twice", async () => {
