@@ -78,6 +78,15 @@ export const DIAGNOSTICS = {
   SNNC601: "verification mismatch",
   SNNC602: "nothing to verify",
   SNNC701: "report input missing",
+  SNNC800: "bad --queue URL",
+  SNNC801: "Redis unreachable",
+  SNNC802: "Redis connection lost during a distributed run",
+  SNNC803: "content-addressed blob missing or corrupt",
+  SNNC804: "no worker of this snnc version on the queue",
+  SNNC805: "job refused: snnc version differs",
+  SNNC806: "a job failed on a worker",
+  SNNC807: "a job result does not match its job",
+  SNNC810: "bad sweep option",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

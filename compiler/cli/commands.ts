@@ -26,4 +26,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "report", command: "report <dir>", describe: "print the report of a compile (json, md or html)", load: async () => erase((await import("./report.ts")).reportCommand) },
   { name: "inspect", command: "inspect <file>", describe: "decode a placement binary (network.snnb)", load: async () => erase((await import("./inspect.ts")).inspectCommand) },
   { name: "targets", command: "targets", describe: "list the targets and their limits", load: async () => erase((await import("./targets.ts")).targetsCommand) },
+  { name: "worker", command: "worker", describe: "run verify and sweep jobs from a Redis queue (BullMQ) until stopped", load: async () => erase((await import("./worker.ts")).workerCommand) },
+  { name: "sweep", command: "sweep <model>", describe: "compile and evaluate every target × method × T; Pareto front of accuracy, energy and latency", load: async () => erase((await import("./sweep.ts")).sweepCommand) },
 ];

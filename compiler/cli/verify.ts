@@ -2,7 +2,8 @@
  * @fileoverview `snnc verify <DIR>`: reruns the proof on a compiled directory. The emulator, reading only
  * network.snnb, against the reference integer model stored at compile time (reference.json.gz): every
  * neuron's spikes at every step must be identical; the first divergence is reported with its timestep,
- * layer, neuron and core, exit 1. Also ANN vs SNN accuracy on labelled data.
+ * layer, neuron and core, exit 1. Also ANN vs SNN accuracy on labelled data. With `--queue redis://…` the
+ * samples go as jobs to `snnc worker`s (compiler/distributed/), merged into the same result.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import type { Argv } from "yargs";
 import { fail } from "../diagnostics.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
+import type { BitExactResult } from "../verify/bitexact.ts";
 import type { CommandSpec } from "./main.ts";
 import { examples, integer } from "./options.ts";
 
@@ -17,6 +19,10 @@ export interface VerifyArgs {
   dir: string;
   data?: string;
   samples: number;
+  queue?: string;
+  "job-samples"?: number;
+  "wait-workers": number;
+  outage?: number;
 }
 
 export const verifyCommand: CommandSpec<VerifyArgs> = {
@@ -26,10 +32,15 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     .positional("dir", { type: "string", demandOption: true, describe: "output directory of snnc compile" })
     .option("data", { type: "string", describe: "labelled data (IDX or .npy); examples default to their shipped sample" })
     .option("samples", { alias: "n", default: 16, requiresArg: true, coerce: integer("samples"), describe: "samples to compare" })
+    .option("queue", { type: "string", describe: "run the samples as jobs on snnc workers through this Redis (redis://HOST:PORT)" })
+    .option("job-samples", { requiresArg: true, coerce: integer("job-samples"), describe: "with --queue: samples per job (default: about 40 jobs)" })
+    .option("wait-workers", { default: 30, requiresArg: true, coerce: integer("wait-workers", 0), describe: "with --queue: seconds to wait for a worker of this snnc version" })
+    .option("outage", { requiresArg: true, coerce: integer("outage", 0), describe: "with --queue: seconds to wait for a lost Redis before failing (SNNC802; default 30)" })
     .epilogue(examples([
       ["snnc verify build/cnn-loihi --samples 100", "bit-exactness and accuracy on 100 samples"],
+      ["snnc verify build/cnn-loihi --data /usr/share/datasets/fashion-mnist -n 10000 --queue redis://127.0.0.1:6379", "10,000 samples on the workers of a Redis"],
     ])) as unknown as Argv<VerifyArgs>,
-  run: async (a) => {
+  run: async (a, io) => {
     const [{ loadNetwork }, { emulateParallel }, { accuracyOf }, { loadDataset, sliceDataset }, { defaultData }, { deserialize }, { predictClasses }, { verifyBitExact }, { loadBinary }] = await Promise.all([
       import("../../runtime/emulator/network.ts"), import("../../runtime/emulator/parallel.ts"), import("../compile.ts"), import("../data/dataset.ts"), import("../data/resolve.ts"),
       import("../ir/serialize.ts"), import("../interp/ann-float.ts"), import("../verify/bitexact.ts"), import("./load.ts"),
@@ -47,15 +58,33 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     }
     if (!dataPath) throw fail("SNNC153", "no data to verify with", { file: a.dir }, "give --data DATA");
     const data = sliceDataset(loadDataset(dataPath, { inputShape, limit: a.samples }), 0, a.samples);
-    const net = loadNetwork(bin.decoded);
-    const v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net);
+    let v: BitExactResult;
     let accuracy: { ann: number; snn: number; samples: number } | null = null;
-    if (data.labels) {
-      const run = await emulateParallel(bin.bytes, net, data.images, data.count, { timesteps: ref.timesteps });
-      const ann = predictClasses(ref.graph, data.images, data.count);
-      let ok = 0;
-      for (let i = 0; i < data.count; i++) if (ann[i] === data.labels[i]) ok++;
-      accuracy = { ann: ok / data.count, snn: accuracyOf(run.scores, run.classes, data.labels, data.count), samples: data.count };
+    if (a.queue !== undefined) {
+      const { verifyOnQueue } = await import("../distributed/verify.ts");
+      const task = io.progress.task("verify-queue", data.count);
+      let shown = 0;
+      const q = await verifyOnQueue({
+        url: a.queue, binary: bin.bytes, reference: new Uint8Array(readFileSync(refPath)), images: data.images, count: data.count,
+        perSample: data.images.length / data.count, timesteps: ref.timesteps, waitWorkersSeconds: a["wait-workers"], warn: io.warn,
+        ...(a["job-samples"] !== undefined ? { jobSamples: a["job-samples"] } : {}),
+        ...(a.outage !== undefined ? { outageSeconds: a.outage } : {}),
+        onProgress: (done) => {
+          task.tick(done - shown);
+          shown = done;
+        },
+      });
+      task.done(`${q.jobs} jobs on ${q.workers.length} worker(s)`);
+      v = q.shard.bitExact;
+      if (data.labels) accuracy = { ann: agreement(q.shard.annClasses, data.labels, data.count), snn: accuracyOf(q.shard.run.scores, q.shard.run.classes, data.labels, data.count), samples: data.count };
+    } else {
+      const net = loadNetwork(bin.decoded);
+      v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net);
+      if (data.labels) {
+        const run = await emulateParallel(bin.bytes, net, data.images, data.count, { timesteps: ref.timesteps });
+        const ann = predictClasses(ref.graph, data.images, data.count);
+        accuracy = { ann: agreement(ann, data.labels, data.count), snn: accuracyOf(run.scores, run.classes, data.labels, data.count), samples: data.count };
+      }
     }
     const json = { bitExact: v.bitExact, comparedSteps: v.comparedSteps, comparedSpikes: v.comparedSpikes, samples: v.samples, firstMismatch: v.firstMismatch, accuracy };
     if (!v.bitExact && v.firstMismatch) {
@@ -70,3 +99,9 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     return { json, text };
   },
 };
+
+function agreement(classes: Int32Array, labels: Int32Array, count: number): number {
+  let ok = 0;
+  for (let i = 0; i < count; i++) if (classes[i] === labels[i]) ok++;
+  return ok / count;
+}

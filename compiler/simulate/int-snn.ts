@@ -18,6 +18,8 @@ export interface IntSimOptions {
   /** Called after each population's update at each step, per sample. */
   readonly onSpikes?: (t: number, pop: number, sample: number, idx: Int32Array, payload: Int32Array, count: number) => void;
   readonly onBatch?: (done: number) => void;
+  /** Global index of the first sample (Poisson seeds follow it when a batch is split into shards). */
+  readonly sampleOffset?: number;
 }
 
 export interface IntSimResult {
@@ -78,7 +80,7 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
       inputBiases = new Float64Array(B * per);
       for (let i = 0; i < B * per; i++) inputBiases[i] = inputBias(pixels[i] as number, q.input.gainScaled, q.input.biasMantissaBits, q.input.biasExponentMax);
     } else {
-      poisson = { thresholds: Float64Array.from(pixels, (x) => poissonThreshold(x, q.input.gain)), rngs: Array.from({ length: B }, (_, b) => xorshift32(q.input.seed + start + b)) };
+      poisson = { thresholds: Float64Array.from(pixels, (x) => poissonThreshold(x, q.input.gain)), rngs: Array.from({ length: B }, (_, b) => xorshift32(q.input.seed + (options.sampleOffset ?? 0) + start + b)) };
     }
     const readoutCounts = out.params.kind === "count-readout" ? new Float64Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {

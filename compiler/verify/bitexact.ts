@@ -36,13 +36,18 @@ function keyOf(t: number, pop: number, neuron: number): number {
   return (t * 4096 + pop) * 2 ** 24 + neuron;
 }
 
-export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Float32Array, count: number, timesteps: number, net?: EmuNetwork): BitExactResult {
+/**
+ * `sampleOffset`: global index of images[0] when this is one shard of a larger set (Poisson seeds follow the
+ * global index); the result's sample numbers stay local to the shard (0 = images[0]).
+ */
+export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Float32Array, count: number, timesteps: number, net?: EmuNetwork, sampleOffset = 0): BitExactResult {
   const emu = net ?? loadNetwork(decodeBinary(binary));
   const per = q.populations[q.input.population]?.size ?? 0;
   const reference: SpikeLog[] = Array.from({ length: count }, () => ({ key: [], payload: [] }));
   const referenceScores = simulateInt(q, images, count, {
     timesteps,
     batchSize: 8,
+    sampleOffset,
     onSpikes: (t, pop, sample, idx, payload, n) => {
       const log = reference[sample] as SpikeLog;
       for (let k = 0; k < n; k++) {
@@ -56,7 +61,7 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
   for (let sample = 0; sample < count; sample++) {
     const got: SpikeLog = { key: [], payload: [] };
     const emulated = emulate(emu, images.subarray(sample * per, (sample + 1) * per), 1, {
-      timesteps, sampleOffset: sample,
+      timesteps, sampleOffset: sampleOffset + sample,
       onSpikes: (_s, t, idx, payload, n) => {
         for (let k = 0; k < n; k++) {
           const g = idx[k] as number;

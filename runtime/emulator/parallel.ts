@@ -45,7 +45,8 @@ function addInto(a: Float64Array | Int32Array, b: Float64Array | Int32Array): vo
   for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
 }
 
-function merge(first: EmulateResult, rest: readonly EmulateResult[], count: number): EmulateResult {
+/** Shards' results in sample order → one result over `count` samples (also used by the distributed verify). */
+export function merge(first: EmulateResult, rest: readonly EmulateResult[], count: number): EmulateResult {
   const classes = first.classes;
   const scores = new Float64Array(count * classes);
   scores.set(first.scores, 0);
