@@ -12,8 +12,8 @@ delivered with Brian2 delay d is seen by the threshold test d + 1 steps later: B
 Biases are added in a `start`-slot operation, before the threshold test, as snnc does.
 
 Each sample runs `steps` steps from v = v0 with its own biases (the input neurons' pixel currents).
-Prints one JSON line: synaptic events (spikes x out-degree), wall seconds of the timed runs (code
-generation and compilation excluded by a warm-up run), total spikes and spikes per sample.
+Prints one JSON line: synaptic events (spikes x out-degree), wall and CPU (process) seconds of the timed
+runs (code generation and compilation excluded by a warm-up run), total spikes and spikes per sample.
 
     /usr/bin/python3 bench/brian2/twin.py DIR STEPS SAMPLES
 """
@@ -58,15 +58,18 @@ net.run(2 * ms)  # warm-up: code generation and compilation
 outdeg = np.bincount(pre, minlength=n)
 events = 0
 seconds = 0.0
+cpu_seconds = 0.0
 per_sample = []
 for k in range(samples):
     G.v = v0
     G.b = bias[k]
     before = np.array(M.count[:])
     t0 = time.time()
+    c0 = time.process_time()
     net.run(steps * ms)
+    cpu_seconds += time.process_time() - c0
     seconds += time.time() - t0
     counts = np.array(M.count[:]) - before
     events += int((counts * outdeg).sum())
     per_sample.append(int(counts.sum()))
-print(json.dumps({"events": events, "seconds": seconds, "spikes": sum(per_sample), "perSample": per_sample, "neurons": n, "synapses": int(len(pre))}))
+print(json.dumps({"events": events, "seconds": seconds, "cpuSeconds": cpu_seconds, "spikes": sum(per_sample), "perSample": per_sample, "neurons": n, "synapses": int(len(pre))}))

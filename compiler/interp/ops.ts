@@ -3,7 +3,8 @@
  *
  * Semantics are TensorFlow's: 'same' windows pad as in ir/shape.ts; average pooling divides by the number of
  * in-bounds elements (padding is not counted); softmax is over the last axis. Accumulation is in float64, so
- * the interpreter is at least as exact as tfjs' float32 kernels.
+ * the interpreter is at least as exact as tfjs' float32 kernels. Dense and conv sum each output over its
+ * nonzero inputs in input order (zeros skipped), eight outputs at a time in registers.
  */
 import type { Activation, Conv2dOp, DenseOp, DepthwiseConv2dOp, PoolOp, Shape } from "../ir/ann.ts";
 import { shapeSize } from "../ir/ann.ts";
@@ -31,22 +32,51 @@ export function applyActivation(x: Float32Array, act: Activation, lastDim: numbe
   }
 }
 
+/**
+ * out[o + c] = f32(init(c) + Σ_e v[e] · w[off[e] + c]) for c < cols, over the gathered nonzero inputs e in
+ * order: the same float64 sums, in the same order, as accumulating input by input, but with eight output
+ * channels held in registers per pass over the inputs. init(c) = bias[c], or 0 without a bias.
+ */
+function gatheredDot(v: Float64Array, off: Int32Array, m: number, w: Float32Array, bias: Float32Array | null, cols: number, out: Float32Array, o: number): void {
+  let c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    if (bias) {
+      a0 = bias[c] as number; a1 = bias[c + 1] as number; a2 = bias[c + 2] as number; a3 = bias[c + 3] as number;
+      a4 = bias[c + 4] as number; a5 = bias[c + 5] as number; a6 = bias[c + 6] as number; a7 = bias[c + 7] as number;
+    }
+    for (let e = 0; e < m; e++) {
+      const x = v[e] as number;
+      const r = (off[e] as number) + c;
+      a0 += x * (w[r] as number); a1 += x * (w[r + 1] as number); a2 += x * (w[r + 2] as number); a3 += x * (w[r + 3] as number);
+      a4 += x * (w[r + 4] as number); a5 += x * (w[r + 5] as number); a6 += x * (w[r + 6] as number); a7 += x * (w[r + 7] as number);
+    }
+    out[o + c] = a0; out[o + c + 1] = a1; out[o + c + 2] = a2; out[o + c + 3] = a3;
+    out[o + c + 4] = a4; out[o + c + 5] = a5; out[o + c + 6] = a6; out[o + c + 7] = a7;
+  }
+  for (; c < cols; c++) {
+    let a = bias ? (bias[c] as number) : 0;
+    for (let e = 0; e < m; e++) a += (v[e] as number) * (w[(off[e] as number) + c] as number);
+    out[o + c] = a;
+  }
+}
+
 export function dense(op: DenseOp, x: Float32Array, batch: number, inN: number): Float32Array {
   const units = op.units;
   const out = new Float32Array(batch * units);
-  const acc = new Float64Array(units);
-  const w = op.kernel;
+  const v = new Float64Array(inN);
+  const off = new Int32Array(inN);
   for (let n = 0; n < batch; n++) {
-    if (op.bias) for (let j = 0; j < units; j++) acc[j] = op.bias[j] as number;
-    else acc.fill(0);
     const xb = n * inN;
+    let m = 0;
     for (let i = 0; i < inN; i++) {
-      const v = x[xb + i] as number;
-      if (v === 0) continue;
-      const row = i * units;
-      for (let j = 0; j < units; j++) acc[j] = (acc[j] as number) + v * (w[row + j] as number);
+      const xi = x[xb + i] as number;
+      if (xi === 0) continue;
+      v[m] = xi;
+      off[m] = i * units;
+      m++;
     }
-    out.set(acc, n * units);
+    gatheredDot(v, off, m, op.kernel, op.bias, units, out, n * units);
   }
   applyActivation(out, op.activation, units);
   return out;
@@ -56,15 +86,15 @@ export function conv2d(op: Conv2dOp, x: Float32Array, batch: number, inShape: Sh
   const g = window2d(inShape, op.kernelSize, op.strides, op.dilation, op.padding);
   const cin = inShape[2] ?? 0;
   const cout = op.filters;
-  const w = op.kernel;
   const out = new Float32Array(batch * g.outH * g.outW * cout);
-  const acc = new Float64Array(cout);
+  // The window's nonzero inputs in (ky, kx, ci) order, with their kernel rows.
+  const v = new Float64Array(g.kh * g.kw * cin);
+  const off = new Int32Array(g.kh * g.kw * cin);
   for (let n = 0; n < batch; n++) {
     const xb = n * g.inH * g.inW * cin;
     for (let oy = 0; oy < g.outH; oy++) {
       for (let ox = 0; ox < g.outW; ox++) {
-        if (op.bias) for (let c = 0; c < cout; c++) acc[c] = op.bias[c] as number;
-        else acc.fill(0);
+        let m = 0;
         for (let ky = 0; ky < g.kh; ky++) {
           const iy = oy * g.sh - g.padTop + ky * g.dh;
           if (iy < 0 || iy >= g.inH) continue;
@@ -74,14 +104,15 @@ export function conv2d(op: Conv2dOp, x: Float32Array, batch: number, inShape: Sh
             const xo = xb + (iy * g.inW + ix) * cin;
             const wo = (ky * g.kw + kx) * cin * cout;
             for (let ci = 0; ci < cin; ci++) {
-              const v = x[xo + ci] as number;
-              if (v === 0) continue;
-              const wr = wo + ci * cout;
-              for (let c = 0; c < cout; c++) acc[c] = (acc[c] as number) + v * (w[wr + c] as number);
+              const xi = x[xo + ci] as number;
+              if (xi === 0) continue;
+              v[m] = xi;
+              off[m] = wo + ci * cout;
+              m++;
             }
           }
         }
-        out.set(acc, ((n * g.outH + oy) * g.outW + ox) * cout);
+        gatheredDot(v, off, m, op.kernel, op.bias, cout, out, ((n * g.outH + oy) * g.outW + ox) * cout);
       }
     }
   }

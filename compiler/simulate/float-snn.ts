@@ -48,6 +48,8 @@ interface PopState {
   readonly ring: SpikeSlot[];
   /** maxGate: accumulated input spike counts per source neuron. */
   readonly gateCounts: Float32Array | null;
+  /** maxGate: this step's payload per source neuron (scratch). */
+  readonly gateScratch: Float32Array | null;
   /** Multi-threshold ReLU neurons: cumulative output E (v holds the cumulative input S). */
   readonly emitted: Float32Array | null;
   readonly counts: Float32Array | null;
@@ -85,6 +87,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         pop: p, v, current: new Float32Array(B * p.size),
         ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
         gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
+        gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
         emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
         counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
       };
@@ -151,8 +154,11 @@ function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput
   const C = p.shape[2];
   let mv = maxAbsV[p.id] as number;
   let mi = maxAbsInput[p.id] as number;
+  const bias = biasOrZero(p);
+  let c = 0;
   for (let i = 0; i < B * p.size; i++) {
-    const input = (st.current[i] as number) + (p.bias ? (p.bias[(i % p.size) % C] as number) : 0);
+    const input = (st.current[i] as number) + (bias[c] as number);
+    if (++c === C) c = 0;
     const a = Math.abs(input);
     if (a > mi) mi = a;
     const v = Math.abs((st.v[i] as number) + input);
@@ -197,50 +203,94 @@ function emitInput(st: PopState, pixels: Float32Array, B: number, snn: SnnGraph,
   }
 }
 
+/** bias[c] per channel, or zeros (adding +0 is what a missing bias adds). */
+const zeroBias = new Map<number, Float32Array>();
+function biasOrZero(p: Population): Float32Array {
+  if (p.bias) return p.bias;
+  const C = p.shape[2];
+  let z = zeroBias.get(C);
+  if (!z) {
+    z = new Float32Array(C);
+    zeroBias.set(C, z);
+  }
+  return z;
+}
+
+/**
+ * One step of a population's neurons: x = v + I + bias (float64, then stored as float32), fire, reset.
+ * One loop per neuron kind, the channel index kept as a counter (no per-neuron switch or modulo).
+ */
 function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null): void {
   const p = st.pop;
   const n = p.size;
   const C = p.shape[2];
   const v = st.v;
   const I = st.current;
-  const bias = p.bias;
+  const bias = biasOrZero(p);
   const nm = p.neuron;
-  for (let b = 0; b < B; b++) {
-    const base = b * n;
-    let k = 0;
-    for (let j = 0; j < n; j++) {
-      let x = (v[base + j] as number) + (I[base + j] as number) + (bias ? (bias[j % C] as number) : 0);
-      switch (nm.kind) {
-        case "if":
-        case "countReadout":
+  const idx = slot.idx;
+  const val = slot.val;
+  switch (nm.kind) {
+    case "if":
+    case "countReadout": {
+      const zero = nm.reset === "zero";
+      const rc = readoutCounts && nm.kind === "countReadout" && t >= p.depth ? readoutCounts : null;
+      for (let b = 0; b < B; b++) {
+        const base = b * n;
+        let k = 0;
+        let c = 0;
+        for (let j = 0; j < n; j++) {
+          let x = (v[base + j] as number) + (I[base + j] as number) + (bias[c] as number);
+          if (++c === C) c = 0;
           if (x >= 1) {
-            x = nm.reset === "zero" ? 0 : x - 1;
-            slot.idx[base + k] = j;
-            slot.val[base + k] = 1;
+            x = zero ? 0 : x - 1;
+            idx[base + k] = j;
+            val[base + k] = 1;
             k++;
-            if (readoutCounts && nm.kind === "countReadout" && t >= p.depth) readoutCounts[base + j] = (readoutCounts[base + j] as number) + 1;
+            if (rc) rc[base + j] = (rc[base + j] as number) + 1;
           }
-          break;
-        case "mt": {
-          const e = st.emitted;
+          v[base + j] = x;
+        }
+        slot.n[b] = k;
+      }
+      return;
+    }
+    case "mt": {
+      const e = st.emitted;
+      for (let b = 0; b < B; b++) {
+        const base = b * n;
+        let k = 0;
+        let c = 0;
+        for (let j = 0; j < n; j++) {
+          let x = (v[base + j] as number) + (I[base + j] as number) + (bias[c] as number);
+          if (++c === C) c = 0;
           const r = e ? Math.max(x, 0) - (e[base + j] as number) : x;
           const payload = mtFire(r, nm.levels, nm.negThreshold);
           if (payload !== 0) {
             if (e) e[base + j] = (e[base + j] as number) + payload;
             else x -= payload;
-            slot.idx[base + k] = j;
-            slot.val[base + k] = payload;
+            idx[base + k] = j;
+            val[base + k] = payload;
             k++;
           }
-          break;
+          v[base + j] = x;
         }
-        case "readout":
-        case "maxGate":
-          break;
+        slot.n[b] = k;
       }
-      v[base + j] = x;
+      return;
     }
-    slot.n[b] = k;
+    case "readout":
+    case "maxGate":
+      for (let b = 0; b < B; b++) {
+        const base = b * n;
+        let c = 0;
+        for (let j = 0; j < n; j++) {
+          v[base + j] = (v[base + j] as number) + (I[base + j] as number) + (bias[c] as number);
+          if (++c === C) c = 0;
+        }
+        slot.n[b] = 0;
+      }
+      return;
   }
 }
 
@@ -277,7 +327,7 @@ function gate(st: PopState, states: readonly PopState[], t: number, B: number, s
     return;
   }
   const arriving = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
-  const spikedVal = new Float32Array(srcN);
+  const spikedVal = st.gateScratch as Float32Array;
   for (let b = 0; b < B; b++) {
     const cb = b * srcN;
     spikedVal.fill(0);

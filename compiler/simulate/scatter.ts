@@ -29,8 +29,8 @@ export function scatterProjection(conn: Connectivity, spikes: SpikeSlot, current
         for (let k = 0; k < n; k++) {
           const i = spikes.idx[base + k] as number;
           const p = spikes.val[base + k] as number;
-          const row = i * cols;
-          for (let j = 0; j < cols; j++) current[ob + j] = (current[ob + j] as number) + p * (w[row + j] as number);
+          if (p === 1) addRow(current, ob, w, i * cols, cols);
+          else addRowScaled(current, ob, w, i * cols, cols, p);
         }
         events += n * cols;
       }
@@ -90,6 +90,9 @@ function scatterWindow(conn: Extract<Connectivity, { kind: "conv" | "depthwise" 
     inv = invCountCache.get(g) ?? invCounts(g);
     invCountCache.set(g, inv);
   }
+  const kind = conn.kind === "conv" ? 0 : conn.kind === "depthwise" ? 1 : 2;
+  const kernel = conn.kind === "avgPool" ? conn.scale : conn.kernel;
+  const scale = conn.kind === "avgPool" ? conn.scale : null;
   let events = 0;
   const mult = conn.kind === "depthwise" ? conn.multiplier : 1;
   for (let b = 0; b < B; b++) {
@@ -114,18 +117,18 @@ function scatterWindow(conn: Extract<Connectivity, { kind: "conv" | "depthwise" 
           const ox = tx / sw;
           if (ox >= outW) continue;
           const o = ob + (oy * outW + ox) * outC;
-          if (conn.kind === "conv") {
-            const k = conn.kernel;
+          if (kind === 0) {
             const wb = ((ky * kw + kx) * inC + c) * outC;
-            for (let co = 0; co < outC; co++) current[o + co] = (current[o + co] as number) + p * (k[wb + co] as number);
             events += outC;
-          } else if (conn.kind === "depthwise") {
-            const k = conn.kernel;
+            // p · w is w exactly when p = 1 (binary spikes): the same sums without the multiply.
+            if (p === 1) addRow(current, o, kernel, wb, outC);
+            else addRowScaled(current, o, kernel, wb, outC, p);
+          } else if (kind === 1) {
             const wb = ((ky * kw + kx) * inC + c) * mult;
-            for (let m = 0; m < mult; m++) current[o + c * mult + m] = (current[o + c * mult + m] as number) + p * (k[wb + m] as number);
+            for (let m = 0; m < mult; m++) current[o + c * mult + m] = (current[o + c * mult + m] as number) + p * (kernel[wb + m] as number);
             events += mult;
           } else {
-            current[o + c] = (current[o + c] as number) + p * (conn.scale[c] as number) * ((inv as Float32Array)[oy * outW + ox] as number);
+            current[o + c] = (current[o + c] as number) + p * ((scale as Float32Array)[c] as number) * ((inv as Float32Array)[oy * outW + ox] as number);
             events += 1;
           }
         }
@@ -133,4 +136,17 @@ function scatterWindow(conn: Extract<Connectivity, { kind: "conv" | "depthwise" 
     }
   }
   return events;
+}
+
+/** current[o + j] += w[wb + j] for j < n (float32 results, float64 sums). */
+function addRow(current: Float32Array, o: number, w: Float32Array, wb: number, n: number): void {
+  const d = wb - o;
+  const end = o + n;
+  for (let k = o; k < end; k++) current[k] = (current[k] as number) + (w[k + d] as number);
+}
+
+function addRowScaled(current: Float32Array, o: number, w: Float32Array, wb: number, n: number, p: number): void {
+  const d = wb - o;
+  const end = o + n;
+  for (let k = o; k < end; k++) current[k] = (current[k] as number) + p * (w[k + d] as number);
 }

@@ -26,8 +26,11 @@ export interface Delivery {
   readonly runTarget: Int32Array;
   readonly runLength: Int32Array;
   readonly runWeight: Int32Array;
-  /** Int32Array when every weight fits, else Float64Array (still exact). */
+  /** Int32Array when every weight fits, else Float64Array (still exact). Runs with the same weight sequence
+   * (a convolution's kernel slice at every position) may share one copy: index weights through runWeight. */
   readonly weights: Int32Array | Float64Array;
+  /** Synapses of this delay (the sum of the run lengths). */
+  readonly synapses: number;
   /**
    * The same synapses one by one (CSR), built when runs are short (mean length < 2, e.g. random sparse
    * connectivity), where a per-run loop costs more than it saves: source s has weights
@@ -59,6 +62,48 @@ function csrOf(runStart: Int32Array, runTarget: Int32Array, runLength: Int32Arra
   if (next !== weights) return none;
   csrStart[sources] = weights;
   return { csrStart, csrTarget };
+}
+
+/**
+ * Long-run tables only: runs whose weight sequences are equal share one copy (returns the new weight array
+ * and rewrites runWeight). A convolution's synapses repeat its kernel at every position, so its weights
+ * shrink from synapses to kernel size and stay in cache while the loop streams the runs.
+ */
+function shareRunWeights(runLength: Int32Array, runWeight: Int32Array, w: Float64Array): Float64Array {
+  const out = new Float64Array(w.length + runLength.length);
+  let used = 0;
+  const seen = new Map<number, number[]>();
+  for (let r = 0; r < runLength.length; r++) {
+    const len = runLength[r] as number;
+    const o = runWeight[r] as number;
+    let h = len | 0;
+    for (let k = 0; k < len; k++) {
+      const x = w[o + k] as number;
+      h = Math.imul(h ^ (x | 0), 16777619) ^ ((x / 4294967296) | 0);
+    }
+    const list = seen.get(h);
+    let found = -1;
+    if (list) {
+      for (const c of list) {
+        if ((out[c - 1] as number) !== len) continue;
+        let same = true;
+        for (let k = 0; k < len && same; k++) same = out[c + k] === w[o + k];
+        if (same) {
+          found = c;
+          break;
+        }
+      }
+    }
+    if (found < 0) {
+      out[used++] = len; // the run's length, kept just before its weights for the equality test
+      found = used;
+      for (let k = 0; k < len; k++) out[used++] = w[o + k] as number;
+      if (list) list.push(found);
+      else seen.set(h, [found]);
+    }
+    runWeight[r] = found;
+  }
+  return out.slice(0, used);
 }
 
 export interface EmuNetwork {
@@ -329,10 +374,12 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     const runTarget = bl.runTarget.finish();
     const runLength = bl.runLength.finish();
     const runWeight = bl.runWeight.finish();
+    const csr = csrOf(bl.runStart, runTarget, runLength, runWeight, w.length);
+    const shared = csr.csrStart ? w : shareRunWeights(runLength, runWeight, w);
     return {
-      delay: d, runStart: bl.runStart, runTarget, runLength, runWeight,
-      weights: fitsInt ? Int32Array.from(w) : w,
-      ...csrOf(bl.runStart, runTarget, runLength, runWeight, w.length),
+      delay: d, runStart: bl.runStart, runTarget, runLength, runWeight, synapses: w.length,
+      weights: fitsInt ? Int32Array.from(shared) : shared,
+      ...csr,
     };
   });
   for (const c of delivery) if (c.delay < 1) throw new RuntimeError("SNNC504", `a synapse has delay ${c.delay}; delays start at 1`);
@@ -439,7 +486,7 @@ function loadSpinnaker(
 
 /** Number of synapses the network delivers. */
 export function synapseCount(net: EmuNetwork): number {
-  return net.delivery.reduce((a, d) => a + d.weights.length, 0);
+  return net.delivery.reduce((a, d) => a + d.synapses, 0);
 }
 
 /** The synapses of one neuron: (target neuron, weight, delay). */
