@@ -25,7 +25,6 @@
 
 import type { NeuronKind, NeuronModelName, ResetRule } from "./format/spec.ts";
 
-export type { NeuronKind, NeuronModelName, ResetRule };
 
 /** Integer parameters of one population, as stored in the placement binary. */
 export interface IntPopulationParams {

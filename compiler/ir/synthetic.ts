@@ -4,7 +4,8 @@
  * are seeded random mantissas; neuron parameters are the target's plain IF with reset to zero (or by
  * subtraction where native).
  */
-import type { IntPopulationParams, NeuronKind } from "../../runtime/neuron.ts";
+import type { NeuronKind } from "../../runtime/format/spec.ts";
+import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "./quantised.ts";
 import type { WindowGeometry } from "./snn.ts";
 import type { Target } from "../target/schema.ts";

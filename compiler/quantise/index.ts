@@ -24,7 +24,8 @@
  * Weights that quantise to zero or lose precision are reported per layer (quantisation report), never
  * dropped silently.
  */
-import type { IntPopulationParams, NeuronKind, ResetRule } from "../../runtime/neuron.ts";
+import type { NeuronKind, ResetRule } from "../../runtime/format/spec.ts";
+import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import { mantissaExponent, roundHalfAway } from "../../runtime/input.ts";
 import { assertNever, fail, type Warning } from "../diagnostics.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn, SignMode } from "../ir/quantised.ts";

@@ -5,7 +5,7 @@
 import type { EmulateResult } from "../../runtime/emulator/run.ts";
 import type { CompileRequest } from "../compile.ts";
 import type { Diagnostics } from "../convert/diagnostics.ts";
-import type { NeuronKind } from "../../runtime/neuron.ts";
+import type { NeuronKind } from "../../runtime/format/spec.ts";
 import { assertNever } from "../diagnostics.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import { shapeSize } from "../ir/ann.ts";
