@@ -44,8 +44,43 @@ export interface CommandSpec<A> {
 
 const USAGE = "snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras) to a spiking network placed on a chip, with a placement binary, an emulator and reports.\n`snnc help <command>` or `snnc <command> --help` shows a command's options.";
 
-/** Help text is wrapped at this width, so no example command line is broken in the middle. */
-const WRAP = 120;
+/**
+ * Help is wrapped at the terminal's width, but never below 100 columns: yargs wraps the examples too, and
+ * every example command is shorter than 100 (test/cli/options.test.ts), so none is broken in the middle.
+ */
+export const MIN_WRAP = 100;
+const wrapWidth = (): number => Math.max(MIN_WRAP, Math.min(140, process.stdout.columns || 120));
+
+/**
+ * A command's builder with its `.example(cmd, what)` calls turned into an examples epilogue (options.ts
+ * `examples`): yargs lays examples out in two columns and breaks a long command in the middle. Commands that
+ * call `.example()` (inspect) get whole-line examples like those that write the epilogue themselves.
+ */
+function examplesAsEpilogue(build: (y: Argv) => Argv): (y: Argv) => Argv {
+  return (y) => {
+    const list: [string, string][] = [];
+    // yargs keeps its state in private fields: methods run on the real instance, chaining returns the proxy.
+    const proxy: Argv = new Proxy(y, {
+      get(target, key) {
+        if (key === "example") {
+          return (cmd: string, what: string) => {
+            list.push([cmd, what]);
+            return proxy;
+          };
+        }
+        const v: unknown = Reflect.get(target, key);
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+          return r === target ? proxy : r;
+        };
+      },
+    });
+    const built = build(proxy);
+    if (list.length) y.epilogue(examples(list));
+    return built;
+  };
+}
 
 /** `snnc help`, `snnc help compile` → `--help`, `compile --help`; `-v` → `--version`. */
 export function normaliseArgv(argv: readonly string[]): string[] {
@@ -94,7 +129,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
       .alias("help", "h")
       .version(SNNC_VERSION)
       .alias("version", "v")
-      .wrap(WRAP)
+      .wrap(wrapWidth())
       .exitProcess(false)
       .fail((msg, err) => {
         // yargs re-throws an option's coerce failure (options.ts) as a YError carrying its message.
@@ -122,7 +157,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     for (const entry of COMMANDS) {
       if (entry.name === name) {
         const spec = await entry.load();
-        y = y.command(spec.command, spec.describe, spec.builder as (y: Argv) => Argv, async (args) => {
+        y = y.command(spec.command, spec.describe, examplesAsEpilogue(spec.builder as (y: Argv) => Argv), async (args) => {
           result = await spec.run(args as never, io);
         });
       } else {

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { accuracyLossWarning } from "../../compiler/cli/compile.ts";
 import { classNamesNear } from "../../compiler/cli/classes.ts";
 import { COMMANDS } from "../../compiler/cli/commands.ts";
-import { main, normaliseArgv } from "../../compiler/cli/main.ts";
+import { main, MIN_WRAP, normaliseArgv } from "../../compiler/cli/main.ts";
 import { checkWritable, displayPath, writeAtomically } from "../../compiler/cli/output.ts";
 import { formatDiagnostic, isSnncError } from "../../compiler/diagnostics.ts";
 import { SNNC_VERSION } from "../../compiler/version.ts";
@@ -89,6 +89,23 @@ describe("snnc command line (in-process)", function () {
     expect(compile.stdout).to.include("--timesteps");
     // Each example command stays on one line, so it can be copied.
     expect(compile.stdout).to.include("snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64");
+    // Every example fits the narrowest help width (a narrow terminal), so yargs never wraps one.
+    const out = process.stdout as { columns: number | undefined };
+    const columns = out.columns;
+    out.columns = 60;
+    const helps: string[] = [];
+    try {
+      for (const c of [[], ...COMMANDS.map((e) => [e.name])]) helps.push((await cli([...c, "--help"])).stdout);
+    } finally {
+      out.columns = columns;
+    }
+    expect(helps.join("\n")).to.include("  snnc inspect build/cnn-loihi/network.snnb --json > dump.json");
+    expect(helps.join("\n")).to.include("  snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3\n");
+    for (const help of helps) {
+      const lines = help.slice(help.indexOf("Examples:")).split("\n").filter((l) => l.startsWith("  snnc "));
+      expect(lines.length, help.slice(0, 40)).to.be.greaterThan(0);
+      for (const l of lines) expect(l.length, l).to.be.below(MIN_WRAP);
+    }
     const report = await cli(["report", "--help"]);
     expect(report.stdout).to.match(/--format.*json: report\.json as is/);
     for (const v of ["-v", "--version"]) {

@@ -87,7 +87,7 @@ describe("bring-up traces", function () {
     expect(header).to.deep.equal(Object.keys(jsonl[0] ?? {}));
     csv.slice(1).forEach((line, i) => expect(line).to.equal(Object.values(jsonl[i] ?? {}).join(",")));
     const bad = snnc(["run", join(dir, "mlp"), "-i", x, "--probe", "core:0"]);
-    expect(bad.status).to.equal(1);
+    expect(bad.status).to.equal(2); // a bad command line (issue 18: every one exits 2)
     expect(bad.stderr).to.match(/^error SNNC003: --probe picks the neurons of a trace/);
   });
 });

@@ -15,10 +15,10 @@ const LOCAL = "#e0a030";
 export function accuracyChart(r: Report): Html {
   const pts = [...r.conversion.accuracyVsTimesteps.points].sort((a, b) => a.timesteps - b.timesteps).filter((p) => p.timesteps > 0);
   const acc = r.accuracy;
-  const H = 330;
+  const H = 348;
   if (!acc && !pts.length) return chart("chart-accuracy", W, 160, "Accuracy against timesteps", emptyNote(W, 160, "no labelled data: accuracy was not measured"));
   if (!pts.length) return chart("chart-accuracy", W, 160, "Accuracy against timesteps", emptyNote(W, 160, "no accuracy-vs-timesteps points in the report"));
-  const m = { left: 58, right: 24, top: 54, bottom: 46 };
+  const m = { left: 58, right: 24, top: 72, bottom: 46 };
   const ts = [...pts.map((p) => p.timesteps), r.timesteps];
   const tLo = Math.min(...ts) / Math.SQRT2;
   const tHi = Math.max(...ts) * Math.SQRT2;
@@ -63,7 +63,8 @@ export function accuracyChart(r: Report): Html {
   parts.push(swatch(m.left, 16, ACCENT, `float SNN (first ${int(n)} samples, before quantisation)`, { line: true }));
   if (acc) {
     parts.push(swatch(m.left, 34, INK, `ANN (first ${int(r.conversion.accuracyVsTimesteps.ann !== null ? n : acc.samples)} samples)`, { line: true, dashed: true }));
-    parts.push(h`<path d="M${m.left + 218} ${24}l5 5l-5 5l-5 -5z" fill="${category(1)}"/><text class="legend" x="${m.left + 228}" y="34">SNN on the chip at T = ${String(r.timesteps)}${separate ? `, with the ANN (dashed tick) on the same ${int(acc.samples)} samples` : ""}</text>`);
+    // Its own legend row: the text is long when the chip point has its own samples.
+    parts.push(h`<path d="M${m.left + 8} ${42}l5 5l-5 5l-5 -5z" fill="${category(1)}"/><text class="legend" x="${m.left + 22}" y="52">SNN on the chip at T = ${String(r.timesteps)}${separate ? `, and the ANN (dashed tick) on the same ${int(acc.samples)} samples` : ""}</text>`);
   }
   return chart("chart-accuracy", W, H, "Accuracy against timesteps", parts);
 }
