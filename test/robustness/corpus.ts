@@ -392,6 +392,17 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
     run("run-input-wrong-size", "SNNC151", join(bdir, "ok.snnb"), f);
   }
 
+  // --- Reports ---
+  const report = (name: string, write: (d: string) => void, format = "md") => {
+    const d = dirFor(name);
+    mkdirSync(d, { recursive: true });
+    write(d);
+    cases.push({ name, code: "SNNC701", argv: ["report", d, "--format", format, "--quiet"] });
+  };
+  report("report-empty-object", (d) => writeFileSync(join(d, "report.json"), "{}"));
+  report("report-deep", (d) => writeFileSync(join(d, "report.json"), `${"[".repeat(100_000)}${"]".repeat(100_000)}`), "json");
+  report("report-is-directory", (d) => mkdirSync(join(d, "report.json")));
+
   // --- Valid edge cases (must succeed) ---
   {
     const f = join(bdir, "flat.npy");
