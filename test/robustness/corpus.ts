@@ -160,7 +160,8 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
   {
     const d = dirFor("shard-symlink-out");
     const file = tfjsModel(d, okLayers, okWeights(), (r) => { manifestOf(r).paths = ["link.bin"]; });
-    symlinkSync("/etc/hostname", join(d, "link.bin"));
+    writeFileSync(join(root, "secret.bin"), new Uint8Array(60));
+    symlinkSync(join(root, "secret.bin"), join(d, "link.bin"));
     compile("shard-symlink-out", file, "SNNC118");
   }
   {
