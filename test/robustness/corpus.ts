@@ -361,10 +361,22 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
     else cases.push({ name, code, argv: ["inspect", f, "--json", "--quiet"] });
   };
   binCase("meta-timesteps-1e9", "SNNC507", withMeta(seedBin, (m) => { m.timesteps = 1e9; }));
-  binCase("meta-population-shape", "SNNC506", withMeta(seedBin, (m) => { m.populations[0].shape = [1e9, 1e9, 1e9]; }));
-  binCase("meta-sha256-missing", "SNNC506", withMeta(seedBin, (m) => { delete m.model.sha256; }), "inspect");
-  binCase("meta-nested", "SNNC506", withMeta(seedBin, (m) => { m.target.title = "__DEEP__"; return JSON.stringify(m).replace('"__DEEP__"', `${"[".repeat(50_000)}${"]".repeat(50_000)}`); }), "inspect");
+  binCase("meta-population-shape", "SNNC504", withMeta(seedBin, (m) => { m.populations[0].shape = [1e9, 1e9, 1e9]; }));
+  binCase("meta-sha256-missing", "SNNC504", withMeta(seedBin, (m) => { delete m.model.sha256; }), "inspect");
+  binCase("meta-nested", "SNNC504", withMeta(seedBin, (m) => { m.target.title = "__DEEP__"; return JSON.stringify(m).replace('"__DEEP__"', `${"[".repeat(50_000)}${"]".repeat(50_000)}`); }), "inspect");
   binCase("meta-inputshape-huge", "SNNC507", withMeta(seedBin, (m) => { m.inputShape = [65536, 65536, 65536]; }));
+  const withSection = (name: string, edit: (v: DataView) => void) => {
+    const { head, sections } = splitSections(seedBin);
+    const k = sections.findIndex((s) => s.id === fourcc(name));
+    const data = (sections[k] as { data: Uint8Array }).data.slice();
+    edit(new DataView(data.buffer));
+    sections[k] = { id: fourcc(name), data };
+    return assemble(head, sections);
+  };
+  binCase("cost-nan", "SNNC506", withSection("COST", (v) => v.setFloat64(0, NaN, true)), "inspect");
+  binCase("cost-negative-infinity", "SNNC506", withSection("COST", (v) => v.setFloat64(8, -Infinity, true)));
+  binCase("input-encoding-7", "SNNC506", withSection("INPM", (v) => v.setUint8(0, 7)));
+  binCase("input-gain-nan", "SNNC506", withSection("INPM", (v) => v.setFloat64(16, NaN, true)));
   binCase("meta-not-json", "SNNC504", withMeta(seedBin, () => "{oops"), "inspect");
   cases.push({ name: "run-timesteps-1e9", code: "SNNC507", argv: ["run", join(bdir, "ok.snnb"), "--input", okInput, "--timesteps", "1000000000", "--quiet"] });
   cases.push({ name: "compile-timesteps-1e9", code: "SNNC507", out: out("compile-timesteps-1e9"), argv: ["compile", okModel, "-t", "tiny", "-o", out("compile-timesteps-1e9"), "-T", "1000000000", "--quiet"] });

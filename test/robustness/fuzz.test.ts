@@ -17,7 +17,7 @@ describe("robustness: binary fuzzing", function () {
     expect(codes.every((c) => /^(ok|SNNC50[1-7])$/.test(c)), codes.join(", ")).to.equal(true);
     // The mutants reach every layer of checks, and some still run.
     expect(r.codes.get("SNNC504") ?? 0).to.be.greaterThan(100);
-    expect(r.codes.get("SNNC506") ?? 0).to.be.greaterThan(100);
+    expect(r.codes.get("SNNC506") ?? 0).to.be.greaterThan(40);
     expect(r.codes.get("ok") ?? 0).to.be.greaterThan(50);
   });
 });
