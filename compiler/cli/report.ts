@@ -2,11 +2,13 @@
  * @fileoverview `snnc report <DIR> [--format json|md|html]`: prints a compile's report (rendered from
  * report.json, so Markdown and HTML always match the figures).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Argv } from "yargs";
+import { checkJsonDepth, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
 import type { Report } from "../report/build.ts";
+import { readRegularFile } from "../util/safe-path.ts";
 import type { CommandSpec } from "./main.ts";
 import { examples } from "./options.ts";
 
@@ -29,14 +31,23 @@ export const reportCommand: CommandSpec<ReportArgs> = {
     const path = join(a.dir, "report.json");
     if (!existsSync(path)) throw fail("SNNC701", `no report.json in ${a.dir}`, { file: a.dir }, "compile first: snnc compile <model> --target <target> -o DIR");
     let report: Report;
+    const bytes = readRegularFile(path, path, 512 * 1024 * 1024, "SNNC701");
     try {
-      report = JSON.parse(readFileSync(path, "utf8")) as Report;
+      report = JSON.parse(new TextDecoder().decode(bytes)) as Report;
     } catch (e) {
       throw fail("SNNC701", `report.json is not valid JSON (${(e as Error).message})`, { file: path });
     }
-    const text = a.format === "json" ? JSON.stringify(report, null, 2)
-      : a.format === "html" ? (await import("../report/html.ts")).renderHtml(report)
-      : (await import("../report/markdown.ts")).renderMarkdown(report);
+    checkJsonDepth(report, { file: path }, "SNNC701", 32);
+    let text: string;
+    try {
+      text = a.format === "json" ? JSON.stringify(report, null, 2)
+        : a.format === "html" ? (await import("../report/html.ts")).renderHtml(report)
+        : (await import("../report/markdown.ts")).renderMarkdown(report);
+    } catch (e) {
+      // report.json is a file the user can edit: a field the renderer needs missing or of the wrong type.
+      throw fail("SNNC701", `report.json does not have the structure snnc writes (${truncateText(String((e as Error)?.message ?? e))})`, { file: path },
+        "compile again to rewrite it: snnc compile <model> --target <target> -o DIR");
+    }
     return { json: report, text };
   },
 };

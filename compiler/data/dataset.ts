@@ -151,11 +151,13 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
   return { images: out, labels: lab, count, sampleShape, source: imagesFile, ...(warnings.length ? { warnings } : {}) };
 }
 
-/** Class indices from labels given as [N] indices or as [N, C] one-hot rows. */
+/** Class indices from labels given as [N] (or [N, 1]) indices or as [N, C] one-hot rows. */
 function readLabels(labels: RawArray, total: number, count: number, file: string): Int32Array {
   const n = labels.shape[0] ?? 0;
-  const oneHot = labels.shape.length === 2 && (labels.shape[1] ?? 0) >= 1;
-  if ((labels.shape.length !== 1 && !oneHot) || n !== total) {
+  // [N, 1] is a column of indices; [N, C ≥ 2] one-hot rows.
+  const column = labels.shape.length === 2 && labels.shape[1] === 1;
+  const oneHot = labels.shape.length === 2 && (labels.shape[1] ?? 0) >= 2;
+  if ((labels.shape.length !== 1 && !oneHot && !column) || n !== total) {
     throw fail("SNNC152", `labels shape [${labels.shape.join(", ")}] does not match ${total} images`, { file },
       `give ${total} class indices ([${total}]) or one-hot rows ([${total}, classes])`);
   }

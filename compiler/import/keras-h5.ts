@@ -259,9 +259,9 @@ export function unzipKeras(bytes: Uint8Array, path: string): Record<string, Uint
       filter: (info) => {
         if (!KERAS_MEMBERS.has(info.name)) return false;
         const loc = { file: path, path: info.name };
-        checkLimit("archiveMember", info.originalSize, loc, `archive member ${info.name} declares ${info.originalSize} bytes:`);
+        checkLimit("archiveMember", info.originalSize, loc, `declared size of archive member ${info.name}:`);
         budget += info.originalSize;
-        checkLimit("archiveMember", budget, loc, "archive members declare");
+        checkLimit("archiveMember", budget, loc, "declared size of the archive members together:");
         if (info.compression !== 0) checkLimit("archiveRatio", info.originalSize / Math.max(1, info.size), loc, `archive member ${info.name} compression ratio`);
         else if (info.originalSize !== info.size) throw fail("SNNC111", `stored member ${info.name} declares ${info.originalSize} bytes in ${info.size}`, loc);
         return true;

@@ -1,10 +1,11 @@
 /**
  * @fileoverview Range checks of every decoded field of network.snnb, run by `decodeBinary` before it returns,
  * so that `run`, `verify`, `inspect` and the emulator never see an unchecked value. The reader's structural
- * checks (counts and offsets inside their sections) are SNNC504; a field that is well placed but out of its
- * range (an enum code no writer emits, a NaN cost, a population shape that is not [h, w, c] of positive
- * integers, a sha256 that is not 64 hex digits, a timestep count beyond LIMITS) is SNNC506, and a field that
- * asks for more work or memory than runtime/limits.ts allows is SNNC507. Every check names the field.
+ * checks (counts and offsets inside their sections) and META keys of the wrong type or shape (a population
+ * shape that is not [h, w, c] of positive integers, a sha256 that is not 64 hex digits) are SNNC504; a
+ * section field that is well placed but out of its range (an enum code no writer emits, a NaN cost, a block
+ * outside its population) is SNNC506, and a field that asks for more work or memory than runtime/limits.ts
+ * allows (timesteps, neurons) is SNNC507. Every check names the field.
  *
  * Code tables come from spec.ts (NEURON_MODEL_CODES, ...); limits from runtime/limits.ts.
  */
@@ -39,10 +40,11 @@ function isStr(x: unknown): x is string {
   return typeof x === "string" && x.length <= META_STRING_MAX;
 }
 
-/** META as parsed JSON → the typed Meta, every key checked (SNNC506 at the section's offset). */
+/** META as parsed JSON → the typed Meta, every key checked: a missing or ill-typed key is SNNC504 (malformed,
+ * as before format checks were split), a value beyond the runtime's limits SNNC507; at the section's offset. */
 export function checkMeta(meta: unknown, offset: number): Meta {
-  const fail = (what: string) => bad(`metadata ${what}`, offset);
-  checkJsonDepth(meta, { byte: offset }, "SNNC506", 8);
+  const fail = (what: string) => new RuntimeError("SNNC504", `metadata ${what}`, offset, "the binary is corrupt (or was not written by snnc); recompile");
+  checkJsonDepth(meta, { byte: offset }, "SNNC504", 8);
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw fail("is not a JSON object");
   const m = meta as Record<string, unknown>;
   for (const k of ["snncVersion", "method"]) if (!isStr(m[k])) throw fail(`key "${k}" is missing or not a string of at most ${META_STRING_MAX} characters`);

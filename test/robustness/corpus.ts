@@ -160,7 +160,8 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
   {
     const d = dirFor("shard-symlink-out");
     const file = tfjsModel(d, okLayers, okWeights(), (r) => { manifestOf(r).paths = ["link.bin"]; });
-    symlinkSync("/etc/hostname", join(d, "link.bin"));
+    writeFileSync(join(root, "secret.bin"), new Uint8Array(60));
+    symlinkSync(join(root, "secret.bin"), join(d, "link.bin"));
     compile("shard-symlink-out", file, "SNNC118");
   }
   {
@@ -360,10 +361,22 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
     else cases.push({ name, code, argv: ["inspect", f, "--json", "--quiet"] });
   };
   binCase("meta-timesteps-1e9", "SNNC507", withMeta(seedBin, (m) => { m.timesteps = 1e9; }));
-  binCase("meta-population-shape", "SNNC506", withMeta(seedBin, (m) => { m.populations[0].shape = [1e9, 1e9, 1e9]; }));
-  binCase("meta-sha256-missing", "SNNC506", withMeta(seedBin, (m) => { delete m.model.sha256; }), "inspect");
-  binCase("meta-nested", "SNNC506", withMeta(seedBin, (m) => { m.target.title = "__DEEP__"; return JSON.stringify(m).replace('"__DEEP__"', `${"[".repeat(50_000)}${"]".repeat(50_000)}`); }), "inspect");
+  binCase("meta-population-shape", "SNNC504", withMeta(seedBin, (m) => { m.populations[0].shape = [1e9, 1e9, 1e9]; }));
+  binCase("meta-sha256-missing", "SNNC504", withMeta(seedBin, (m) => { delete m.model.sha256; }), "inspect");
+  binCase("meta-nested", "SNNC504", withMeta(seedBin, (m) => { m.target.title = "__DEEP__"; return JSON.stringify(m).replace('"__DEEP__"', `${"[".repeat(50_000)}${"]".repeat(50_000)}`); }), "inspect");
   binCase("meta-inputshape-huge", "SNNC507", withMeta(seedBin, (m) => { m.inputShape = [65536, 65536, 65536]; }));
+  const withSection = (name: string, edit: (v: DataView) => void) => {
+    const { head, sections } = splitSections(seedBin);
+    const k = sections.findIndex((s) => s.id === fourcc(name));
+    const data = (sections[k] as { data: Uint8Array }).data.slice();
+    edit(new DataView(data.buffer));
+    sections[k] = { id: fourcc(name), data };
+    return assemble(head, sections);
+  };
+  binCase("cost-nan", "SNNC506", withSection("COST", (v) => v.setFloat64(0, NaN, true)), "inspect");
+  binCase("cost-negative-infinity", "SNNC506", withSection("COST", (v) => v.setFloat64(8, -Infinity, true)));
+  binCase("input-encoding-7", "SNNC506", withSection("INPM", (v) => v.setUint8(0, 7)));
+  binCase("input-gain-nan", "SNNC506", withSection("INPM", (v) => v.setFloat64(16, NaN, true)));
   binCase("meta-not-json", "SNNC504", withMeta(seedBin, () => "{oops"), "inspect");
   cases.push({ name: "run-timesteps-1e9", code: "SNNC507", argv: ["run", join(bdir, "ok.snnb"), "--input", okInput, "--timesteps", "1000000000", "--quiet"] });
   cases.push({ name: "compile-timesteps-1e9", code: "SNNC507", out: out("compile-timesteps-1e9"), argv: ["compile", okModel, "-t", "tiny", "-o", out("compile-timesteps-1e9"), "-T", "1000000000", "--quiet"] });
@@ -391,6 +404,17 @@ export async function buildCorpus(root: string, seed = 12): Promise<CorpusCase[]
     writeFileSync(f, writeNpy([per + 1], new Float32Array(per + 1)));
     run("run-input-wrong-size", "SNNC151", join(bdir, "ok.snnb"), f);
   }
+
+  // --- Reports ---
+  const report = (name: string, write: (d: string) => void, format = "md") => {
+    const d = dirFor(name);
+    mkdirSync(d, { recursive: true });
+    write(d);
+    cases.push({ name, code: "SNNC701", argv: ["report", d, "--format", format, "--quiet"] });
+  };
+  report("report-empty-object", (d) => writeFileSync(join(d, "report.json"), "{}"));
+  report("report-deep", (d) => writeFileSync(join(d, "report.json"), `${"[".repeat(100_000)}${"]".repeat(100_000)}`), "json");
+  report("report-is-directory", (d) => mkdirSync(join(d, "report.json")));
 
   // --- Valid edge cases (must succeed) ---
   {
