@@ -168,6 +168,11 @@ describe("generated standalone emulator", function () {
     const other = node(dir, ["--input", x, "--binary", join(root, "spinnaker-IF", "network.snnb")]);
     expect(other.code).to.equal(1);
     expect(other.stderr).to.match(/^error SNNC530: this emulator was generated for another network\.snnb/);
+    const truncated = join(root, "truncated.snnb");
+    writeFileSync(truncated, (cases.get("loihi IF") as Uint8Array).subarray(0, 1000));
+    const cut = node(dir, ["--input", x, "--binary", truncated]);
+    expect(cut.code).to.equal(1);
+    expect(cut.stderr).to.match(/^error SNNC504: file is 1000 bytes, header says \d+/);
     const help = node(dir, ["--help"]);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.match(/^usage: node emulator\/emulator\.js --input x\.npy/);
