@@ -129,12 +129,9 @@ export function stepRange(
   const canSpike = p.kind !== KIND_READOUT;
   const mt = p.kind === KIND_MT;
   const reset = p.reset;
-  // Reference models saved before decayBits existed (reference.json.gz) lack it: they were 12-bit.
-  const D = p.decayBits > 0 ? p.decayBits : 12;
   // Fast path: Loihi IF (du = 2^D − 1 makes u this step's input; dv = 0 makes v a perfect integrator).
-  const plainLoihi = loihi && p.du === 2 ** D - 1 && p.dv === 0;
-  // Loihi's synaptic input accumulator: q wraps to [−qHalf, qHalf) (Infinity: no limit; also for reference
-  // models saved before inputBits existed).
+  const plainLoihi = loihi && p.du === 2 ** p.decayBits - 1 && p.dv === 0;
+  // Loihi's synaptic input accumulator: q wraps to [−qHalf, qHalf) (Infinity: no limit).
   const qBits = loihi && p.inputBits > 0 ? p.inputBits + 1 : 0;
   const qHalf = qBits > 0 ? 2 ** p.inputBits : Infinity;
   if ((plainLoihi || !loihi) && !mt && canSpike) {
@@ -152,9 +149,9 @@ export function stepRange(
       u[i] = ui;
       x = (v[i] as number) + ui + (bias[i] as number);
     } else if (loihi) {
-      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1, D) + qi, S);
+      const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1, p.decayBits) + qi, S);
       u[i] = ui;
-      x = loihiDecay(v[i] as number, p.dv, D) + ui + (bias[i] as number);
+      x = loihiDecay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number);
     } else {
       x = (v[i] as number) + qi + (bias[i] as number);
     }
