@@ -174,8 +174,9 @@ function hoist(req: BundleRequest, root: string): Hoisted {
     // Text edits, last first: imports and export lists go, `export` keywords go.
     const cuts: [number, number][] = [];
     for (const d of sf.getImportDeclarations()) cuts.push([d.getStart(), d.getEnd()]);
+    // Export lists and re-exports name things that are already in the one scope: they go, unless they rename.
     for (const d of sf.getExportDeclarations()) {
-      if (d.getModuleSpecifierValue() !== undefined || d.getNamedExports().length > 0) throw new Error(`internal: ${where}: export lists cannot be bundled`);
+      if (d.getNamedExports().some((e) => e.getAliasNode() !== undefined) || d.getNamespaceExport()) throw new Error(`internal: ${where}: renaming exports cannot be bundled`);
       cuts.push([d.getStart(), d.getEnd()]);
     }
     for (const st of sf.getStatements()) {
