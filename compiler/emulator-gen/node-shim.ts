@@ -19,6 +19,14 @@ declare class TextDecoder {
 }
 declare class TextEncoder {
   encode(text?: string): Uint8Array;
+}
+declare namespace NodeJS {
+  interface ErrnoException extends Error {
+    code?: string | undefined;
+    errno?: number | undefined;
+    path?: string | undefined;
+    syscall?: string | undefined;
+  }
 }`;
 
 const KNOWN: Record<string, Record<string, string>> = {
@@ -36,7 +44,7 @@ const KNOWN: Record<string, Record<string, string>> = {
     extname: "export function extname(path: string): string;",
   },
   "node:zlib": {
-    gunzipSync: "export function gunzipSync(bytes: Uint8Array): Uint8Array;",
+    gunzipSync: "export function gunzipSync(bytes: Uint8Array, options?: { maxOutputLength?: number }): Uint8Array;",
     gzipSync: "export function gzipSync(bytes: Uint8Array, options?: { level?: number }): Uint8Array;",
   },
 };
