@@ -21,12 +21,7 @@ declare class TextEncoder {
   encode(text?: string): Uint8Array;
 }
 declare namespace NodeJS {
-  interface ErrnoException extends Error {
-    code?: string | undefined;
-    errno?: number | undefined;
-    path?: string | undefined;
-    syscall?: string | undefined;
-  }
+  interface ErrnoException extends Error { code?: string }
 }`;
 
 const KNOWN: Record<string, Record<string, string>> = {
