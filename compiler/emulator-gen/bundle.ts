@@ -135,6 +135,8 @@ interface Hoisted {
   readonly inlines: boolean;
   /** Whether the body has passed the type check (with a value of the folded constant's type). */
   checked: boolean;
+  /** The body's JavaScript, FOLD_MARK still in place (an identifier: TypeScript emits it as it is). */
+  js: string | null;
 }
 
 /** Per process: sources do not change while snnc runs, so the graph is hoisted (and checked) once. */
@@ -174,8 +176,9 @@ function hoist(req: BundleRequest, root: string): Hoisted {
     // Text edits, last first: imports and export lists go, `export` keywords go.
     const cuts: [number, number][] = [];
     for (const d of sf.getImportDeclarations()) cuts.push([d.getStart(), d.getEnd()]);
+    // Export lists and re-exports name things that are already in the one scope: they go, unless they rename.
     for (const d of sf.getExportDeclarations()) {
-      if (d.getModuleSpecifierValue() !== undefined || d.getNamedExports().length > 0) throw new Error(`internal: ${where}: export lists cannot be bundled`);
+      if (d.getNamedExports().some((e) => e.getAliasNode() !== undefined) || d.getNamespaceExport()) throw new Error(`internal: ${where}: renaming exports cannot be bundled`);
       cuts.push([d.getStart(), d.getEnd()]);
     }
     for (const st of sf.getStatements()) {
@@ -201,7 +204,7 @@ function hoist(req: BundleRequest, root: string): Hoisted {
     ...parts,
   ].join("\n");
   if (body.split(FOLD_MARK).length !== 2) throw new Error("internal: the folded constant's mark is not unique in the bundle");
-  return { body, modules: files.map((f) => relative(root, f.getFilePath())), inlines: ext.has(INLINED), checked: false };
+  return { body, modules: files.map((f) => relative(root, f.getFilePath())), inlines: ext.has(INLINED), checked: false, js: null };
 }
 
 function typeCheck(source: string): void {
@@ -221,8 +224,9 @@ function typeCheck(source: string): void {
 }
 
 /**
- * Bundles `req.entry` with `req.fold.value` folded in. The hoisted text is built and type-checked once per
- * process; later calls only substitute the value (a JSON literal of the same declared type) and transpile.
+ * Bundles `req.entry` with `req.fold.value` folded in. The hoisted text is built, type-checked and
+ * transpiled once per process; later calls only substitute the value (a JSON literal of the same declared
+ * type) in the TypeScript and in the JavaScript.
  */
 export function bundle(req: BundleRequest): Bundle {
   const root = sourceRoot();
@@ -234,7 +238,13 @@ export function bundle(req: BundleRequest): Bundle {
     typeCheck(source);
     h.checked = true;
   }
-  const emitted = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleDetection: ts.ModuleDetectionKind.Legacy } }).outputText;
+  if (h.js === null) {
+    const out = ts.transpileModule(h.body, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleDetection: ts.ModuleDetectionKind.Legacy } }).outputText;
+    if (out.split(FOLD_MARK).length !== 2) throw new Error("internal: the folded constant's mark is not unique in the emitted JavaScript");
+    h.js = out;
+  }
+  const value = JSON.stringify(req.fold.value, null, 2);
+  const emitted = h.js.replace(FOLD_MARK, () => value);
   const js = [
     ...req.header.map((l) => `// ${l}`),
     `// JavaScript of emulator.ts (TypeScript's CommonJS emit)${h.inlines ? `, after ${INLINED}, inlined first` : ""}.`,

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
+import type { DecodedBinary } from "../../runtime/format/decoded.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { loadInputs } from "../data/dataset.ts";
 import { fail, formatDiagnostic, isSnncError } from "../diagnostics.ts";
@@ -73,16 +74,18 @@ export function spikeHasher(): { readonly onSpikes: (sample: number, t: number, 
   };
 }
 
-function readBinary(file: string, built: BuiltFor | null): Uint8Array {
+/** The binary, decoded (coded errors SNNC50x), and checked to be the one this emulator was generated for. */
+function readBinary(file: string, built: BuiltFor | null): DecodedBinary {
   if (!existsSync(file)) {
     throw fail("SNNC001", "not found", { file }, "the emulator reads the network.snnb of the folder it was generated in; give --binary FILE");
   }
   const bytes = new Uint8Array(readFileSync(file));
+  const decoded = decodeBinary(bytes);
   if (built && (bytes.length !== built.fileLength || crc32(bytes, 0, 60) !== built.headerCrc)) {
     throw fail("SNNC530", `this emulator was generated for another network.snnb (${built.model} on ${built.target}, ${built.fileLength} bytes)`, { file },
       "regenerate it with snnc compile, or run this binary with snnc run");
   }
-  return bytes;
+  return decoded;
 }
 
 /** Runs the standalone emulator; returns the exit code. */
@@ -100,8 +103,7 @@ export function standaloneMain(argv: readonly string[], defaultBinary: string, b
     return 0;
   }
   try {
-    const bytes = readBinary(args.binary, built);
-    const decoded = decodeBinary(bytes);
+    const decoded = readBinary(args.binary, built);
     const net = loadNetwork(decoded);
     const meta = decoded.meta;
     const inputs = loadInputs(args.input, meta.inputShape);

@@ -26,7 +26,7 @@ interface Dump {
   input: { encoding: string; gainScaled: number; biasMantissaBits: number; biasExponentMax: number; neurons: number[] };
   output: { kind: string; readoutDepth: number; neurons: number[] };
   cores: {
-    profiles: { model: number; kind: string; reset: number; stateBits: number; threshold: number; du: number; dv: number; decayBits: number }[];
+    profiles: { model: number | string; kind: string; reset: number | string; stateBits: number; threshold: number; du: number; dv: number; decayBits: number }[];
     synapseTables: { weightShift: number; formats: { exponent: number; delay: number }[]; axonFirstGroup: number[]; axonGroups: number[]; groupFirst: number[]; groupCount: number[]; groupFormat: number[]; mantissas: number[] };
     neuronList: { profile: number; biasMantissa: number; biasExponent: number; vInit: number; axonsOut: [number, number][]; synapsesOut: [number, number, number][] }[];
   }[];
@@ -85,8 +85,9 @@ function resimulate(j: Dump, pixels: Float32Array): { spikes: number[][]; scores
       let vi = Math.max(-(S - 1), Math.min(S - 1, decay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number)));
       if (p.kind !== "readout" && vi > p.threshold) {
         fired.push(i);
-        if (p.reset === 0) vi = 0;
-        else if (p.reset === 1) vi -= p.threshold;
+        // (reset as the binary's code or its name)
+        if (p.reset === 0 || p.reset === "zero") vi = 0;
+        else if (p.reset === 1 || p.reset === "subtract") vi -= p.threshold;
       }
       v[i] = vi;
     }

@@ -162,12 +162,22 @@ describe("generated standalone emulator", function () {
     expect(shape.code).to.equal(1);
     expect(shape.stderr).to.match(/^error SNNC151: input has shape \[1, 8, 8, 3\], the model takes \[6, 6, 1\]/);
     expect(shape.stdout).to.equal("");
+    // A multiple of the sample size in another shape is refused too (the old emulator ran it as 4 samples).
+    writeFileSync(wrong, writeNpy([2, 12, 6, 1], new Float32Array(144)));
+    const multiple = node(dir, ["--input", wrong]);
+    expect(multiple.code).to.equal(1);
+    expect(multiple.stderr).to.match(/^error SNNC151: .*\[12, 6, 1\].*\[6, 6, 1\]/);
     const missing = node(dir, ["--input", x, "--binary", join(root, "none.snnb")]);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.match(/^error SNNC001: not found in .*none\.snnb\n {2}hint: /);
     const other = node(dir, ["--input", x, "--binary", join(root, "spinnaker-IF", "network.snnb")]);
     expect(other.code).to.equal(1);
     expect(other.stderr).to.match(/^error SNNC530: this emulator was generated for another network\.snnb/);
+    const truncated = join(root, "truncated.snnb");
+    writeFileSync(truncated, (cases.get("loihi IF") as Uint8Array).subarray(0, 1000));
+    const cut = node(dir, ["--input", x, "--binary", truncated]);
+    expect(cut.code).to.equal(1);
+    expect(cut.stderr).to.match(/^error SNNC504: file is 1000 bytes, header says \d+/);
     const help = node(dir, ["--help"]);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.match(/^usage: node emulator\/emulator\.js --input x\.npy/);
