@@ -17,6 +17,6 @@ try {
   console.warn("snnc: typescript is not installed, dist/ not built; snnc will run its TypeScript sources through tsx");
   process.exit(0);
 }
-const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
+const r = spawnSync(process.execPath, [tsc, "-p", join(root, "compiler", "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 writeFileSync(join(root, "dist", ".stamp"), `${new Date().toISOString()}\n`);
