@@ -60,7 +60,7 @@ type AnyPass = Pass<any, any>;
 export class PassList<S> {
   constructor(readonly passes: readonly AnyPass[] = []) {}
 
-  then<I, O>(pass: Pass<I, O> & (S extends I ? unknown : never)): PassList<Omit<S, keyof O> & O> {
+  then<I, O>(pass: Pass<I, O> & (S extends I ? unknown : { readonly "reads fields no earlier pass adds": Exclude<keyof I, keyof S> })): PassList<Omit<S, keyof O> & O> {
     return new PassList([...this.passes, pass]);
   }
 
