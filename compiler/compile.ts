@@ -7,7 +7,7 @@
 import type { GeneratedEmulator } from "./emulator-gen/generate.ts";
 import type { AnnGraph } from "./ir/ann.ts";
 import type { PassName } from "./pass.ts";
-import { type PipelineHooks, type PipelineResult, type PipelineState, runPipeline } from "./pipeline.ts";
+import { type PipelineHooks, type PipelineResult, type PipelineState, type Resume, runPipeline } from "./pipeline.ts";
 import type { Report } from "./report/build.ts";
 import type { CompileRequest } from "./request.ts";
 import { loadTarget } from "./target/load.ts";
@@ -35,9 +35,9 @@ export type CompileRun =
   | { readonly complete: true; readonly outcome: CompileOutcome }
   | { readonly complete: false; readonly stoppedAfter: PassName; readonly state: Partial<PipelineState> };
 
-export async function runCompile(req: CompileRequest, hooks: CompileHooks): Promise<CompileRun> {
+export async function runCompile(req: CompileRequest, hooks: CompileHooks, resume?: Resume): Promise<CompileRun> {
   const target = loadTarget(req.target);
-  const r = await runPipeline(req, target, hooks);
+  const r = await runPipeline(req, target, hooks, resume);
   if (!r.complete) return { complete: false, stoppedAfter: r.stoppedAfter, state: r.state };
   const s = r.state;
   return {

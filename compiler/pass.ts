@@ -60,7 +60,7 @@ type AnyPass = Pass<any, any>;
 export class PassList<S> {
   constructor(readonly passes: readonly AnyPass[] = []) {}
 
-  then<I, O>(pass: Pass<I, O> & (S extends I ? unknown : never)): PassList<Omit<S, keyof O> & O> {
+  then<I, O>(pass: Pass<I, O> & (S extends I ? unknown : { readonly "reads fields no earlier pass adds": Exclude<keyof I, keyof S> })): PassList<Omit<S, keyof O> & O> {
     return new PassList([...this.passes, pass]);
   }
 
@@ -84,6 +84,9 @@ export interface RunOptions {
   /** --dump-ir: a directory, or a function given each file name and its canonical JSON (tests). */
   readonly dumpIr?: string | ((file: string, json: string) => void);
   readonly stopAfter?: PassName;
+  /** Skip the passes up to and including this one: the initial state already holds their fields (a run
+   * resumed from an earlier run's state, e.g. one conversion shared by several targets in the tests). */
+  readonly resumeAfter?: PassName;
 }
 
 export type RunResult<S> =
@@ -96,10 +99,21 @@ class Bookkeeper {
   private position = 0;
   private t0 = 0;
 
+  private skipping: boolean;
+
   constructor(private readonly o: RunOptions, names: readonly PassName[]) {
-    if (o.stopAfter !== undefined && !names.includes(o.stopAfter)) {
-      throw new Error(`internal: --stop-after ${o.stopAfter} names no pass of this list (${names.join(", ")})`);
+    for (const name of [o.stopAfter, o.resumeAfter]) {
+      if (name !== undefined && !names.includes(name)) throw new Error(`internal: ${name} names no pass of this list (${names.join(", ")})`);
     }
+    this.skipping = o.resumeAfter !== undefined;
+  }
+
+  /** True for the passes before the resume point (counted in dump numbering, not run). */
+  skip(pass: AnyPass): boolean {
+    if (!this.skipping) return false;
+    this.position++;
+    if (pass.name === this.o.resumeAfter) this.skipping = false;
+    return true;
   }
 
   start(): PassContext {
@@ -137,6 +151,7 @@ export async function runPasses<S>(list: PassList<S>, initial: object, o: RunOpt
   const book = new Bookkeeper(o, list.names);
   let state: object = { ...initial, timings: book.timings };
   for (const pass of list.passes) {
+    if (book.skip(pass)) continue;
     const ctx = book.start();
     const out: object = await pass.run(state, ctx);
     const stop = book.finish(pass, out, state);
@@ -151,6 +166,7 @@ export function runPassesSync<S>(list: PassList<S>, initial: object, o: RunOptio
   const book = new Bookkeeper(o, list.names);
   let state: object = { ...initial, timings: book.timings };
   for (const pass of list.passes) {
+    if (book.skip(pass)) continue;
     const ctx = book.start();
     const out: unknown = pass.run(state, ctx);
     if (out instanceof Promise) throw new Error(`internal: pass ${pass.name} is async; use runPasses`);

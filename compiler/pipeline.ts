@@ -75,8 +75,15 @@ export interface PipelineHooks {
   stage(name: PassName, seconds: number, note?: string): void;
 }
 
-export function runPipeline(request: CompileRequest, target: Target, hooks: PipelineHooks): Promise<RunResult<PipelineState>> {
-  return runPasses(PIPELINE, { request }, {
+/** Resuming: the state of an earlier run of the same request up to `after` (its `request` is replaced). */
+export interface Resume {
+  readonly after: PassName;
+  readonly state: Partial<PipelineState>;
+}
+
+export function runPipeline(request: CompileRequest, target: Target, hooks: PipelineHooks, resume?: Resume): Promise<RunResult<PipelineState>> {
+  return runPasses(PIPELINE, { ...resume?.state, request }, {
+    ...(resume ? { resumeAfter: resume.after } : {}),
     target, seed: request.seed, ...hooks,
     ...(request.dumpIr !== undefined ? { dumpIr: request.dumpIr } : {}),
     ...(request.stopAfter !== undefined ? { stopAfter: request.stopAfter } : {}),

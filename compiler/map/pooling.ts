@@ -5,9 +5,10 @@
  * Folding multiplies the next layer's fan-in by the pooling window. When the user did not choose --pooling
  * and the method's default is to fold, the network is lowered both ways (structure only, no calibration) and
  * each layer's smallest block — one neuron, its receptive box — is compared with a core's fan-in axons, the
- * bound partition's tiling uses (partition.ts, `fanInLowerBound`). If some layer fits a core only unfolded,
- * pooling stays spiking (warning SNNC-W203 naming the layer). A layer that fits neither way keeps the default
- * and partition reports it (SNNC402): switching would not help.
+ * bound partition's tiling uses (partition.ts, `fanInLowerBound`). If some layer fits only unfolded and the
+ * unfolded network fits everywhere, pooling stays spiking (warning SNNC-W203 naming the first such layer).
+ * When some layer fits neither way the default is kept and partition reports that layer (SNNC402):
+ * switching would not help.
  */
 import type { Warning } from "../diagnostics.ts";
 import type { RawSnn } from "../convert/lower.ts";
@@ -63,18 +64,20 @@ export function choosePooling(graph: AnnGraph, target: Target, options: ConvertO
   const quiet = () => {};
   const folded = oneNeuronFanIn(lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average", foldPooling: true }, quiet));
   const spiking = oneNeuronFanIn(lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average", foldPooling: false }, quiet));
-  for (const [layer, fanIn] of folded) {
-    const unfolded = spiking.get(layer);
-    if (fanIn > limit && unfolded !== undefined && unfolded <= limit) {
-      return {
-        pooling: "spiking",
-        warning: {
-          code: "SNNC-W203",
-          message: `folding average pooling gives a neuron of this layer ${fanIn} inputs, more than a core's ${limit} fan-in axons on ${target.name}; average pooling kept as its own spiking layer instead of folded (--pooling spiking)`,
-          loc: { layer },
-        },
-      };
-    }
+  const tooWide = (fanIns: Map<string, number>) => [...fanIns].filter(([, n]) => n > limit);
+  const foldedBad = tooWide(folded);
+  const first = foldedBad[0];
+  // Switch only when the unfolded network fits everywhere: otherwise partition names the layer (SNNC402).
+  if (first !== undefined && tooWide(spiking).length === 0) {
+    const [layer, fanIn] = first;
+    return {
+      pooling: "spiking",
+      warning: {
+        code: "SNNC-W203",
+        message: `folding average pooling gives a neuron of this layer ${fanIn} inputs, more than a core's ${limit} fan-in axons on ${target.name}; average pooling kept as its own spiking layer instead of folded (--pooling spiking)`,
+        loc: { layer },
+      },
+    };
   }
   return { pooling, warning: null };
 }

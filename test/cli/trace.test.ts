@@ -4,7 +4,7 @@
  * hold the same rows.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -67,14 +67,16 @@ describe("bring-up traces", function () {
     expect(last).to.deep.equal(Array.from(lastV));
   });
 
-  it("snnc run --trace writes CSV and JSONL with the same rows; --probe without --trace is an error", () => {
+  it("snnc run --trace writes CSV and JSONL with the same rows; --probe without --trace is an error", async () => {
+    // `run` reads only network.snnb: the shared compile's binary (the CLI's own compile is test/cli/cli.test.ts').
+    const out = await compileCached(request(EXAMPLES.mlp, "loihi"));
     const dir = mkdtempSync(join(tmpdir(), "snnc-trace-"));
+    mkdirSync(join(dir, "mlp"));
+    writeFileSync(join(dir, "mlp", "network.snnb"), out.binary);
     const x = join(dir, "x.npy");
     const data = loadDataset(SAMPLE_DATA, { inputShape: [28, 28, 1], limit: 1 });
     writeFileSync(x, writeNpy([1, 28, 28, 1], data.images));
     const snnc = (args: string[]) => spawnSync(process.execPath, ["compiler/cli/snnc.js", ...args], { encoding: "utf8" });
-    const c = snnc(["compile", EXAMPLES.mlp, "-t", "loihi", "-o", join(dir, "mlp"), "-T", "8", "--samples", "4", "--calibration-samples", "32", "--verify-samples", "1", "--no-emulator", "--no-tfjs-check", "--quiet"]);
-    expect(c.status, c.stderr).to.equal(0);
     for (const f of ["t.csv", "t.jsonl"]) {
       const r = snnc(["run", join(dir, "mlp"), "-i", x, "--trace", join(dir, f), "--probe", "layer:fc1:0,5", "--quiet"]);
       expect(r.status, r.stderr).to.equal(0);

@@ -46,6 +46,12 @@ describe("conversion", function () {
   this.timeout(300_000);
   let resnet: AnnGraph;
   let cnn: AnnGraph;
+  let eccCnn: ReturnType<typeof convert> | null = null;
+  /** The CNN converted with ecc, once for the tests that only read it. */
+  const cnnEcc = () => {
+    eccCnn ??= convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" }, ctx);
+    return eccCnn;
+  };
   before(async () => {
     resnet = await importModel(EXAMPLES.resnet);
     cnn = await importModel(EXAMPLES.cnn);
@@ -88,7 +94,8 @@ describe("conversion", function () {
       const c = f ? { ...ctx, calibration: sliceDataset(data, 0, f.samples) } : ctx;
       for (const path of Object.values(EXAMPLES)) {
         const g = await importModel(path);
-        const r = convert(g, { ...DEFAULT_CONVERT_OPTIONS, method, ...(f ? { timesteps: f.timesteps } : {}) }, c);
+        // T = 8 and 32 calibration samples (ttrbr: 8): what this test checks (populations, delays) depends on neither.
+        const r = convert(g, { ...DEFAULT_CONVERT_OPTIONS, method, timesteps: f?.timesteps ?? 8 }, { ...c, calibrationSamples: f?.samples ?? 32 });
         expect(r.snn.populations.length).to.be.greaterThan(2);
         expect(r.snn.method).to.equal(method);
         for (const p of r.snn.populations) for (const pr of p.inputs) expect(pr.delay).to.be.at.least(1);
@@ -100,7 +107,7 @@ describe("conversion", function () {
 
   it("with enough timesteps the SNN predicts what the ANN predicts", () => {
     const n = 64;
-    const r = convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" }, ctx);
+    const r = cnnEcc();
     const sim = simulateFloat(r.snn, data.images.subarray(0, n * 784), n, { timesteps: [256] });
     const snn = argmaxRows(sim.scores.get(256) as Float32Array, n);
     const ann = argmaxRows(runAnn(cnn, data.images.subarray(0, n * 784), n).get("fc2") as Float32Array, n);
@@ -110,7 +117,7 @@ describe("conversion", function () {
   });
 
   it("diagnostics name the layer that loses accuracy", () => {
-    const r = convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" }, ctx);
+    const r = cnnEcc();
     // Sabotage pool1: weights 40× too small make its rates collapse; pool2 inherits the damage but its
     // local error stays small, so the local error points at pool1.
     const pops = r.snn.populations.map((p) => (p.name === "pool1" ? { ...p, inputs: p.inputs.map((pr) => ({ ...pr, conn: pr.conn.kind === "avgPool" ? { ...pr.conn, scale: pr.conn.scale.map((s) => s / 40) } : pr.conn })) } : p));
@@ -121,7 +128,7 @@ describe("conversion", function () {
   });
 
   it("unsupported combinations give coded errors", async () => {
-    const ecc = convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" }, ctx);
+    const ecc = cnnEcc();
     expect(() => convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "rnl" }, ctx)).to.throw(SnncError).with.property("code", "SNNC202");
     expect(() => convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "qcfs" }, ctx)).to.throw(SnncError).with.property("code", "SNNC202");
     const mt = convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "mt" }, ctx);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { runCompile } from "../../compiler/compile.ts";
 import { PASS_NAMES } from "../../compiler/pass.ts";
+import { PIPELINE } from "../../compiler/pipeline.ts";
 import { request } from "../helpers/compile.ts";
 import { type TinyModel, writeTinyModel } from "../helpers/tiny.ts";
 
@@ -51,6 +52,10 @@ describe("golden --dump-ir (tiny network)", function () {
       });
     });
   }
+
+  it("the pipeline runs every pass name, in the order PASS_NAMES lists", () => {
+    expect(PIPELINE.names).to.deep.equal([...PASS_NAMES]);
+  });
 
   it("--stop-after quantise: the state so far, dumps of the first five passes only, no binary", async () => {
     const files: string[] = [];

@@ -299,6 +299,21 @@ describe("SpiNNaker routing", function () {
       rt.tables.forEach((t, c) => expect(checkCompression(t, min.tables[c] as ChipTable, keys)).to.equal(null));
     });
 
+    it("counts its work in entries scanned, not time: a budget stops early with the same tables every run, still correct", () => {
+      const net = syntheticNetwork(2024);
+      const keys = allocateKeys(net.blocks);
+      const rt = buildRoutingTables(net.W, net.H, net.routes);
+      const full = compressTables(rt.tables, keys, { capacity: 1 << 30, toMinimum: true });
+      expect(full.work).to.be.greaterThan(0);
+      const budget = Math.floor(full.work / 10);
+      const a = compressTables(rt.tables, keys, { capacity: 1 << 30, toMinimum: true, maxWork: budget });
+      const b = compressTables(rt.tables, keys, { capacity: 1 << 30, toMinimum: true, maxWork: budget });
+      expect(a.totalAfter).to.be.greaterThan(full.totalAfter);
+      expect(a.coverMerges).to.be.below(full.coverMerges);
+      expect(a.tables).to.deep.equal(b.tables);
+      rt.tables.forEach((t, c) => expect(checkCompression(t, a.tables[c] as ChipTable, keys), `chip ${c}`).to.equal(null));
+    });
+
     it("SNNC403 naming the chip, the entry count and the limit when the capacity cannot be reached", () => {
       const t = table(2, 3, [[0, 0xfffffffc, 1 << 6], [4, 0xfffffffc, 1 << 7], [8, 0xfffffffc, 1 << 8]]);
       const keys = { key: Uint32Array.of(0, 4, 8), mask: new Uint32Array(3).fill(0xfffffffc) };

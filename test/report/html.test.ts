@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
-import { compileModel, type CompileRequest } from "../../compiler/compile.ts";
-import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
+import { compileCached, EXAMPLES, request } from "../helpers/compile.ts";
 import type { Report } from "../../compiler/report/build.ts";
 import { renderHtml } from "../../compiler/report/html.ts";
 import { RASTER_DOT_CAP } from "../../compiler/report/html/activity.ts";
@@ -96,13 +95,9 @@ describe("report.html", () => {
         console.warn(`      skipped: ${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)`);
         this.skip();
       }
-      const req: CompileRequest = {
-        ...DEFAULT_CONVERT_OPTIONS,
-        model: "examples/fashion-mnist/mlp/model.json", target: "loihi", method: "ecc", timesteps: 16,
-        samples: 40, calibrationSamples: 64, verifySamples: 2, tfjsCheck: false,
-      };
-      // Every stage's timing goes into the report as `snnc compile` puts it (cli/compile.ts).
-      const compiled = await compileModel(req, { warn: () => {}, progress: () => {}, stage: () => {} });
+      // The mlp on loihi that other test files compile too (test/helpers/compile.ts shares it); every stage's
+      // timing goes into the report as `snnc compile` puts it (cli/compile.ts).
+      const compiled = await compileCached(request(EXAMPLES.mlp, "loihi"));
       report = { ...compiled.report, timings: compiled.pipeline.timings };
       dir = mkdtempSync(join(tmpdir(), "snnc-html-"));
       browser = await chromium.launch({
