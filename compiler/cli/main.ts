@@ -55,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     let y = yargs([...argv])
       .scriptName("snnc")
-      .usage("snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras) to a spiking network placed on a chip, with a placement binary, an emulator and reports.")
+      .usage("snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras, ONNX .onnx) to a spiking network placed on a chip, with a placement binary, an emulator and reports.")
       .option("json", { type: "boolean", describe: "print one JSON object on stdout" })
       .option("quiet", { alias: "q", type: "boolean", describe: "no progress or warnings on stderr" })
       .option("debug", { type: "boolean", describe: "show stack traces of errors" })
