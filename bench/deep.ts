@@ -106,6 +106,7 @@ if (MODE === "agreement") {
     ROWS.push({ model, label: "default", method: "ecc", options: {} });
     ROWS.push({ model, label: "ecc max (old default)", method: "ecc", options: { percentile: 100 } });
     ROWS.push({ model, label: "ecc p99.9", method: "ecc", options: { percentile: 99.9 } });
+    ROWS.push({ model, label: "ecc search", method: "ecc", options: { normalisation: "search" } });
     ROWS.push({ model, label: "ttrbr", method: "ttrbr", options: {} });
   }
   const header = `| model | conversion | images | ANN | ${TS.map((t) => `T=${t} float / int`).join(" | ")} | s |`;

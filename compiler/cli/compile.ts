@@ -78,7 +78,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
   command: "compile <model>",
   describe: "compile a trained ANN into a spiking network placed on a target chip",
   builder: (y: Argv) => y
-    .positional("model", { type: "string", describe: "TF.js model.json, Keras .h5 or Keras 3 .keras", demandOption: true })
+    .positional("model", { type: "string", describe: "TF.js model.json, Keras .h5, Keras 3 .keras or ONNX .onnx", demandOption: true })
     .option("target", { alias: "t", type: "string", demandOption: true, describe: "target name (snnc targets) or a target .json file" })
     .option("out", { alias: "o", type: "string", describe: "output directory (default build/<model>-<target>)" })
     .option("method", { alias: "m", type: "string", choices: [...METHODS], default: "ecc", describe: "conversion method" })

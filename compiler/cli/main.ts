@@ -42,7 +42,7 @@ export interface CommandSpec<A> {
   readonly run: (args: A, io: CommandIo) => Promise<CommandOutput>;
 }
 
-const USAGE = "snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras) to a spiking network placed on a chip, with a placement binary, an emulator and reports.\n`snnc help <command>` or `snnc <command> --help` shows a command's options.";
+const USAGE = "snnc <command> [options]\n\nNeuromorphic deployment compiler: a trained ANN (TF.js model.json, Keras .h5/.keras, ONNX .onnx) to a spiking network placed on a chip, with a placement binary, an emulator and reports.\n`snnc help <command>` or `snnc <command> --help` shows a command's options.";
 
 /**
  * Help is wrapped at the terminal's width, but never below 100 columns: yargs wraps the examples too, and

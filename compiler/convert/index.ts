@@ -44,7 +44,7 @@ export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertCo
   });
   const normaliseOptions = { method: options.method, encoding: options.encoding, seed: options.seed };
   if (normalisationOf(options) === "auto") {
-    const auto = selectNormalisation(raw, calibration, ctx.calibration, options, normaliseOptions, ctx.warn);
+    const auto = selectNormalisation(raw, calibration, ctx.calibration, samples, options, normaliseOptions, ctx.warn);
     return { snn: auto.snn, raw, calibration, normalisation: auto };
   }
   const params = methodParams(raw, calibration, options, ctx.warn);

@@ -54,8 +54,9 @@ export interface AutoResult {
   readonly samples: number;
 }
 
-export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
-  const n = Math.min(AUTO_SAMPLES, data.count);
+/** `limit`: the calibration sample count the user allowed (--calibration-samples); at most AUTO_SAMPLES are used. */
+export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
+  const n = Math.max(1, Math.min(AUTO_SAMPLES, limit, data.count));
   const images = data.images.subarray(0, n * shapeSize(raw.inputShape));
   const graph = raw.calibrationGraph;
   const out = graph.nodes.find((x) => x.name === graph.outputs[0]);
