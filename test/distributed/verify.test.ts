@@ -143,7 +143,7 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
   });
 
   it("Redis restarted mid-run: the client resubmits the lost jobs and the result is still the local one", async () => {
-    workers.push(await startWorker(redis.url));
+    if (workers.length === 0) workers.push(await startWorker(redis.url));
     const warnings: Warning[] = [];
     const pending = verify({ queue: redis.url, "job-samples": 64 }, warnings);
     await waitForLine(workers[0]!.process, "stderr", / done in /);
