@@ -84,15 +84,15 @@ try {
     const remoteSeconds = secs(t0);
     for (const w of ws) await stop(w.process);
     console.log(`sweep of ${remote.points.length} points on 2 workers: ${remoteSeconds.toFixed(1)} s`);
+    const out = "build/scale-sweep";
+    writeAtomically(out, new Map([["sweep.json", renderJson(remote)], ["sweep.csv", renderCsv(remote)], ["sweep.html", renderHtml(remote)]]));
+    console.log(`wrote ${out}/sweep.{json,csv,html}`);
+    console.log(renderCsv(remote));
     t0 = performance.now();
     const here = await runSweep({ ...req, threads: 2 });
     const localSweepSeconds = secs(t0);
     const identical = isDeepStrictEqual(remote.points, here.points);
     console.log(`same sweep on 2 local threads: ${localSweepSeconds.toFixed(1)} s, identical: ${identical}`);
-    const out = "build/scale-sweep";
-    writeAtomically(out, new Map([["sweep.json", renderJson(remote)], ["sweep.csv", renderCsv(remote)], ["sweep.html", renderHtml(remote)]]));
-    console.log(`wrote ${out}/sweep.{json,csv,html}`);
-    console.log(renderCsv(remote));
     sweep = { points: remote.points.length, compiled: remote.points.filter((p) => p.ok).length, pareto: remote.pareto, queueSeconds: remoteSeconds, localSeconds: localSweepSeconds, identical, samples: SWEEP_SAMPLES };
   }
   mkdirSync("bench/results", { recursive: true });
