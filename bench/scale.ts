@@ -29,6 +29,10 @@ const TARGET = arg("target", "loihi2");
 const SWEEP_SAMPLES = Number(arg("sweep-samples", "100"));
 const SWEEP = !process.argv.includes("--no-sweep");
 const VERIFY = !process.argv.includes("--no-verify");
+/** --no-local: skip the local verify (the worker runs are then compared with each other). */
+const LOCAL = !process.argv.includes("--no-local");
+/** --dir DIR: reuse a directory with network.snnb and reference.json.gz instead of compiling. */
+const REUSE = arg("dir", "");
 const DATA = "/usr/share/datasets/fashion-mnist";
 const MODEL = "examples/fashion-mnist/cnn/model.json";
 const io = { progress: new Progress({ enabled: false, silent: true }), quiet: true, json: true, warn: (w: { code: string; message: string }) => console.error(`warning ${w.code}: ${w.message}`) };
@@ -40,21 +44,23 @@ try {
   let result: Record<string, unknown> = { samples: SAMPLES, target: TARGET };
   const redis = await startRedis();
   if (VERIFY) {
-    const dir = mkdtempSync(join(tmpdir(), "snnc-scale-"));
+    const dir = REUSE || mkdtempSync(join(tmpdir(), "snnc-scale-"));
     let t0 = performance.now();
-    const compiled = await compileModel({
-      ...DEFAULT_CONVERT_OPTIONS, model: MODEL, target: TARGET, method: "ecc", timesteps: 32, data: DATA,
-      samples: 100, calibrationSamples: 256, verifySamples: 2, tfjsCheck: false,
-    }, { warn: () => {}, progress: () => {}, stage: () => {} });
-    writeFileSync(join(dir, "network.snnb"), compiled.binary);
-    writeFileSync(join(dir, "reference.json.gz"), compiled.reference);
-    console.log(`compiled ${MODEL} for ${TARGET} (ecc, T=32, ${compiled.report.mapping.cores} cores) in ${secs(t0).toFixed(1)} s`);
+    if (!REUSE) {
+      const compiled = await compileModel({
+        ...DEFAULT_CONVERT_OPTIONS, model: MODEL, target: TARGET, method: "ecc", timesteps: 32, data: DATA,
+        samples: 100, calibrationSamples: 256, verifySamples: 2, tfjsCheck: false,
+      }, { warn: () => {}, progress: () => {}, stage: () => {} });
+      writeFileSync(join(dir, "network.snnb"), compiled.binary);
+      writeFileSync(join(dir, "reference.json.gz"), compiled.reference);
+      console.log(`compiled ${MODEL} for ${TARGET} (ecc, T=32, ${compiled.report.mapping.cores} cores) in ${secs(t0).toFixed(1)} s → ${dir}`);
+    }
 
     const args: VerifyArgs = { dir, data: DATA, samples: SAMPLES, "wait-workers": 120 };
     t0 = performance.now();
-    const local = (await verifyCommand.run(args, io)).json;
-    const localSeconds = secs(t0);
-    console.log(`local verify of ${SAMPLES} images: ${localSeconds.toFixed(1)} s  ${JSON.stringify(local)}`);
+    let local: unknown = LOCAL ? (await verifyCommand.run(args, io)).json : null;
+    const localSeconds = LOCAL ? secs(t0) : null;
+    if (LOCAL) console.log(`local verify of ${SAMPLES} images: ${(localSeconds ?? 0).toFixed(1)} s  ${JSON.stringify(local)}`);
 
     const runs: { workers: number; seconds: number; identical: boolean }[] = [];
     for (const n of [1, 2]) {
@@ -63,9 +69,10 @@ try {
       t0 = performance.now();
       const got = (await verifyCommand.run({ ...args, queue: redis.url }, io)).json;
       const seconds = secs(t0);
+      local ??= got;
       const identical = isDeepStrictEqual(got, local);
       runs.push({ workers: n, seconds, identical });
-      console.log(`verify --queue, ${n} worker(s): ${seconds.toFixed(1)} s, identical to local: ${identical}`);
+      console.log(`verify --queue, ${n} worker(s): ${seconds.toFixed(1)} s, identical to ${LOCAL ? "local" : "the 1-worker run"}: ${identical}  ${JSON.stringify(got)}`);
       for (const w of ws) await stop(w.process);
     }
     const speedup = (runs[0]?.seconds ?? 0) / (runs[1]?.seconds ?? 1);
@@ -84,19 +91,19 @@ try {
     const remoteSeconds = secs(t0);
     for (const w of ws) await stop(w.process);
     console.log(`sweep of ${remote.points.length} points on 2 workers: ${remoteSeconds.toFixed(1)} s`);
+    const out = "build/scale-sweep";
+    writeAtomically(out, new Map([["sweep.json", renderJson(remote)], ["sweep.csv", renderCsv(remote)], ["sweep.html", renderHtml(remote)]]));
+    console.log(`wrote ${out}/sweep.{json,csv,html}`);
+    console.log(renderCsv(remote));
     t0 = performance.now();
     const here = await runSweep({ ...req, threads: 2 });
     const localSweepSeconds = secs(t0);
     const identical = isDeepStrictEqual(remote.points, here.points);
     console.log(`same sweep on 2 local threads: ${localSweepSeconds.toFixed(1)} s, identical: ${identical}`);
-    const out = "build/scale-sweep";
-    writeAtomically(out, new Map([["sweep.json", renderJson(remote)], ["sweep.csv", renderCsv(remote)], ["sweep.html", renderHtml(remote)]]));
-    console.log(`wrote ${out}/sweep.{json,csv,html}`);
-    console.log(renderCsv(remote));
     sweep = { points: remote.points.length, compiled: remote.points.filter((p) => p.ok).length, pareto: remote.pareto, queueSeconds: remoteSeconds, localSeconds: localSweepSeconds, identical, samples: SWEEP_SAMPLES };
   }
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync(`bench/results/scale${VERIFY ? "" : "-sweep"}.json`, `${JSON.stringify({ ...result, sweep }, null, 2)}\n`);
+  writeFileSync(`bench/results/scale${VERIFY ? (LOCAL ? "" : "-workers") : "-sweep"}.json`, `${JSON.stringify({ ...result, sweep }, null, 2)}\n`);
 } finally {
   await stopAll();
 }

@@ -34,7 +34,7 @@ export function renderCsv(r: SweepResult): string {
   return `${[CSV_COLUMNS.join(","), ...rows].join("\n")}\n`;
 }
 
-const W = 560;
+const W = 530;
 const H = 340;
 const M = { left: 64, right: 16, top: 34, bottom: 46 };
 

@@ -17,7 +17,12 @@ import { isSnncError } from "../../compiler/diagnostics.ts";
 import { verifyCommand, type VerifyArgs } from "../../compiler/cli/verify.ts";
 import { Progress } from "../../compiler/cli/progress.ts";
 import { startWorker as startInProcessWorker } from "../../compiler/distributed/worker.ts";
-import { mergeShards, type ShardResult } from "../../compiler/distributed/shard.ts";
+import { mergeShards, type ShardResult, verifyShard } from "../../compiler/distributed/shard.ts";
+import { loadDataset } from "../../compiler/data/dataset.ts";
+import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
+import { loadNetwork } from "../../runtime/emulator/network.ts";
+import { emulate } from "../../runtime/emulator/run.ts";
+import { decodeBinary } from "../../runtime/format/reader.ts";
 import { freePort, type RedisServer, startRedis, startWorker, stop, stopAll, waitForLine, type WorkerProcess } from "./cluster.ts";
 import { request } from "../helpers/compile.ts";
 import { smallConvModel } from "../helpers/small.ts";
@@ -31,6 +36,7 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
   let dir: string;
   let data: string;
   let local: Record<string, unknown>;
+  let model = "";
   const workers: WorkerProcess[] = [];
 
   function io(warnings: Warning[] = []) {
@@ -46,6 +52,7 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "snnc-dist-"));
     const small = await smallConvModel(7, "dist");
+    model = small.model;
     const outcome = await compileModel(request(small.model, "targets/tiny.json", { data: small.data, samples: 16, calibrationSamples: 32, verifySamples: 2, timesteps: 8, chips: 4 }),
       { warn: () => {}, progress: () => {}, stage: () => {} });
     writeFileSync(join(dir, "network.snnb"), outcome.binary);
@@ -88,6 +95,25 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
     expect(() => mergeShards([mk(0, 4, 1, false), mk(2, 4, 1, false)])).to.throw(/do not tile/);
   });
 
+  it("Poisson input: shards verified with their global offsets equal one run", async () => {
+    const out = await compileModel(request(model, "targets/tiny.json", { data, samples: 8, calibrationSamples: 32, verifySamples: 1, timesteps: 8, chips: 4, encoding: "poisson" }),
+      { warn: () => {}, progress: () => {}, stage: () => {} });
+    const ds = loadDataset(data, { inputShape: [6, 6, 1], limit: 40 });
+    const net = loadNetwork(decodeBinary(out.binary));
+    const q = out.pipeline.quantised.q;
+    const whole = verifyBitExact(q, out.binary, ds.images, 40, 8, net);
+    const run = emulate(net, ds.images, 40, { timesteps: 8 });
+    const shards: ShardResult[] = [];
+    for (const [start, n] of [[0, 13], [13, 13], [26, 14]] as const) {
+      shards.push(await verifyShard({ graph: out.graph, quantised: q, binary: out.binary, net, timesteps: 8, images: ds.images.subarray(start * 36, (start + n) * 36), start, n }));
+    }
+    const merged = mergeShards(shards.reverse());
+    expect(merged.bitExact).to.deep.equal(whole);
+    expect(Array.from(merged.run.scores)).to.deep.equal(Array.from(run.scores));
+    expect(merged.run.counters.spikes).to.equal(run.counters.spikes);
+    expect(merged.run.counters.synapticOps).to.equal(run.counters.synapticOps);
+  });
+
   it("2 workers: the same counts, accuracy and result as the local verify", async () => {
     workers.push(await startWorker(redis.url), await startWorker(redis.url));
     const got = await verify({ queue: redis.url, "job-samples": 128 });
@@ -117,7 +143,7 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
   });
 
   it("Redis restarted mid-run: the client resubmits the lost jobs and the result is still the local one", async () => {
-    workers.push(await startWorker(redis.url));
+    if (workers.length === 0) workers.push(await startWorker(redis.url));
     const warnings: Warning[] = [];
     const pending = verify({ queue: redis.url, "job-samples": 64 }, warnings);
     await waitForLine(workers[0]!.process, "stderr", / done in /);
