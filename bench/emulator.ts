@@ -5,6 +5,7 @@
  *
  *   node --max-old-space-size=12288 --import tsx bench/emulator.ts [--samples 200] [--mlp-samples 100]
  *        [--brian-samples 20] [--random 100000] [--fanout 100] [--random-steps 200] [--no-brian] [--threads-samples 200]
+ *        [--nets cnn,mlp,random] [--out bench/results/emulator.json]
  *
  * Networks:
  *   cnn     the Fashion-MNIST CNN example compiled for loihi (ecc, T=32), run on test images;
@@ -32,7 +33,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { compileModel } from "../compiler/compile.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
 import { loadDataset } from "../compiler/data/dataset.ts";
@@ -57,6 +58,8 @@ const FANOUT = arg("--fanout", 100);
 const RANDOM_STEPS = arg("--random-steps", 200);
 const BRIAN = !argv.includes("--no-brian") && existsSync("/usr/bin/python3");
 const PYTHON = "/usr/bin/python3";
+const NETS = new Set((argv.includes("--nets") ? (argv[argv.indexOf("--nets") + 1] ?? "") : "cnn,mlp,random").split(","));
+const OUT = argv.includes("--out") ? (argv[argv.indexOf("--out") + 1] ?? "") : "bench/results/emulator.json";
 
 /**
  * Single-thread sequential read bandwidth, bytes/s: a native vectorised scan (Buffer.indexOf of a byte that
@@ -307,15 +310,15 @@ async function example(model: string): Promise<{ net: EmuNetwork; binary: Uint8A
 }
 
 // 1. the Fashion-MNIST CNN, compiled for loihi like the main command; 2. the MLP
-const cnn = await example("cnn");
-rows.push(bench("Fashion-MNIST CNN (ecc, T=32)", "loihi", cnn.net, fashion.images, Math.min(SAMPLES, fashion.count), 32));
-{
+const cnn = NETS.has("cnn") ? await example("cnn") : null;
+if (cnn) rows.push(bench("Fashion-MNIST CNN (ecc, T=32)", "loihi", cnn.net, fashion.images, Math.min(SAMPLES, fashion.count), 32));
+if (NETS.has("mlp")) {
   const mlp = await example("mlp");
   rows.push(bench("Fashion-MNIST MLP (ecc, T=32)", "loihi", mlp.net, fashion.images, Math.min(MLP_SAMPLES, fashion.count), 32));
 }
 
 // 3. a random recurrent IF network
-{
+if (NETS.has("random")) {
   const target = loadTarget("loihi2");
   const r = randomNetwork(target, RANDOM_N, FANOUT);
   const net = loadNetwork(decodeBinary(runBackEnd(r.q, target, RANDOM_STEPS).binary));
@@ -326,6 +329,7 @@ rows.push(bench("Fashion-MNIST CNN (ecc, T=32)", "loihi", cnn.net, fashion.image
 // 4. two threads against one (wall time), the CNN
 const nThreads = Math.min(THREAD_SAMPLES, fashion.count);
 const wallOf = async (workers: number): Promise<number> => {
+  if (!cnn) return Number.NaN;
   let best = Infinity;
   for (let rep = 0; rep < 2; rep++) {
     const w0 = performance.now();
@@ -344,6 +348,6 @@ for (const r of rows) {
   const b = r.brian;
   console.log(`| ${r.network} | ${r.target} | ${fmt(r.neurons)} | ${(r.synapses / 1e6).toFixed(2)} M | ${r.steps} × ${r.samples} | ${(r.ours.eventsPerSecond / 1e6).toFixed(1)} | ${b ? (b.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.ratio ? `${r.ratio.toFixed(1)}×` : "-"} | ${b ? (b.spikesEqual ? `yes (${b.samples} samples)` : "NO") : "-"} | ${(r.bound.eventsPerSecond / 1e6).toFixed(1)} | ${(r.fractionOfBound * 100).toFixed(0)}% |`);
 }
-console.log(`two threads vs one (CNN, ${nThreads} samples, wall): ${oneThread.toFixed(2)} s → ${twoThreads.toFixed(2)} s, ${(oneThread / twoThreads).toFixed(2)}×`);
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/emulator.json", `${JSON.stringify({ bandwidthBytesPerSecond: bandwidth, rows, threads: { samples: nThreads, oneThreadWallSeconds: oneThread, twoThreadsWallSeconds: twoThreads, speedup: oneThread / twoThreads } }, null, 2)}\n`);
+if (cnn) console.log(`two threads vs one (CNN, ${nThreads} samples, wall): ${oneThread.toFixed(2)} s → ${twoThreads.toFixed(2)} s, ${(oneThread / twoThreads).toFixed(2)}×`);
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify({ bandwidthBytesPerSecond: bandwidth, rows, threads: { samples: nThreads, oneThreadWallSeconds: oneThread, twoThreadsWallSeconds: twoThreads, speedup: oneThread / twoThreads } }, null, 2)}\n`);

@@ -192,6 +192,30 @@ function stepIf(
   const sub = reset === "subtract" ? vth : 0;
   let k = count;
   let active = 0;
+  if (loihi && clearInput) {
+    // The emulator's case, with the flags taken out of the loop and the activity count without a branch.
+    for (let i = start; i < end; i++) {
+      let qi = q[i] as number;
+      q[i] = 0;
+      const received = qi !== 0 ? 1 : 0;
+      if (qi < -half || qi >= half) qi = wrapBits(qi, S);
+      u[i] = qi;
+      let x = (v[i] as number) + qi + (bias[i] as number);
+      x = x > max ? max : x < -max ? -max : x;
+      if (x >= fire) {
+        v[i] = x * keep - sub;
+        outIdx[k] = i - idxBase;
+        outPayload[k] = 1;
+        k++;
+        active++;
+      } else {
+        v[i] = x;
+        active += received;
+      }
+    }
+    if (activity) activity[0] = (activity[0] as number) + active;
+    return k;
+  }
   for (let i = start; i < end; i++) {
     const raw = q[i] as number;
     let qi = raw;

@@ -1,9 +1,12 @@
 /**
- * @fileoverview The float SNN simulator and the reference integer simulator over several worker threads
- * (compile's accuracy curve, benchmarks): the samples are split in contiguous shards, one per worker, and the
- * scores put back in order. Samples are independent, so the scores equal a single-thread run's.
+ * @fileoverview The float SNN simulator and the reference integer simulator over several threads (compile's
+ * accuracy curve, benchmarks): the samples are split in contiguous shards; the calling thread runs the first
+ * (no worker start-up for it) while one worker per other shard runs the rest, and the scores are put back in
+ * order. Samples are independent, so the scores equal a single-thread run's.
  */
 import { runWorker, type Shard, shardsOf } from "../../runtime/threads.ts";
+import { simulateFloat } from "./float-snn.ts";
+import { simulateInt } from "./int-snn.ts";
 import { shapeSize } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import type { SnnGraph } from "../ir/snn.ts";
@@ -14,9 +17,13 @@ export interface ParallelSim {
   readonly seconds: number;
 }
 
-/** Runs the worker once per shard of `count` samples (`data(start, n)` = its workerData). */
-function sharded<R>(count: number, workers: number, data: (start: number, n: number) => unknown): Promise<(Shard & { readonly result: R })[]> {
-  return Promise.all(shardsOf(count, workers).map(async ({ start, n }) => ({ start, n, result: await runWorker<R>(new URL("./sim-worker.js", import.meta.url), data(start, n)) })));
+/** The first shard of `count` samples on this thread (`local`), each other one in a worker (`data(start, n)` = its
+ * workerData); the workers start before the local shard runs. */
+async function sharded<R>(count: number, workers: number, data: (start: number, n: number) => unknown, local: (n: number) => R): Promise<(Shard & { readonly result: R })[]> {
+  const [head, ...tail] = shardsOf(count, workers) as [Shard, ...Shard[]];
+  const jobs = tail.map(async ({ start, n }) => ({ start, n, result: await runWorker<R>(new URL("./sim-worker.js", import.meta.url), data(start, n)) }));
+  const first = { ...head, result: local(head.n) };
+  return [first, ...(await Promise.all(jobs))];
 }
 
 export async function simulateParallel(snn: SnnGraph, images: Float32Array, count: number, timesteps: number[], workers = 2): Promise<ParallelSim> {
@@ -25,7 +32,10 @@ export async function simulateParallel(snn: SnnGraph, images: Float32Array, coun
   const classes = snn.populations[snn.output]?.size ?? 0;
   const parts = await sharded<{ scores: [number, Float32Array][]; events: number }>(count, workers, (start, n) => ({
     kind: "float", snn, images: images.slice(start * per, (start + n) * per), count: n, timesteps,
-  }));
+  }), (n) => {
+    const sim = simulateFloat(snn, images, n, { timesteps });
+    return { scores: [...sim.scores.entries()], events: sim.synapticEvents };
+  });
   const scores = new Map(timesteps.map((t) => [t, new Float32Array(count * classes)]));
   let events = 0;
   for (const p of parts) {
@@ -43,7 +53,10 @@ export async function simulateIntParallel(q: QuantisedSnn, images: Float32Array,
   const classes = q.populations[q.output]?.size ?? 0;
   const parts = await sharded<{ scores: Float64Array; events: number }>(count, workers, (start, n) => ({
     kind: "int", q, images: images.slice(start * per, (start + n) * per), count: n, timesteps,
-  }));
+  }), (n) => {
+    const sim = simulateInt(q, images, n, { timesteps });
+    return { scores: sim.scores, events: sim.synapticEvents };
+  });
   const scores = new Float64Array(count * classes);
   let events = 0;
   for (const p of parts) {

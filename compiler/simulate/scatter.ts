@@ -142,7 +142,14 @@ function scatterWindow(conn: Extract<Connectivity, { kind: "conv" | "depthwise" 
 function addRow(current: Float32Array, o: number, w: Float32Array, wb: number, n: number): void {
   const d = wb - o;
   const end = o + n;
-  for (let k = o; k < end; k++) current[k] = (current[k] as number) + (w[k + d] as number);
+  let k = o;
+  for (; k + 4 <= end; k += 4) {
+    current[k] = (current[k] as number) + (w[k + d] as number);
+    current[k + 1] = (current[k + 1] as number) + (w[k + d + 1] as number);
+    current[k + 2] = (current[k + 2] as number) + (w[k + d + 2] as number);
+    current[k + 3] = (current[k + 3] as number) + (w[k + d + 3] as number);
+  }
+  for (; k < end; k++) current[k] = (current[k] as number) + (w[k + d] as number);
 }
 
 function addRowScaled(current: Float32Array, o: number, w: Float32Array, wb: number, n: number, p: number): void {

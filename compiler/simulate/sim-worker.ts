@@ -1,5 +1,5 @@
 /**
- * @fileoverview Worker of bench/lib/parallel.ts: runs the float SNN simulator, or the reference integer
+ * @fileoverview Worker of compiler/simulate/parallel.ts: runs the float SNN simulator, or the reference integer
  * simulator, on a shard of the samples.
  */
 import { parentPort, workerData } from "node:worker_threads";

@@ -251,12 +251,18 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   rs.push(N);
   // Synapses, one CSR builder per delay.
   const builders = new Map<number, Builder>();
+  // The last delay's builder, kept at hand: consecutive synapses almost always share their delay.
+  let lastDelay = Number.NaN;
+  let lastBuilder: Builder | null = null;
   const builder = (d: number): Builder => {
+    if (d === lastDelay && lastBuilder) return lastBuilder;
     let x = builders.get(d);
     if (!x) {
       x = { runTarget: new IntList(), runLength: new IntList(), runWeight: new IntList(), weight: new NumList(), runStart: new Int32Array(N + 1), lastSource: -1 };
       builders.set(d, x);
     }
+    lastDelay = d;
+    lastBuilder = x;
     return x;
   };
   const axonStart = new Int32Array(N + 1);
