@@ -106,7 +106,7 @@ function readWeights(root: JsonObject, dir: string, modelPath: string): WeightTe
       for (const e of entries) {
         if (offset + e.bytes > stored) {
           const where = shardAt(shards, stored);
-          throw fail("SNNC104", `weight ${truncateText(e.entry.name)} needs bytes ${offset} to ${offset + e.bytes} of the group, the shards hold ${stored}`,
+          throw fail("SNNC104", `weight ${truncateText(e.entry.name)} needs ${offset + e.bytes} bytes of its weight group; ${shards.length > 1 ? "the last shard" : "the shard"} is cut short`,
             { file: where.file, byte: where.byte }, "the shard is truncated: re-export the model");
         }
         offset += e.bytes;
