@@ -101,11 +101,14 @@ class Bookkeeper {
 
   private skipping: boolean;
 
-  constructor(private readonly o: RunOptions, names: readonly PassName[]) {
+  /** `initial`: the state a run starts from; a resumed run keeps the timings of the passes that made it. */
+  constructor(private readonly o: RunOptions, names: readonly PassName[], initial: object) {
     for (const name of [o.stopAfter, o.resumeAfter]) {
       if (name !== undefined && !names.includes(name)) throw new Error(`internal: ${name} names no pass of this list (${names.join(", ")})`);
     }
     this.skipping = o.resumeAfter !== undefined;
+    const earlier = (initial as { timings?: readonly PassTiming[] }).timings;
+    if (this.skipping && earlier) this.timings.push(...earlier);
   }
 
   /** True for the passes before the resume point (counted in dump numbering, not run). */
@@ -148,7 +151,7 @@ class Bookkeeper {
  * `timings` is part of the state so a late pass (the report) sees every earlier one.
  */
 export async function runPasses<S>(list: PassList<S>, initial: object, o: RunOptions): Promise<RunResult<S>> {
-  const book = new Bookkeeper(o, list.names);
+  const book = new Bookkeeper(o, list.names, initial);
   let state: object = { ...initial, timings: book.timings };
   for (const pass of list.passes) {
     if (book.skip(pass)) continue;
@@ -163,7 +166,7 @@ export async function runPasses<S>(list: PassList<S>, initial: object, o: RunOpt
 
 /** `runPasses` for a list of synchronous passes (the back end): a pass returning a promise is a bug. */
 export function runPassesSync<S>(list: PassList<S>, initial: object, o: RunOptions): RunResult<S> {
-  const book = new Bookkeeper(o, list.names);
+  const book = new Bookkeeper(o, list.names, initial);
   let state: object = { ...initial, timings: book.timings };
   for (const pass of list.passes) {
     if (book.skip(pass)) continue;
