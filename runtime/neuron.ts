@@ -198,6 +198,8 @@ function stepIf(
       let qi = q[i] as number;
       q[i] = 0;
       const received = qi !== 0 ? 1 : 0;
+      // q wraps at the input width, u at S bits (two's complement); the common case needs neither.
+      if (qi < -qHalf || qi >= qHalf) qi = wrapBits(qi, qBits);
       if (qi < -half || qi >= half) qi = wrapBits(qi, S);
       u[i] = qi;
       let x = (v[i] as number) + qi + (bias[i] as number);
