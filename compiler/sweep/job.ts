@@ -35,7 +35,11 @@ export async function runSweepJob(d: SweepJob, blobs: BlobCache): Promise<Wire> 
   let targetPath: string | undefined;
   if (d.point.targetJson !== undefined) {
     targetPath = join(dir, `target-${Buffer.from(d.point.target).toString("hex").slice(0, 40)}.json`);
-    writeFileSync(targetPath, d.point.targetJson);
+    // Written whole then renamed: other jobs (on this worker's threads or other workers sharing the folder)
+    // may be reading the same file, and must never see it half-written.
+    const tmp = `${targetPath}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, d.point.targetJson);
+    renameSync(tmp, targetPath);
   }
   const p = d.point;
   pool ??= new PointPool(1);
