@@ -15,6 +15,9 @@ import { unpackModel } from "./bundle.ts";
 /** One compile thread per worker process, started with its first sweep job. */
 let pool: PointPool | null = null;
 
+/** Distinguishes this process's temporary files. */
+let tmpCounter = 0;
+
 export async function closeSweepThreads(): Promise<void> {
   await pool?.close();
   pool = null;
@@ -37,7 +40,7 @@ export async function runSweepJob(d: SweepJob, blobs: BlobCache): Promise<Wire> 
     targetPath = join(dir, `target-${Buffer.from(d.point.target).toString("hex").slice(0, 40)}.json`);
     // Written whole then renamed: other jobs (on this worker's threads or other workers sharing the folder)
     // may be reading the same file, and must never see it half-written.
-    const tmp = `${targetPath}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${targetPath}.${process.pid}.${++tmpCounter}.tmp`;
     writeFileSync(tmp, d.point.targetJson);
     renameSync(tmp, targetPath);
   }
