@@ -24,6 +24,7 @@ import { CodedError } from "../../runtime/errors.ts";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
+import { xorshift32 } from "../../runtime/input.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { fourcc, HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_CRC_OFFSET } from "../../runtime/format/spec.ts";
 import { runBackEnd } from "../../compiler/pipeline.ts";
@@ -32,16 +33,10 @@ import { convStack, randomNetwork } from "../../compiler/ir/synthetic.ts";
 /** Steps a mutant is emulated for at most (the binary's own T when smaller): bounds the work per mutant. */
 export const FUZZ_STEPS = 8;
 
+/** Seeded uniform numbers in [0, 1): the runtime's own xorshift32 (runtime/input.ts), scaled. */
 export function seededRand(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
 }
 
 /** The seed binaries: one per family, small enough to emulate in about a millisecond. */
