@@ -67,8 +67,10 @@ export interface WorkerProcess {
  * `snnc worker` as a child process, resolved once it serves the queue. Short locks by default (tests: a killed
  * worker's job moves on in about two seconds); benches give the defaults.
  */
-export async function startWorker(url: string, locks: readonly string[] = ["--lock-duration", "1500", "--stalled-interval", "500"]): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [SNNC, "worker", "--queue", url, ...locks, "--outage", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startWorker(url: string, locks: readonly string[] = ["--lock-duration", "1500", "--stalled-interval", "500"], ownSession = false): Promise<WorkerProcess> {
+  // ownSession: a session (setsid) of its own, hence its own scheduler autogroup, as a worker on its own host
+  // would have; without it, on a shared machine with autogroups all of our workers split one session's share.
+  const child = spawn(process.execPath, [SNNC, "worker", "--queue", url, ...locks, "--outage", "20"], { stdio: ["ignore", "pipe", "pipe"], detached: ownSession });
   children.add(child);
   child.once("exit", () => children.delete(child));
   let text = "";
