@@ -31,7 +31,7 @@ export const AUTO_CANDIDATES: readonly NormalisationChoice[] = [
 ];
 
 /** Samples of calibration data the choice is measured on. */
-export const AUTO_SAMPLES = 64;
+export const AUTO_SAMPLES = 128;
 
 function standardised(x: Float32Array, classes: number, i: number): Float64Array {
   const row = Float64Array.from(x.subarray(i * classes, (i + 1) * classes));
