@@ -236,6 +236,15 @@ export function lowerAnn(graph: AnnGraph, options: LowerOptions, warn: (w: Warni
         value = { kind: "linear", terms, bias, shape: node.shape, softmax: false };
         break;
       }
+      case "layerNorm":
+      case "multiHeadAttention":
+      case "softmax":
+      case "positionEmbedding":
+      case "classToken":
+      case "globalAvgPool1d":
+      case "tokenSlice":
+        // Transformer operators: converted by `--method ecmt` only (issue 13, in progress).
+        throw fail("SNNC201", `${node.sourceClass} is a transformer operator; only --method ecmt converts it`, { layer });
       default:
         assertNever(op, "op");
     }
@@ -272,6 +281,10 @@ function activateValue(x: Value, act: Activation, makeSite: (v: Value, s: SiteKi
       // ReLU of spikes (non-negative rates), or of their average, is the identity.
       if (x.kind === "pop" || x.kind === "pooled") return x;
       return makeSite(x, "relu", { relu6: act === "relu6" });
+    case "gelu":
+    case "geluTanh":
+      // GELU is a transformer operator: converted by `--method ecmt` only (issue 13, in progress).
+      throw fail("SNNC201", "GELU is converted by --method ecmt only");
   }
 }
 

@@ -29,7 +29,36 @@ export function applyActivation(x: Float32Array, act: Activation, lastDim: numbe
         for (let j = 0; j < lastDim; j++) x[r + j] = Math.exp((x[r + j] as number) - max) / sum;
       }
       return;
+    case "gelu":
+      for (let i = 0; i < x.length; i++) x[i] = gelu(x[i] as number);
+      return;
+    case "geluTanh":
+      for (let i = 0; i < x.length; i++) x[i] = geluTanh(x[i] as number);
+      return;
   }
+}
+
+/** Exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)). */
+export function gelu(x: number): number {
+  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+}
+
+/** GELU's tanh approximation: x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+}
+
+/**
+ * erf(x) to about 1.2e-7 absolute: the Chebyshev-fitted complementary error function of Numerical Recipes
+ * (Press et al., 3rd ed., §6.2.2, "erfc via exp of a polynomial"), coefficients as published there.
+ */
+export function erf(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const erfc = t * Math.exp(poly);
+  return x >= 0 ? 1 - erfc : erfc - 1;
 }
 
 /**

@@ -13,8 +13,12 @@
 
 export type Shape = readonly number[];
 
-/** Output nonlinearity of a layer. `relu6` is ReLU clipped at 6; softmax is accepted only as the network output. */
-export type Activation = "linear" | "relu" | "relu6" | "softmax";
+/**
+ * Output nonlinearity of a layer. `relu6` is ReLU clipped at 6; softmax is accepted only as the network output
+ * (inside a graph it is the `softmax` op). `gelu` is the exact x·Φ(x); `geluTanh` is the tanh approximation
+ * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (Keras `gelu` with `approximate=True`).
+ */
+export type Activation = "linear" | "relu" | "relu6" | "softmax" | "gelu" | "geluTanh";
 
 export type Padding = "valid" | "same";
 
@@ -91,6 +95,73 @@ export interface ClipFloorOp {
   readonly shift: number;
 }
 
+/**
+ * Layer normalisation over the last axis (Keras LayerNormalization with axis -1):
+ * y = (x - mean) / sqrt(var + epsilon) · gamma + beta, with the biased variance over the last axis.
+ */
+export interface LayerNormOp {
+  readonly kind: "layerNorm";
+  readonly epsilon: number;
+  /** [features]; null = 1 (Keras `scale=False`). */
+  readonly gamma: Float32Array | null;
+  /** [features]; null = 0 (Keras `center=False`). */
+  readonly beta: Float32Array | null;
+}
+
+/**
+ * Self-attention over a token sequence [tokens, features] (Keras MultiHeadAttention called with query = value =
+ * key = the one input, no mask, no dropout at inference), in Keras' kernel layout:
+ *   query kernel  [features, heads, keyDim]     bias [heads, keyDim]
+ *   key kernel    [features, heads, keyDim]     bias [heads, keyDim]
+ *   value kernel  [features, heads, valueDim]   bias [heads, valueDim]
+ *   output kernel [heads, valueDim, outDim]     bias [outDim]
+ * Per head h: A_h = softmax(Q_h·K_hᵀ / sqrt(keyDim)) over the key axis, O_h = A_h·V_h; the output is
+ * Σ_h O_h·W_o[h] + b_o, shape [tokens, outDim].
+ */
+export interface MultiHeadAttentionOp {
+  readonly kind: "multiHeadAttention";
+  readonly heads: number;
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly outDim: number;
+  readonly queryKernel: Float32Array;
+  readonly queryBias: Float32Array | null;
+  readonly keyKernel: Float32Array;
+  readonly keyBias: Float32Array | null;
+  readonly valueKernel: Float32Array;
+  readonly valueBias: Float32Array | null;
+  readonly outputKernel: Float32Array;
+  readonly outputBias: Float32Array | null;
+}
+
+/** Softmax inside the graph, over the last axis. */
+export interface SoftmaxOp {
+  readonly kind: "softmax";
+}
+
+/** Learned position embedding: y[t, f] = x[t, f] + table[t, f], table [tokens, features] (custom layer). */
+export interface PositionEmbeddingOp {
+  readonly kind: "positionEmbedding";
+  readonly table: Float32Array;
+}
+
+/** Learned class token prepended to the sequence: [tokens, f] → [tokens + 1, f], row 0 = token (custom layer). */
+export interface ClassTokenOp {
+  readonly kind: "classToken";
+  readonly token: Float32Array;
+}
+
+/** Keras GlobalAveragePooling1D: mean over the token axis, [tokens, f] → [f]. */
+export interface GlobalAvgPool1dOp {
+  readonly kind: "globalAvgPool1d";
+}
+
+/** Picks one token of a sequence, [tokens, f] → [f] (the class-token readout; custom layer). */
+export interface TokenSliceOp {
+  readonly kind: "tokenSlice";
+  readonly index: number;
+}
+
 export type AnnOp =
   | { readonly kind: "input" }
   | DenseOp
@@ -106,7 +177,14 @@ export type AnnOp =
   | { readonly kind: "add" }
   | { readonly kind: "concat"; readonly axis: number }
   | RateNormOp
-  | ClipFloorOp;
+  | ClipFloorOp
+  | LayerNormOp
+  | MultiHeadAttentionOp
+  | SoftmaxOp
+  | PositionEmbeddingOp
+  | ClassTokenOp
+  | GlobalAvgPool1dOp
+  | TokenSliceOp;
 
 export type AnnOpKind = AnnOp["kind"];
 

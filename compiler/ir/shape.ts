@@ -137,6 +137,47 @@ export function inferShape(op: AnnOp, inputs: readonly Shape[], layer: string): 
       }
       return x;
     }
+    case "layerNorm": {
+      const f = x[x.length - 1] ?? 0;
+      if ((op.gamma && op.gamma.length !== f) || (op.beta && op.beta.length !== f)) {
+        throw fail("SNNC105", `LayerNormalization has ${op.gamma?.length ?? op.beta?.length} features, input has ${f}`, { layer });
+      }
+      return x;
+    }
+    case "softmax":
+      return x;
+    case "multiHeadAttention": {
+      requireRank(x, 2, "MultiHeadAttention", layer);
+      const f = x[1] ?? 0;
+      const hk = op.heads * op.keyDim;
+      const hv = op.heads * op.valueDim;
+      const want: [string, Float32Array | null, number][] = [
+        ["query kernel", op.queryKernel, f * hk], ["key kernel", op.keyKernel, f * hk], ["value kernel", op.valueKernel, f * hv],
+        ["output kernel", op.outputKernel, hv * op.outDim], ["query bias", op.queryBias, hk], ["key bias", op.keyBias, hk],
+        ["value bias", op.valueBias, hv], ["output bias", op.outputBias, op.outDim],
+      ];
+      for (const [what, arr, n] of want) {
+        if (arr && arr.length !== n) throw fail("SNNC105", `MultiHeadAttention ${what} has ${arr.length} values, expected ${n}`, { layer });
+      }
+      return [x[0] ?? 0, op.outDim];
+    }
+    case "positionEmbedding":
+      requireRank(x, 2, "position embedding", layer);
+      if (op.table.length !== shapeSize(x)) throw fail("SNNC105", `position table has ${op.table.length} values, expected ${shapeSize(x)}`, { layer });
+      return x;
+    case "classToken":
+      requireRank(x, 2, "class token", layer);
+      if (op.token.length !== (x[1] ?? 0)) throw fail("SNNC105", `class token has ${op.token.length} values, expected ${x[1]}`, { layer });
+      return [(x[0] ?? 0) + 1, x[1] ?? 0];
+    case "globalAvgPool1d":
+      requireRank(x, 2, "GlobalAveragePooling1D", layer);
+      return [x[1] ?? 0];
+    case "tokenSlice":
+      requireRank(x, 2, "token slice", layer);
+      if (!Number.isInteger(op.index) || op.index < 0 || op.index >= (x[0] ?? 0)) {
+        throw fail("SNNC112", `token ${op.index} is outside a sequence of ${x[0]}`, { layer });
+      }
+      return [x[1] ?? 0];
     case "concat": {
       if (inputs.length < 2) throw fail("SNNC112", "Concatenate needs at least two inputs", { layer });
       const axis = op.axis;

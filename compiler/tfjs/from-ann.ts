@@ -4,11 +4,23 @@
  * QCFS) are not rebuilt.
  */
 import type * as tfTypes from "@tensorflow/tfjs";
-import type { AnnGraph, AnnNode } from "../ir/ann.ts";
+import type { Activation, AnnGraph, AnnNode } from "../ir/ann.ts";
 import type { Tf } from "./backend.ts";
 
+const TFJS_REBUILDS: ReadonlySet<string> = new Set([
+  "input", "dense", "conv2d", "depthwiseConv2d", "batchNorm", "activation", "avgPool", "maxPool", "globalAvgPool",
+  "flatten", "reshape", "zeroPad", "add", "concat",
+]);
+
+/** tfjs's name of an activation (GELU graphs are not rebuilt, see TFJS_REBUILDS). */
+function tfAct(a: Activation): "linear" | "relu" | "relu6" | "softmax" {
+  if (a === "gelu" || a === "geluTanh") throw new Error(`internal: ${a} reached annToTfjs`);
+  return a;
+}
+
 export function annToTfjs(tf: Tf, graph: AnnGraph): tfTypes.LayersModel | null {
-  if (graph.nodes.some((n) => n.op.kind === "rateNorm" || n.op.kind === "clipFloor")) return null;
+  // Layers tfjs lacks, and transformer graphs (issue 13, in progress), are not rebuilt.
+  if (graph.nodes.some((n) => !TFJS_REBUILDS.has(n.op.kind) || ("activation" in n.op && (n.op.activation === "gelu" || n.op.activation === "geluTanh")))) return null;
   const L = tf.layers;
   const tensors = new Map<string, tfTypes.SymbolicTensor>();
   const inputs: tfTypes.SymbolicTensor[] = [];
@@ -28,17 +40,17 @@ export function annToTfjs(tf: Tf, graph: AnnGraph): tfTypes.LayersModel | null {
         inputs.push(out);
         break;
       case "dense":
-        layer = L.dense({ units: op.units, activation: op.activation, useBias: op.bias !== null, name });
+        layer = L.dense({ units: op.units, activation: tfAct(op.activation), useBias: op.bias !== null, name });
         out = layer.apply(x) as tfTypes.SymbolicTensor;
         weightsToSet.push({ layer, weights: [t(op.kernel, [inShape[inShape.length - 1] ?? 0, op.units]), ...(op.bias ? [t(op.bias, [op.units])] : [])] });
         break;
       case "conv2d":
-        layer = L.conv2d({ filters: op.filters, kernelSize: [...op.kernelSize], strides: [...op.strides], dilationRate: [...op.dilation], padding: op.padding, activation: op.activation, useBias: op.bias !== null, name });
+        layer = L.conv2d({ filters: op.filters, kernelSize: [...op.kernelSize], strides: [...op.strides], dilationRate: [...op.dilation], padding: op.padding, activation: tfAct(op.activation), useBias: op.bias !== null, name });
         out = layer.apply(x) as tfTypes.SymbolicTensor;
         weightsToSet.push({ layer, weights: [t(op.kernel, [op.kernelSize[0], op.kernelSize[1], inShape[2] ?? 0, op.filters]), ...(op.bias ? [t(op.bias, [op.filters])] : [])] });
         break;
       case "depthwiseConv2d":
-        layer = L.depthwiseConv2d({ kernelSize: [...op.kernelSize], depthMultiplier: op.depthMultiplier, strides: [...op.strides], dilationRate: [...op.dilation], padding: op.padding, activation: op.activation, useBias: op.bias !== null, name });
+        layer = L.depthwiseConv2d({ kernelSize: [...op.kernelSize], depthMultiplier: op.depthMultiplier, strides: [...op.strides], dilationRate: [...op.dilation], padding: op.padding, activation: tfAct(op.activation), useBias: op.bias !== null, name });
         out = layer.apply(x) as tfTypes.SymbolicTensor;
         weightsToSet.push({ layer, weights: [t(op.kernel, [op.kernelSize[0], op.kernelSize[1], inShape[2] ?? 0, op.depthMultiplier]), ...(op.bias ? [t(op.bias, [(inShape[2] ?? 0) * op.depthMultiplier])] : [])] });
         break;
@@ -50,7 +62,7 @@ export function annToTfjs(tf: Tf, graph: AnnGraph): tfTypes.LayersModel | null {
         break;
       }
       case "activation":
-        out = L.activation({ activation: op.activation, name }).apply(x) as tfTypes.SymbolicTensor;
+        out = L.activation({ activation: tfAct(op.activation), name }).apply(x) as tfTypes.SymbolicTensor;
         break;
       case "avgPool":
         out = L.averagePooling2d({ poolSize: [...op.poolSize], strides: [...op.strides], padding: op.padding, name }).apply(x) as tfTypes.SymbolicTensor;
