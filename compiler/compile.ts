@@ -26,7 +26,8 @@ export interface CompileOutcome {
   readonly reference: Uint8Array;
   readonly pipeline: PipelineResult;
   readonly target: Target;
-  readonly graph: AnnGraph;
+  /** The ANN (null for a NIR graph). */
+  readonly graph: AnnGraph | null;
   /** The standalone emulator (request.emulator and a bit-exact binary), else null. */
   readonly emulator: GeneratedEmulator | null;
 }

@@ -13,6 +13,11 @@ export interface CompileOptions extends ConvertOptions {
   readonly dumpIr?: string | ((file: string, json: string) => void);
   /** --stop-after: end the run after this pass. */
   readonly stopAfter?: PassName;
+  /** --dt: the time step (seconds, or the NIR file's time unit) that discretises a NIR graph when the file's
+   * metadata has no `dt`. */
+  readonly dt?: number;
+  /** --emit-nir: also write the compiled float SNN as network.nir. */
+  readonly emitNir?: boolean;
 }
 
 export interface CompileRequest extends CompileOptions {

@@ -19,6 +19,10 @@
  *   after the spike. Its spikes equal native subtraction's unless v saturates (test/runtime/neuron.test.ts).
  * fixed-if (SpiNNaker s16.15 `accum` integrate-and-fire):
  *   v ← saturate32(v + q + bias); spike when v ≥ θ; reset v ← 0 or v ← v − θ.
+ *   With decays (du or dv > 0: leaky neurons read from NIR; sPyNNaker's LIF with exponential current
+ *   synapses, its decay factors held with D = decayBits fraction bits):
+ *   u ← saturate32(decay(u, du) + q); v ← saturate32(decay(v, dv) + u + bias), decay as Loihi's (truncation
+ *   toward zero) but without the current's offset of 1 (du = 2^D: u is this step's input).
  * Multi-threshold (ECMT) neurons fire the largest level θ·2^k (k < levels) with v ≥ θ·2^k − θ/2 (graded
  * payload 2^k), or the negative level θn·2^k with −v ≥ θn·2^k − θn/2 (payload −2^k·nScale), and subtract it.
  */
@@ -123,7 +127,9 @@ export function stepRange(
   // Loihi's synaptic input accumulator: q wraps to [−qHalf, qHalf) (Infinity: no limit).
   const qBits = loihi && p.inputBits > 0 ? p.inputBits + 1 : 0;
   const qHalf = qBits > 0 ? 2 ** p.inputBits : Infinity;
-  if ((plainLoihi || !loihi) && !mt && canSpike) {
+  // Fixed point with decays (leaky neurons) takes the general loop.
+  const fixedLeaky = !loihi && (p.du !== 0 || p.dv !== 0);
+  if ((plainLoihi || (!loihi && !fixedLeaky)) && !mt && canSpike) {
     return stepIf(v, u, q, bias, start, end, outIdx, outPayload, count, idxBase, activity, clearInput, vth, S, plainLoihi, reset, qBits);
   }
   let k = count;
@@ -139,6 +145,11 @@ export function stepRange(
       x = (v[i] as number) + ui + (bias[i] as number);
     } else if (loihi) {
       const ui = wrapBits(loihiDecay(u[i] as number, p.du + 1, p.decayBits) + qi, S);
+      u[i] = ui;
+      x = loihiDecay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number);
+    } else if (fixedLeaky) {
+      let ui = loihiDecay(u[i] as number, p.du, p.decayBits) + qi;
+      ui = ui > max ? max : ui < -max ? -max : ui;
       u[i] = ui;
       x = loihiDecay(v[i] as number, p.dv, p.decayBits) + ui + (bias[i] as number);
     } else {

@@ -42,6 +42,8 @@ export interface CompileArgs {
   emulator: boolean;
   "dump-ir"?: string;
   "stop-after"?: string;
+  dt?: number;
+  "emit-nir": boolean;
 }
 
 export function defaultOutDir(model: string, target: string): string {
@@ -78,7 +80,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
   command: "compile <model>",
   describe: "compile a trained ANN into a spiking network placed on a target chip",
   builder: (y: Argv) => y
-    .positional("model", { type: "string", describe: "TF.js model.json, Keras .h5, Keras 3 .keras or ONNX .onnx", demandOption: true })
+    .positional("model", { type: "string", describe: "TF.js model.json, Keras .h5, Keras 3 .keras, ONNX .onnx, or a NIR graph .nir (a spiking network)", demandOption: true })
     .option("target", { alias: "t", type: "string", demandOption: true, describe: "target name (snnc targets) or a target .json file" })
     .option("out", { alias: "o", type: "string", describe: "output directory (default build/<model>-<target>)" })
     .option("method", { alias: "m", type: "string", choices: [...METHODS], default: "ecc", describe: "conversion method" })
@@ -101,11 +103,14 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
+    .option("dt", { requiresArg: true, coerce: numberIn("dt", 0, Number.MAX_VALUE), describe: "NIR graphs: the time step that discretises them, in the unit of their time constants (used when the file's metadata has no dt)" })
+    .option("emit-nir", { type: "boolean", default: false, describe: "also write the compiled float SNN as network.nir (NIR's HDF5 layout)" })
     .option("stop-after", { type: "string", choices: [...PASS_NAMES], describe: "stop after this pass (with --dump-ir: the IR so far); writes no output files" })
     .epilogue(examples([
       ["snnc compile examples/fashion-mnist/cnn/model.json --target loihi -o build/cnn-loihi", "the main example"],
       ["snnc compile examples/fashion-mnist/resnet/model.json -t loihi --percentile 99.9", "the ResNet, with less accuracy loss"],
       ["snnc compile model.h5 -t spinnaker --calibration data/ --method ttrbr -T 64", "a Keras model on SpiNNaker"],
+      ["snnc compile graph.nir -t loihi2 --dt 0.001 --calibration data/", "a spiking network trained elsewhere (NIR), discretised with dt = 1 ms"],
     ])) as unknown as Argv<CompileArgs>,
   run: async (a, io) => {
     const method = a.method as Method;
@@ -132,6 +137,8 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
+      ...(a.dt !== undefined ? { dt: a.dt } : {}),
+      ...(a["emit-nir"] ? { emitNir: true } : {}),
       ...(a.pooling !== undefined ? { pooling: a.pooling as "spiking" | "fold" } : {}),
       ...(a["stop-after"] !== undefined && isPassName(a["stop-after"]) ? { stopAfter: a["stop-after"] } : {}),
     };

@@ -11,6 +11,7 @@ import type { Argv } from "yargs";
 import { fail } from "../diagnostics.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
+import type { SnnGraph } from "../ir/snn.ts";
 import type { BitExactResult } from "../verify/bitexact.ts";
 import type { CommandSpec } from "./main.ts";
 import { examples, integer } from "./options.ts";
@@ -45,10 +46,15 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
       import("../../runtime/emulator/network.ts"), import("../../runtime/emulator/parallel.ts"), import("../compile.ts"), import("../data/dataset.ts"), import("../data/resolve.ts"),
       import("../ir/serialize.ts"), import("../interp/ann-float.ts"), import("../verify/bitexact.ts"), import("./load.ts"),
     ]);
+    const { simulateFloat } = await import("../simulate/float-snn.ts");
     const bin = loadBinary(a.dir);
     const refPath = join(a.dir, "reference.json.gz");
     if (!existsSync(refPath)) throw fail("SNNC602", `no reference.json.gz (the reference model) in ${a.dir}`, { file: a.dir }, "recompile with snnc compile");
-    const ref = deserialize<{ graph: AnnGraph; quantised: QuantisedSnn; timesteps: number }>(new Uint8Array(readFileSync(refPath)));
+    // graph: the ANN; a NIR graph's reference is its float SNN (`snn`) instead.
+    const ref = deserialize<{ graph: AnnGraph | null; snn?: SnnGraph; quantised: QuantisedSnn; timesteps: number }>(new Uint8Array(readFileSync(refPath)));
+    if (!ref.graph && a.queue !== undefined) {
+      throw fail("SNNC170", "verify --queue needs an ANN reference; this network was compiled from a NIR graph", { file: a.dir }, "run snnc verify without --queue");
+    }
     const inputShape = bin.decoded.meta.inputShape;
     let dataPath = a.data;
     if (!dataPath) {
@@ -82,7 +88,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
       v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net);
       if (data.labels) {
         const run = await emulateParallel(bin.bytes, net, data.images, data.count, { timesteps: ref.timesteps });
-        const ann = predictClasses(ref.graph, data.images, data.count);
+        const ann = ref.graph ? predictClasses(ref.graph, data.images, data.count) : floatSnnClasses(ref.snn as SnnGraph, data.images, data.count, ref.timesteps, simulateFloat);
         accuracy = { ann: agreement(ann, data.labels, data.count), snn: accuracyOf(run.scores, run.classes, data.labels, data.count), samples: data.count };
       }
     }
@@ -99,6 +105,17 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     return { json, text };
   },
 };
+
+/** The float SNN's classes after T steps (a NIR graph's reference). */
+function floatSnnClasses(snn: SnnGraph, images: Float32Array, count: number, T: number, sim: typeof import("../simulate/float-snn.ts").simulateFloat): Int32Array {
+  const r = sim(snn, images, count, { timesteps: [T] });
+  const scores = r.scores.get(T) as Float32Array;
+  return Int32Array.from({ length: count }, (_, i) => {
+    let best = 0;
+    for (let j = 1; j < r.classes; j++) if ((scores[i * r.classes + j] as number) > (scores[i * r.classes + best] as number)) best = j;
+    return best;
+  });
+}
 
 function agreement(classes: Int32Array, labels: Int32Array, count: number): number {
   let ok = 0;

@@ -195,6 +195,8 @@ export function fitSampleShape(dataShape: Shape, modelShape: Shape, file: string
   if (a.length === b.length && a.every((d, i) => d === b[i])) return modelShape;
   // A flat sample of the model's size ((784,) for [28, 28, 1]), in the model's NHWC order.
   if (dataShape.length === 1 && dataShape[0] === shapeSize(modelShape)) return modelShape;
+  // A model that takes a flat vector (a NIR graph's Input of shape [784]): the sample flattened row-major.
+  if (modelShape.length === 1 && shapeSize(dataShape) === shapeSize(modelShape)) return modelShape;
   throw fail("SNNC151", `data samples have shape [${dataShape.join(", ")}], the model takes [${modelShape.join(", ")}]`, { file },
     "give data with the model's per-sample input shape (NHWC)");
 }

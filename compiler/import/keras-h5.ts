@@ -16,6 +16,7 @@
  * Files named inside a file: HDF5 can name other files (external links, external raw-data storage), which
  * h5wasm (NODERAWFS) would open anywhere on disk. Every HDF5 call runs sandboxed: node's fs.openSync admits
  * only the file being read; any other open is recorded, refused, and reported as SNNC118 naming the path.
+ * (`sandboxed`, `openH5`, `quietly` are shared with the NIR reader, import/nir/read.ts.)
  * A .keras zip's members are checked against LIMITS (declared sizes from the central directory, and the
  * compression ratio) before any member is inflated (SNNC119); only the two members used are inflated.
  */
@@ -43,7 +44,7 @@ const refusedOpens: string[] = [];
  * straight to stderr with fs.writeSync, and snnc reports the failure as one coded diagnostic instead.
  * While `allowedFile` is set, fs.openSync refuses every other path (HDF5 external links and external
  * storage name files anywhere on disk). */
-function quietly<T>(body: () => T): T {
+export function quietly<T>(body: () => T): T {
   const writeSync = fs.writeSync;
   const openSync = fs.openSync;
   if (allowedFile !== null) {
@@ -74,7 +75,7 @@ function quietly<T>(body: () => T): T {
 }
 
 /** Runs `body` with HDF5 confined to `file`; SNNC118 when the file tried to open another one. */
-async function sandboxed<T>(file: string, shownAs: string, body: () => Promise<T>): Promise<T> {
+export async function sandboxed<T>(file: string, shownAs: string, body: () => Promise<T>): Promise<T> {
   allowedFile = resolve(file);
   refusedOpens.length = 0;
   const check = () => {
@@ -97,7 +98,7 @@ async function sandboxed<T>(file: string, shownAs: string, body: () => Promise<T
   }
 }
 
-async function openH5(path: string, shownAs: string): Promise<H5File> {
+export async function openH5(path: string, shownAs: string): Promise<H5File> {
   await h5wasm.ready;
   let f: H5File;
   try {
@@ -112,15 +113,15 @@ async function openH5(path: string, shownAs: string): Promise<H5File> {
   return f;
 }
 
-function isGroup(x: unknown): x is H5Group {
+export function isGroup(x: unknown): x is H5Group {
   return x instanceof h5wasm.Group;
 }
 
-function isDataset(x: unknown): x is InstanceType<typeof h5wasm.Dataset> {
+export function isDataset(x: unknown): x is InstanceType<typeof h5wasm.Dataset> {
   return x instanceof h5wasm.Dataset;
 }
 
-function decodeString(x: unknown): string {
+export function decodeString(x: unknown): string {
   if (typeof x === "string") return x;
   if (x instanceof Uint8Array) return new TextDecoder().decode(x);
   return String(x);

@@ -2,8 +2,9 @@
  * @fileoverview SnnGraph: the converted spiking network in float, the output of `convert` and the input of
  * `quantise` and of the float SNN simulator.
  *
- * A list of populations (groups of neurons of one model, NHWC shape [h, w, c]; vectors are [1, 1, n]) in
- * topological order. Each population lists its incoming projections; a projection carries the source
+ * A list of populations (groups of neurons of one model, NHWC shape [h, w, c]; vectors are [1, 1, n]): in
+ * topological order for converted ANNs; networks read from NIR may be recurrent (projections may come from a
+ * later population, or from the population itself; every delay is ≥ 1, so a step never waits on itself). Each population lists its incoming projections; a projection carries the source
  * population, a synaptic delay in timesteps (≥ 1: a spike sent at step t arrives at t + delay, as on Loihi
  * and SpiNNaker) and a structured connectivity (dense matrix, convolution, pooling, one-to-one) whose weights
  * are already normalised: a neuron's threshold is 1 (in units of its own input), so `weight` is the fraction
@@ -88,6 +89,18 @@ export type NeuronModel =
 
 export type NeuronKind = NeuronModel["kind"];
 
+/**
+ * Leak of a population (spiking networks read from NIR; absent = a perfect integrator, as conversion makes).
+ * Each step, in this order (forward Euler of NIR's equations, docs/nir.md):
+ *   i ← iKeep · i + input          (the synaptic current; iKeep = 0: i is this step's input, no current state)
+ *   v ← vKeep · v + i + bias       (vKeep = 1: no membrane leak)
+ * then the neuron model's threshold and reset. Both fractions lie in [0, 1].
+ */
+export interface Leak {
+  readonly vKeep: number;
+  readonly iKeep: number;
+}
+
 export type InputEncoding = "current" | "poisson";
 
 export interface Population {
@@ -107,6 +120,8 @@ export interface Population {
   readonly spikeValue: Float32Array;
   /** Threshold in ANN pre-activation units, per channel (normalised threshold 1 = this much ANN input). */
   readonly threshold: Float32Array;
+  /** Membrane and synaptic-current decay (NIR neurons); absent = no leak. */
+  readonly leak?: Leak;
 }
 
 export interface InputPopulationInfo {

@@ -15,8 +15,12 @@ import { basename, dirname, join } from "node:path";
 import { convert, type ConversionResult } from "../convert/index.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
-import { fail } from "../diagnostics.ts";
+import { fail, type Warning } from "../diagnostics.ts";
 import { importModel } from "../import/index.ts";
+import { type FlatNir, flattenNir } from "../import/nir/flatten.ts";
+import { isNirFile, importNir, nirInputShape, nirTimeStep } from "../import/nir/index.ts";
+import { lowerNir, type NirLowering } from "../import/nir/lower.ts";
+import type { NirDocument } from "../import/nir/types.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import type { SnnGraph } from "../ir/snn.ts";
 import { choosePooling } from "../map/pooling.ts";
@@ -34,8 +38,14 @@ export interface ModelMeta {
   readonly modelHash: string;
 }
 
+/**
+ * What `import` read: an ANN (graph, checked against tfjs/onnxruntime, then converted) or a NIR graph (a
+ * spiking network: checked at the NIR level, then discretised). The two branches meet at `conversion.snn`.
+ */
 export interface Imported {
-  readonly graph: AnnGraph;
+  /** Exactly one of the two is set (the pass list's state cannot carry a union: see PassList.then). */
+  readonly graph: AnnGraph | null;
+  readonly nir: NirDocument | null;
   readonly data: Dataset;
   /** Where the data came from and why (report). */
   readonly dataSource: string;
@@ -78,24 +88,41 @@ export const importPass: Pass<{ request: CompileRequest }, Imported> = {
   name: "import",
   summary: "model file and weights to AnnGraph; the data for calibration and evaluation",
   effect: "reads",
-  run: async ({ request }, ctx) => {
+  run: async ({ request }, ctx): Promise<Imported> => {
+    const modelName = basename(request.model) === "model.json" ? `${basename(dirname(request.model))}/model.json` : basename(request.model);
+    if (isNirFile(request.model)) {
+      const nir = await importNir(request.model);
+      const { data, why } = loadData(request, nirInputShape(nir.graph, request.model));
+      for (const w of data.warnings ?? []) ctx.warn(w);
+      return { graph: null, nir, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
+    }
     const graph = await importModel(request.model);
     const inputNode = graph.nodes.find((n) => n.name === graph.inputs[0]);
     const { data, why } = loadData(request, inputNode?.shape ?? []);
     for (const w of data.warnings ?? []) ctx.warn(w);
-    const modelName = basename(request.model) === "model.json" ? `${basename(dirname(request.model))}/model.json` : basename(request.model);
-    return { graph, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
+    return { graph, nir: null, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
   },
-  dump: (o) => ({ graph: o.graph, data: { count: o.data.count, sampleShape: o.data.sampleShape, labelled: o.data.labels !== null }, meta: o.meta }),
-  note: (o) => `${o.graph.nodes.length} layers; data: ${o.dataSource} (${o.data.count} samples)`,
+  dump: (o) => ({ graph: o.graph ?? o.nir, data: { count: o.data.count, sampleShape: o.data.sampleShape, labelled: o.data.labels !== null }, meta: o.meta }),
+  note: (o) => `${o.graph ? `${o.graph.nodes.length} layers` : `NIR ${o.nir?.version}, ${o.nir?.graph.nodes.size} nodes`}; data: ${o.dataSource} (${o.data.count} samples)`,
 };
 
-export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs: TfjsCheck | null }> = {
+export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs: TfjsCheck | null; nirChecked: FlatNir | null }> = {
   name: "tfjs-check",
-  summary: "the importer's interpreter against tfjs predict on 16 samples (skipped with --no-tfjs-check)",
+  summary: "ANN: the importer's interpreter against tfjs predict on 16 samples (skipped with --no-tfjs-check); NIR: the graph check (subgraphs, edges, shapes, loops)",
   effect: "async",
-  run: async ({ request, graph, data }, ctx) => {
-    if (!request.tfjsCheck) return { tfjs: null };
+  run: async (s, ctx) => {
+    // A NIR graph has no interpreter to compare: its check is structural (import/nir/flatten.ts).
+    if (s.nir) return { tfjs: null, nirChecked: flattenNir(s.nir.graph, s.request.model) };
+    return { tfjs: await annCheck(s.request, annOf(s), s.data, ctx.warn), nirChecked: null };
+  },
+  note: ({ tfjs, nirChecked }) => (nirChecked ? `NIR graph: ${nirChecked.nodes.size} leaf nodes, ${nirChecked.edges.length} edges, shapes agree`
+    : tfjs === null ? "skipped" : tfjs.checked ? `max |interpreter − tfjs| = ${tfjs.maxAbsDiff.toExponential(2)}` : tfjs.note),
+};
+
+async function annCheck(request: CompileRequest, graph: AnnGraph, data: Dataset, warn: (w: Warning) => void): Promise<TfjsCheck | null> {
+  {
+    const ctx = { warn };
+    if (!request.tfjsCheck) return null;
     // ONNX models are checked against onnxruntime (wasm), the others against tfjs predict.
     const tfjs = graph.format === "onnx"
       ? await (await import("../onnxruntime/check.ts")).checkWithOnnxRuntime(graph, request.model, data, 16)
@@ -103,16 +130,32 @@ export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs:
     if (tfjs.checked && tfjs.maxAbsDiff > 1e-3) {
       ctx.warn({ code: "SNNC-W101", message: `the interpreter and tfjs differ by up to ${tfjs.maxAbsDiff.toExponential(2)} on this model` });
     }
-    return { tfjs };
-  },
-  note: ({ tfjs }) => (tfjs === null ? "skipped" : tfjs.checked ? `max |interpreter − tfjs| = ${tfjs.maxAbsDiff.toExponential(2)}` : tfjs.note),
-};
+    return tfjs;
+  }
+}
 
-export const convertPass: Pass<{ request: CompileRequest } & Imported, { conversion: ConversionResult; request: CompileRequest }> = {
+/** The ANN of an ANN import (internal error for a NIR one: the callers branch on `nir` first). */
+export function annOf(s: Pick<Imported, "graph">): AnnGraph {
+  if (!s.graph) throw new Error("internal: an ANN stage reached with a NIR graph");
+  return s.graph;
+}
+
+/** convert's result: an ANN's conversion, or a NIR graph's discretisation; both give the float SNN. */
+export type Conversion = ConversionResult | NirLowering;
+
+export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | null } & Imported, { conversion: Conversion; request: CompileRequest }> = {
   name: "convert",
-  summary: "ANN to float SNN: pooling choice, calibration, thresholds, normalised weights, delays",
+  summary: "ANN to float SNN: pooling choice, calibration, thresholds, normalised weights, delays; NIR: discretisation with dt",
   effect: "pure",
-  run: ({ request, graph, data }, ctx) => {
+  run: (s, ctx) => {
+    const request = s.request;
+    if (s.nir) {
+      const dt = nirTimeStep(s.nirChecked as FlatNir, request.dt, request.model, ctx.warn);
+      const lowering = lowerNir(s.nirChecked as FlatNir, dt, s.meta.modelName, request.model, ctx.warn);
+      return { conversion: lowering, request };
+    }
+    const graph = annOf(s);
+    const data = s.data;
     const choice = choosePooling(graph, ctx.target, request);
     if (choice.warning) ctx.warn(choice.warning);
     // The request as compiled: the report states the pooling actually used.
@@ -126,7 +169,7 @@ export const convertPass: Pass<{ request: CompileRequest } & Imported, { convers
   dump: (o) => o.conversion.snn,
 };
 
-export const measurePass: Pass<{ request: CompileRequest; conversion: ConversionResult } & Imported, { activity: Activity }> = {
+export const measurePass: Pass<{ request: CompileRequest; conversion: Conversion } & Imported, { activity: Activity }> = {
   name: "measure",
   summary: "float SNN on calibration samples: state ranges and firing rates",
   effect: "pure",
@@ -140,7 +183,7 @@ export const measurePass: Pass<{ request: CompileRequest; conversion: Conversion
   },
 };
 
-export const quantisePass: Pass<{ conversion: ConversionResult; activity: Activity }, { quantised: QuantiseResult }> = {
+export const quantisePass: Pass<{ conversion: Conversion; activity: Activity }, { quantised: QuantiseResult }> = {
   name: "quantise",
   summary: "weights, biases and thresholds to the target's fixed point",
   effect: "pure",

@@ -16,7 +16,6 @@ import { type EmuNetwork, loadNetwork } from "../../runtime/emulator/network.ts"
 import { emulateParallel, threadsFor } from "../../runtime/emulator/parallel.ts";
 import type { EmulateResult } from "../../runtime/emulator/run.ts";
 import { type Diagnostics, layerDiagnostics } from "../convert/diagnostics.ts";
-import type { ConversionResult } from "../convert/index.ts";
 import { sliceDataset } from "../data/dataset.ts";
 import { generateEmulator, type GeneratedEmulator } from "../emulator-gen/generate.ts";
 import { predictClasses } from "../interp/ann-float.ts";
@@ -24,6 +23,7 @@ import type { PartitionedSnn, RoutedSnn } from "../ir/mapped.ts";
 import { serialize } from "../ir/serialize.ts";
 import type { Pass, PassTiming } from "../pass.ts";
 import type { QuantiseResult } from "../quantise/index.ts";
+import type { SnnGraph } from "../ir/snn.ts";
 import { buildReport, type Report } from "../report/build.ts";
 import type { CompileRequest } from "../request.ts";
 import { simulateFloat } from "../simulate/float-snn.ts";
@@ -31,7 +31,7 @@ import { simulateParallel } from "../simulate/parallel.ts";
 import type { TfjsCheck } from "../tfjs/check.ts";
 import { type BitExactResult, verifyBitExact } from "../verify/bitexact.ts";
 import type { Placed } from "./back.ts";
-import type { Activity, Imported } from "./front.ts";
+import type { Activity, Conversion, Imported } from "./front.ts";
 
 export function accuracyOf(scores: ArrayLike<number>, classes: number, labels: Int32Array, count: number): number {
   let ok = 0;
@@ -78,7 +78,7 @@ export const verifyPass: Pass<ProveInput, Verified> = {
     : `MISMATCH at step ${v.firstMismatch?.timestep} of layer ${v.firstMismatch?.layer}`),
 };
 
-export const evaluatePass: Pass<ProveInput & Verified & { conversion: ConversionResult }, { evaluation: Evaluation }> = {
+export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion }, { evaluation: Evaluation }> = {
   name: "evaluate",
   summary: "emulator on the evaluation samples (accuracy, spikes, synaptic ops); accuracy vs timesteps; per-layer diagnostics",
   effect: "async",
@@ -98,7 +98,9 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
       },
     }, parallel);
     const labels = evalSet.labels;
-    const annClasses = labels ? predictClasses(graph, evalSet.images, evalSet.count) : null;
+    // The reference: the ANN, or for a NIR graph the float SNN it describes (at the compile's T).
+    const annClasses = !labels ? null : graph ? predictClasses(graph, evalSet.images, evalSet.count)
+      : floatClasses(conversion.snn, evalSet.images, evalSet.count, request.timesteps);
     const annCorrect = (n: number) => {
       let ok = 0;
       if (labels && annClasses) for (let i = 0; i < n; i++) if (annClasses[i] === labels[i]) ok++;
@@ -118,7 +120,8 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     const points = floatScores && labels
       ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatScores.get(t) ?? new Float32Array(0), classes, labels, curveSamples) }))
       : [];
-    const diagnostics = layerDiagnostics(graph, snn, evalSet.images, 64, request.timesteps);
+    const diagnostics: Diagnostics = graph ? layerDiagnostics(graph, snn, evalSet.images, 64, request.timesteps)
+      : { timesteps: request.timesteps, samples: 0, layers: [], worst: null };
     return {
       evaluation: {
         run, threads, evalCount: evalSet.count, raster, diagnostics,
@@ -141,9 +144,22 @@ export const emulatorGenPass: Pass<{ request: CompileRequest; binary: Uint8Array
   note: ({ emulator }) => (emulator ? `${emulator.lines} lines, type-checked` : "skipped"),
 };
 
+/** Classes the float SNN predicts after T steps (the reference of a NIR graph). */
+function floatClasses(snn: SnnGraph, images: Float32Array, count: number, T: number): Int32Array {
+  const r = simulateFloat(snn, images, count, { timesteps: [T] });
+  const scores = r.scores.get(T) as Float32Array;
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    let best = 0;
+    for (let j = 1; j < r.classes; j++) if ((scores[i * r.classes + j] as number) > (scores[i * r.classes + best] as number)) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
 /** What the report reads: the whole state of a compile. */
 export type ReportState = ProveInput & Verified & Placed & {
-  conversion: ConversionResult; activity: Activity; partitioned: PartitionedSnn; routed: RoutedSnn; evaluation: Evaluation;
+  conversion: Conversion; activity: Activity; partitioned: PartitionedSnn; routed: RoutedSnn; evaluation: Evaluation;
   tfjs: TfjsCheck | null; timings: readonly PassTiming[];
 };
 
@@ -158,7 +174,7 @@ export const reportPass: Pass<ReportState, { report: Report; reference: Uint8Arr
       accuracy: e.accuracy, curve: e.curve, diagnostics: e.diagnostics, raster: e.raster, tfjs: s.tfjs, dataSource: s.dataSource,
     });
     // The timings so far (this pass's own is added after it returns).
-    return { report: { ...report, timings: [...s.timings] }, reference: serialize({ graph: s.graph, quantised: s.quantised.q, timesteps: s.request.timesteps }) };
+    return { report: { ...report, timings: [...s.timings] }, reference: serialize({ graph: s.graph, ...(s.graph ? {} : { snn: s.conversion.snn }), quantised: s.quantised.q, timesteps: s.request.timesteps }) };
   },
   dump: (o) => ({ ...o.report, timings: o.report.timings.map((t) => t.pass), reference: { bytes: o.reference.length } }),
 };

@@ -29,7 +29,7 @@ import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import { mantissaExponent, roundHalfAway } from "../../runtime/input.ts";
 import { assertNever, fail, type Warning } from "../diagnostics.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn, SignMode } from "../ir/quantised.ts";
-import type { Connectivity, Population, SnnGraph } from "../ir/snn.ts";
+import type { Connectivity, Leak, Population, SnnGraph } from "../ir/snn.ts";
 import type { Target } from "../target/schema.ts";
 import { checkInputBound } from "../verify/input-bound.ts";
 import { connWeights, quantiseConn, type WeightFormat } from "./weights.ts";
@@ -158,9 +158,10 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
         throw fail("SNNC302", `graded payload up to ${payloadMax} does not fit ${bits} bits`, loc, "lower the number of levels of the multi-threshold neurons");
       }
     }
+    const decay = p.leak ? leakDecays(p.leak, rules, warn, loc) : { du: rules.du, dv: 0, decayBits: rules.decayBits };
     const params: IntPopulationParams = {
       model: ns.model, kind, reset, size: p.size, channels: C,
-      stateBits: ns.stateBits.value, threshold: S, du: rules.du, dv: 0, decayBits: rules.decayBits, inputBits: rules.inputBits,
+      stateBits: ns.stateBits.value, threshold: S, du: decay.du, dv: decay.dv, decayBits: decay.decayBits, inputBits: rules.inputBits,
       bias, vInit, mtLevels: kind === "mt" ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
       mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
     };
@@ -191,6 +192,9 @@ interface ModelRules {
   readonly decayBits: number;
   /** Magnitude bits of one step's synaptic input (Loihi: stepInputBits); 0 = no limit. */
   readonly inputBits: number;
+  /** Leaky neurons (NIR): decay resolution, the current decay's offset (Loihi 1: du + 1 is applied) and the
+   * largest decay the field holds; null when the target has no decay (SNNC303). */
+  readonly leakDecay: { readonly bits: number; readonly duOffset: number; readonly max: number } | null;
 }
 
 function modelRules(target: Target): ModelRules {
@@ -211,6 +215,8 @@ function modelRules(target: Target): ModelRules {
         du: 2 ** (ns.decayBits?.value ?? 12) - 1,
         decayBits: ns.decayBits?.value ?? 12,
         inputBits: ns.stepInputBits?.value ?? 0,
+        // Loihi's 12-bit du/dv fields: 0..4095; the current decays by (du + 1) / 2^12.
+        leakDecay: { bits: ns.decayBits?.value ?? 12, duOffset: 1, max: 2 ** (ns.decayBits?.value ?? 12) - 1 },
       };
     }
     case "fixed-if": {
@@ -225,11 +231,39 @@ function modelRules(target: Target): ModelRules {
         du: 0,
         decayBits: 0,
         inputBits: 0,
+        // Fixed-point decay factors with decayBits fraction bits: 0..2^D (2^D: forget the state entirely).
+        leakDecay: ns.decayBits ? { bits: ns.decayBits.value, duOffset: 0, max: 2 ** ns.decayBits.value } : null,
       };
     }
     default:
       return assertNever(ns.model, "neuron model");
   }
+}
+
+/**
+ * du/dv of a leaky population: d = round(2^D · (1 − keep)) (minus the current's offset on Loihi), clamped to
+ * the field. SNNC-W160 when the integer decay misses the float one by more than 1% of (1 − keep) — the time
+ * constant changes by that fraction — or loses the leak entirely (a time constant beyond 2^(D+1) steps).
+ */
+function leakDecays(leak: Leak, rules: ModelRules, warn: (w: Warning) => void, loc: { layer: string }): { du: number; dv: number; decayBits: number } {
+  const ld = rules.leakDecay;
+  if (!ld) throw fail("SNNC303", "leaky neurons need decays; this target's neuron model has none", loc, "use a target with decays (loihi, loihi2, spinnaker, spinnaker2)");
+  const one = 2 ** ld.bits;
+  const quant = (keep: number, offset: number, what: string): number => {
+    const exact = one * (1 - keep);
+    const d = Math.min(ld.max, Math.max(0, Math.round(exact) - offset));
+    const applied = d + offset;
+    const want = 1 - keep;
+    if (want > 0 && Math.abs(applied / one - want) > 0.01 * want) {
+      const tauSteps = 1 / want;
+      const got = applied > 0 ? `${(one / applied).toFixed(1)} steps` : "no leak at all";
+      warn({ code: "SNNC-W160", message: `the ${what} time constant of ${tauSteps.toFixed(1)} steps becomes ${got} with ${ld.bits}-bit decays (${(((want - applied / one) / want) * 100).toFixed(1)}% less decay per step)`, loc });
+    } else if (want === 0 && applied > 0) {
+      warn({ code: "SNNC-W160", message: `the ${what} should not decay; the target's smallest decay is ${applied}/${one} per step (a time constant of ${(one / applied).toFixed(0)} steps)`, loc });
+    }
+    return d;
+  };
+  return { dv: quant(leak.vKeep, 0, "membrane"), du: quant(leak.iKeep, ld.duOffset, "synaptic current"), decayBits: ld.bits };
 }
 
 function neuronKind(p: Population, snn: SnnGraph): NeuronKind {

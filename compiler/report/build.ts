@@ -88,7 +88,8 @@ export interface Report {
 export interface ReportInput {
   readonly request: CompileRequest;
   readonly target: Target;
-  readonly graph: AnnGraph;
+  /** The ANN (null for a NIR graph: a spiking network from the start). */
+  readonly graph: AnnGraph | null;
   readonly pipeline: PipelineResult;
   readonly verification: BitExactResult;
   readonly run: EmulateResult;
@@ -125,6 +126,14 @@ export function annMacs(graph: AnnGraph): number {
     else if (op.kind === "depthwiseConv2d") macs += shapeSize(n.shape) * op.kernelSize[0] * op.kernelSize[1];
   }
   return macs;
+}
+
+/** A NIR graph has no ANN: its frame-based counterpart is one multiply-accumulate per synapse (one pass of
+ * the same weights, as a non-spiking network would compute once per inference). */
+export function synapseMacs(snn: { readonly populations: readonly Population[] }): number {
+  let n = 0;
+  for (const p of snn.populations) for (const pr of p.inputs) n += projectionSynapses(pr, snn.populations[pr.source] as Population, p);
+  return n;
 }
 
 const RESOURCES = ["neurons", "fanInAxons", "fanOutAxons", "synapseBits", "neuronProfiles", "synapseFormats"] as const;
@@ -172,7 +181,7 @@ export function buildReport(x: ReportInput): Report {
   const energy = energyReport(target, {
     synapticOps: c.synapticOps / samples, activeUpdates: c.activeUpdates / samples, idleUpdates: c.idleUpdates / samples,
     spikes: c.spikes / samples, hopsX: c.hopsX / samples, hopsY: c.hopsY / samples, latency, chips: routed.chipsUsed, cores: routed.cores.length,
-  }, annMacs(x.graph), firstLayerOps);
+  }, x.graph ? annMacs(x.graph) : synapseMacs(snn), firstLayerOps);
   // Raster: per layer the 48 most active neurons of the first sample, renumbered 0..47 by activity.
   const RASTER_NEURONS = 48;
   const byPop = new Map<number, (readonly [number, number])[]>();
@@ -198,7 +207,7 @@ export function buildReport(x: ReportInput): Report {
     snncVersion: SNNC_VERSION,
     target: target.name,
     model: request.model,
-    method: request.method,
+    method: snn.method === "nir" ? "nir" : request.method,
     timesteps: request.timesteps,
     network: {
       neurons: layers.reduce((a, l) => a + l.neurons, 0),

@@ -53,6 +53,8 @@ interface PopState {
   /** Multi-threshold ReLU neurons: cumulative output E (v holds the cumulative input S). */
   readonly emitted: Float32Array | null;
   readonly counts: Float32Array | null;
+  /** Leaky populations (NIR): the synaptic current i (ir/snn.ts Leak). */
+  readonly syn: Float32Array | null;
 }
 
 export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number, options: FloatSimOptions): FloatSimResult {
@@ -90,6 +92,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
         emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
         counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
+        syn: p.leak ? new Float32Array(B * p.size) : null,
       };
     });
     const pixels = images.subarray(start * per, (start + B) * per);
@@ -119,6 +122,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             if (t - pr.delay < 0) continue;
             synapticEvents += scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
           }
+          if (p.leak) leak(st, p.leak.vKeep, p.leak.iKeep, B);
           if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
           update(st, B, slot, t, readoutCounts);
         }
@@ -146,6 +150,22 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     options.onBatch?.(start + B);
   }
   return { scores, classes, counts, totalSpikes, synapticEvents, maxAbsV, maxAbsInput };
+}
+
+/**
+ * Leaky neurons (ir/snn.ts Leak): i ← iKeep·i + input, then v ← vKeep·v; the update that follows adds i
+ * (left in `current`) and the bias, so v ← vKeep·v + i + bias as the Leak rule says.
+ */
+function leak(st: PopState, vKeep: number, iKeep: number, B: number): void {
+  const v = st.v;
+  const I = st.current;
+  const syn = st.syn as Float32Array;
+  for (let k = 0; k < B * st.pop.size; k++) {
+    const i = iKeep * (syn[k] as number) + (I[k] as number);
+    syn[k] = i;
+    I[k] = i;
+    v[k] = vKeep * (v[k] as number);
+  }
 }
 
 /** Before the update: the input this step and the membrane it will produce. */

@@ -108,7 +108,9 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
       if (p.stateBits < 8 || p.stateBits > 32) throw bad(`${what} has a ${p.stateBits}-bit state (8 to 32)`, at("NEUR"));
       if (p.compartments < 1 || p.compartments > 8) throw bad(`${what} has ${p.compartments} compartments (1 to 8)`, at("NEUR"));
       if (p.mtRelu > 1) throw bad(`${what} has ReLU compensation flag ${p.mtRelu}`, at("NEUR"));
-      if (p.du > 4096 || p.dv > 4096) throw bad(`${what} has decays ${p.du}, ${p.dv} (at most 4096)`, at("NEUR"));
+      // Decays are fractions d / 2^decayBits (Loihi: 12 bits; fixed point: up to 15).
+      const decayOne = 2 ** Math.max(12, p.decayBits);
+      if (p.decayBits > 15 || p.du > decayOne || p.dv > decayOne) throw bad(`${what} has decays ${p.du}, ${p.dv} of ${p.decayBits} bits (at most 15 bits, at most 2^bits)`, at("NEUR"));
       if (p.posShift > 31 || p.negShift > 31) throw bad(`${what} has synapse shifts ${p.posShift}, ${p.negShift} (at most 31)`, at("NEUR"));
     });
     for (let i = 0; i < c.biasExponent.length; i++) {

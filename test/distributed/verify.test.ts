@@ -105,7 +105,7 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
     const run = emulate(net, ds.images, 40, { timesteps: 8 });
     const shards: ShardResult[] = [];
     for (const [start, n] of [[0, 13], [13, 13], [26, 14]] as const) {
-      shards.push(await verifyShard({ graph: out.graph, quantised: q, binary: out.binary, net, timesteps: 8, images: ds.images.subarray(start * 36, (start + n) * 36), start, n }));
+      shards.push(await verifyShard({ graph: out.graph as NonNullable<typeof out.graph>, quantised: q, binary: out.binary, net, timesteps: 8, images: ds.images.subarray(start * 36, (start + n) * 36), start, n }));
     }
     const merged = mergeShards(shards.reverse());
     expect(merged.bitExact).to.deep.equal(whole);
