@@ -183,6 +183,13 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     files.set("report.md", renderMarkdown(report));
     files.set("report.html", renderHtml(report));
     files.set("reference.json.gz", outcome.reference);
+    if (request.emitNir) {
+      // The float SNN as NIR: a NIR graph keeps its own dt; a converted ANN has no time unit (dt = --dt or 1 ms).
+      const [{ exportNir }, { writeNirBytes }] = await Promise.all([import("../import/nir/export.ts"), import("../import/nir/write.ts")]);
+      const conversion = outcome.pipeline.conversion;
+      const dt = "dt" in conversion ? conversion.dt : request.dt ?? 0.001;
+      files.set("network.nir", await writeNirBytes(exportNir(conversion.snn, dt, io.warn)));
+    }
     const written = writeAtomically(outDir, files);
     const mismatch = report.verification.firstMismatch;
     if (!report.verification.bitExact && mismatch) {

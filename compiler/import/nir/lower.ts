@@ -81,7 +81,6 @@ export function lowerNir(flat: FlatNir, dt: number, name: string, file: string, 
   const outPreds = flat.edges.filter(([, b]) => b === flat.output).map(([a]) => a);
   const directReadout = outPreds.length === 1 && isLeafNeuron(nodes.get(outPreds[0] as string) as FlatNode) ? outPreds[0] as string : null;
   if (!directReadout) popNodes.push(flat.output);
-  const popId = new Map(popNodes.map((k, i) => [k, i]));
 
   // Paths from every population through memoryless nodes.
   const incoming = new Map<string, { source: string; path: Path }[]>();
@@ -104,6 +103,18 @@ export function lowerNir(flat: FlatNir, dt: number, name: string, file: string, 
     };
     walk(src, start, startShape, new Set());
   }
+  // Direct input: the Input drives one IF neuron node through identity/Scale paths only (as snnc's own
+  // --emit-nir writes the input population): that node is the input population, the scale its gain.
+  let gain = 1;
+  const direct = directInput(flat, incoming, nodes, dt, file, warn);
+  if (direct) {
+    gain = direct.gain;
+    popNodes.splice(popNodes.indexOf(flat.input), 1);
+    popNodes.splice(popNodes.indexOf(direct.node), 1);
+    popNodes.unshift(direct.node);
+    incoming.set(direct.node, (incoming.get(direct.node) ?? []).filter((e) => e.source !== flat.input));
+  }
+  const popId = new Map(popNodes.map((k, i) => [k, i]));
 
   const populations: Population[] = [];
   for (const k of popNodes) {
@@ -115,6 +126,7 @@ export function lowerNir(flat: FlatNir, dt: number, name: string, file: string, 
     const toPop = nirToPop(nirShape);
     const n = nodes.get(k) as FlatNode;
     const d = k === flat.input || k === flat.output ? null : neuronDynamics(k, n as Neuron, size, dt, file, warn);
+    const vInit = snncInitial(n, C, k, file);
     // Per NIR element: factor on the input (gain / (θ − v_leak)).
     const factor = d ? d.factor : new Float64Array(size).fill(1);
     const inputs: Projection[] = [];
@@ -138,7 +150,7 @@ export function lowerNir(flat: FlatNir, dt: number, name: string, file: string, 
     }
     const neuron: NeuronModel = k === flat.input ? { kind: "if", reset: "subtract" } : k === flat.output ? { kind: "readout" } : (d as Dynamics).neuron;
     populations.push({
-      id, name: k, shape, size, neuron, bias, vInit: new Float32Array(C), inputs, depth: 0,
+      id, name: k, shape, size, neuron: snncReset(n, neuron), bias, vInit, inputs, depth: 0,
       spikeValue: new Float32Array(C).fill(1), threshold: new Float32Array(C).fill(1),
       ...(d && d.leak ? { leak: d.leak } : {}),
     });
@@ -167,12 +179,50 @@ export function lowerNir(flat: FlatNir, dt: number, name: string, file: string, 
   const inputShape: Shape = inShape.length === 1 ? [inShape[0] as number] : [...popShape(inShape, file, flat.input)];
   return {
     snn: {
-      name, method: "nir", populations: finalPops, input: { population: 0, encoding: "current", gain: 1, seed: 1 },
+      name, method: "nir", populations: finalPops, input: { population: 0, encoding: "current", gain, seed: 1 },
       output: outputId, readoutDepth: depth[outputId] as number, inputShape,
     },
     nodeOf: popNodes,
     dt,
   };
+}
+
+/** The IF node the Input drives directly (identity/Scale paths, one uniform gain), else null. */
+function directInput(flat: FlatNir, incoming: Map<string, { source: string; path: Path }[]>, nodes: FlatNir["nodes"], dt: number, file: string, warn: (w: Warning) => void): { node: string; gain: number } | null {
+  const targets = [...incoming].filter(([, list]) => list.some((e) => e.source === flat.input));
+  if (targets.length !== 1) return null;
+  const [node, list] = targets[0] as [string, { source: string; path: Path }[]];
+  const n = nodes.get(node) as FlatNode;
+  if (n.type !== "IF" || list.length !== 1 || node === flat.output) return null;
+  const e = list[0] as { source: string; path: Path };
+  if (e.path.map.kind !== "identity" || e.path.bias || e.path.delaySteps !== 0) return null;
+  const size = e.path.map.scale.length;
+  const d = neuronDynamics(node, n, size, dt, file, warn);
+  const g = (e.path.map.scale[0] as number) * (d.factor[0] as number);
+  for (let j = 0; j < size; j++) if ((e.path.map.scale[j] as number) * (d.factor[j] as number) !== g) return null;
+  return { node, gain: g };
+}
+
+/** snnc's own metadata (export.ts): reset by subtraction, which NIR cannot say. */
+function snncReset(n: FlatNode | undefined, neuron: NeuronModel): NeuronModel {
+  if (n && n.metadata.snnc_reset === "subtract" && (neuron.kind === "if" || neuron.kind === "countReadout")) return { ...neuron, reset: "subtract" };
+  return neuron;
+}
+
+/** snnc's own metadata (export.ts): the initial membrane per channel (normalised), else 0. */
+function snncInitial(n: FlatNode | undefined, C: number, node: string, file: string): Float32Array {
+  const text = n?.metadata.snnc_v_init;
+  if (typeof text !== "string") return new Float32Array(C);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = null;
+  }
+  if (!Array.isArray(v) || v.length !== C || !v.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    throw fail("SNNC162", `metadata snnc_v_init of node ${truncateText(node)} is not ${C} finite numbers`, { file, layer: node });
+  }
+  return Float32Array.from(v as number[]);
 }
 
 interface Dynamics {

@@ -3,7 +3,7 @@
  * reads and nir.read loads), written with h5wasm.
  *
  * Layout written: /version (string), /node the top graph: type "NIRGraph", nodes/<name> (type + parameters
- * as float32 datasets named as NIR's dataclass fields, integers as int64), edges ([E, 2] strings), metadata
+ * as float64 datasets named as NIR's dataclass fields, integers as int64), edges ([E, 2] strings), metadata
  * (only when not empty). h5wasm writes through the file system, so the file goes to a private temporary
  * folder and its bytes are returned (the caller writes them atomically with the other outputs).
  */
@@ -35,7 +35,8 @@ export async function writeNirBytes(doc: NirDocument): Promise<Uint8Array> {
 }
 
 function floats(g: H5Group, name: string, t: Tensor): void {
-  g.create_dataset({ name, data: Float32Array.from(t.data), shape: [...t.shape] });
+  // float64: time constants and gains survive the round trip exactly (weights are float32 values already).
+  g.create_dataset({ name, data: Float64Array.from(t.data), shape: [...t.shape] });
 }
 
 function ints(g: H5Group, name: string, v: readonly number[], scalar = false): void {
