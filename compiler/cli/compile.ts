@@ -196,14 +196,16 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       throw fail("SNNC601", `the emulator diverges from the reference model at sample ${mismatch.sample}, step ${mismatch.timestep}, neuron ${mismatch.neuron} (expected ${mismatch.expected}, got ${mismatch.got}); network.snnb was not written`,
         { layer: mismatch.layer, core: String(mismatch.core) }, "this is a compiler bug: please report it with the model and target; report.json has the details");
     }
-    const loss = accuracyLossWarning(report, request.percentile);
+    const nir = report.method === "nir";
+    const loss = nir ? null : accuracyLossWarning(report, request.percentile);
     if (loss) io.warn(loss);
     const acc = report.accuracy;
+    const conversion = outcome.pipeline.conversion;
     const text = [
       `compiled ${a.model} for ${report.targetInfo.title} → ${displayPath(resolve(outDir))}`,
-      `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : method !== "mt" && normalisationOf(request) === "auto" ? "thresholds: the best of error search, p99.9 and max on calibration data" : method !== "mt" && normalisationOf(request) === "search" ? "thresholds of least conversion error" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
+      nir ? `  NIR graph discretised with dt = ${"dt" in conversion ? conversion.dt : "?"} (forward Euler, docs/nir.md), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses` : `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : method !== "mt" && normalisationOf(request) === "auto" ? "thresholds: the best of error search, p99.9 and max on calibration data" : method !== "mt" && normalisationOf(request) === "search" ? "thresholds of least conversion error" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
-      acc ? `  accuracy: ANN ${(acc.ann * 100).toFixed(2)}% → SNN ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
+      acc ? `  accuracy: ${nir ? "float SNN" : "ANN"} ${(acc.ann * 100).toFixed(2)}% → ${nir ? "target" : "SNN"} ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
       `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,
       `  verification: ${report.verification.bitExact ? "bit-exact" : "MISMATCH"} (emulator vs reference model, ${report.verification.samples} samples, ${report.verification.comparedSpikes} spikes)`,
       `  wrote ${written.map(displayPath).join(", ")}`,

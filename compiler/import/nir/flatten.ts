@@ -172,12 +172,9 @@ function inferShapes(nodes: ReadonlyMap<string, FlatNode>, edges: readonly (read
   const first = nodes.get(input);
   if (!first || first.type !== "Input") throw fail("SNNC167", "no Input node", { file });
   shapes.set(input, first.shape);
-  // Neurons, Scale and Delay fix their shapes from their parameters (so cycles through them resolve).
-  for (const [k, n] of nodes) {
-    const ps = paramShape(n);
-    if (ps && tensorSize(ps) > 1) shapes.set(k, ps);
-  }
-  const queue = [...shapes.keys()];
+  // Breadth-first from the Input: a node's shape is fixed where it is first reached (a cycle's back edge is
+  // then checked against it); the first edge whose shapes disagree is the one reported.
+  const queue = [input];
   while (queue.length) {
     const a = queue.shift() as string;
     const s = shapes.get(a) as readonly number[];
@@ -192,13 +189,9 @@ function inferShapes(nodes: ReadonlyMap<string, FlatNode>, edges: readonly (read
         continue;
       }
       inShape.set(b, s);
-      const o = outputShape(b, n, s, file);
-      const fixed = shapes.get(b);
-      if (fixed && !same(fixed, o)) throw fail("SNNC164", `node ${truncateText(b)} (${n.type}) receives shape [${s.join(", ")}], its parameters have shape [${fixed.join(", ")}]`, { file, layer: b });
-      if (!fixed) {
-        shapes.set(b, o);
-        queue.push(b);
-      }
+      if (b === input) continue;
+      shapes.set(b, outputShape(b, n, s, file));
+      queue.push(b);
     }
   }
   for (const k of nodes.keys()) {

@@ -25,7 +25,15 @@ type Value = { readonly shape: readonly number[]; readonly numbers: Float64Array
 
 export async function readNir(path: string): Promise<NirDocument> {
   return sandboxed(path, path, async () => {
-    const f = await openH5(path, path);
+    let f: Awaited<ReturnType<typeof openH5>>;
+    try {
+      f = await openH5(path, path);
+    } catch (e) {
+      if (e instanceof SnncError && e.code === "SNNC111") {
+        throw fail("SNNC160", `not an HDF5 file, so not a NIR graph (${truncateText(e.message)})`, { file: path }, "write the graph with nir.write(path, graph) (NIR's HDF5 layout)");
+      }
+      throw e;
+    }
     try {
       return quietly(() => {
         try {
