@@ -20,6 +20,7 @@ export interface RunArgs {
   trace?: string;
   probe?: string[];
   workers?: number;
+  events?: boolean;
 }
 
 export const runCommand: CommandSpec<RunArgs> = {
@@ -31,10 +32,12 @@ export const runCommand: CommandSpec<RunArgs> = {
     .option("timesteps", { alias: "T", requiresArg: true, coerce: integer("timesteps"), describe: "timesteps (integer ≥ 1; default: the compiled T)" })
     .option("trace", { type: "string", describe: "write a per-step trace of probed neurons (.csv or .jsonl)" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
+    .option("events", { type: "boolean", default: false, describe: "the input is event frames [T, ...] (or [N, T, ...]): frame t is presented at step t, nothing after the last; T defaults to the frame count" })
     .option("probe", { type: "string", array: true, describe: "neurons to trace: layer:NAME[:i,j,...], core:K[:i,j,...] or chip:X,Y,SLOT[:i,j,...] (compartments of the core; default: the output layer)" })
     .epilogue(examples([
       ["snnc run build/cnn-loihi --input x.npy", "classify one image"],
       ["snnc run build/cnn-loihi -i x.npy --trace t.csv --probe layer:conv1:0,1,2 --probe core:3", "bring-up trace"],
+      ["snnc run build/srnn-loihi2 --input events.npy --events", "a spiking network on event frames [T, ...]"],
     ])) as unknown as Argv<RunArgs>,
   run: async (a, io) => {
     if (a.probe && !a.trace) throw fail("SNNC003", "--probe picks the neurons of a trace: give --trace FILE (.csv, or .jsonl)");
@@ -44,15 +47,16 @@ export const runCommand: CommandSpec<RunArgs> = {
     const bin = loadBinary(a.network);
     const net = loadNetwork(bin.decoded);
     const meta = bin.decoded.meta;
-    const T = a.timesteps ?? meta.timesteps;
+    const events = a.events ? (await import("../data/dataset.ts")).loadEvents(a.input, meta.inputShape) : null;
+    const T = a.timesteps ?? events?.frames ?? meta.timesteps;
     checkLimit("timesteps", T, {}, "--timesteps");
-    const inputs = loadInputs(a.input, meta.inputShape);
-    for (const w of inputs.warnings ?? []) io.warn(w);
+    const inputs = events ? { images: events.images, count: events.count } : loadInputs(a.input, meta.inputShape);
+    for (const w of ("warnings" in inputs ? inputs.warnings : undefined) ?? []) io.warn(w);
     const probes = a.trace ? parseProbes(a.probe ?? [], net, meta) : null;
     const recorder = probes && a.trace ? traceRecorder(probes, net, a.trace) : null;
     // A trace sees every sample's steps in order: it runs on this thread alone.
     const result = await emulateParallel(bin.bytes, net, inputs.images, inputs.count, {
-      timesteps: T, recordCounts: true,
+      timesteps: T, recordCounts: true, ...(events ? { frames: events.frames } : {}),
       ...(recorder ? { onSpikes: recorder.onSpikes, onStep: recorder.onStep } : {}),
     }, recorder ? { workers: 1 } : a.workers !== undefined ? { workers: a.workers } : {});
     if (recorder && a.trace) writeAtomically(dirname(a.trace) || ".", new Map([[basename(a.trace), recorder.finish()]]));

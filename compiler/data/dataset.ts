@@ -234,3 +234,34 @@ export function sliceDataset(ds: Dataset, start: number, count: number): Dataset
     source: ds.source,
   };
 }
+
+/** Event input for `snnc run --events`: frames [T, ...] per sample (one per step), as read. */
+export interface EventInputs {
+  readonly images: Float32Array;
+  readonly count: number;
+  readonly frames: number;
+}
+
+/**
+ * `snnc run --input events.npy --events`: [T, ...inputShape] (one sample) or [N, T, ...inputShape]; a frame may
+ * also be flat (its size) or carry unit axes. Values are taken as they are (spike counts or currents; no
+ * division by 255). A shape that fits neither is SNNC250; a non-finite value SNNC154.
+ */
+export function loadEvents(file: string, inputShape: Shape): EventInputs {
+  const arr = readArrayFile(file);
+  const per = shapeSize(inputShape);
+  const frameFits = (s: readonly number[]) => shapeSize(s) === per && (fitsOne(s, inputShape) || s.length === 1);
+  let count: number;
+  let frames: number;
+  if (arr.shape.length >= 2 && frameFits(arr.shape.slice(1))) [count, frames] = [1, arr.shape[0] as number];
+  else if (arr.shape.length >= 3 && frameFits(arr.shape.slice(2))) [count, frames] = [arr.shape[0] as number, arr.shape[1] as number];
+  else {
+    throw fail("SNNC250", `event input has shape [${arr.shape.join(", ")}]; the network takes frames of [${inputShape.join(", ")}]: give [T, ${inputShape.join(", ")}] or [N, T, ${inputShape.join(", ")}]`, { file });
+  }
+  if (count * frames === 0) throw fail("SNNC155", `the event input has shape [${arr.shape.join(", ")}]: no frames`, { file }, "give at least one frame");
+  const images = Float32Array.from(arr.data);
+  for (let i = 0; i < images.length; i++) {
+    if (!Number.isFinite(images[i] as number)) throw fail("SNNC154", `event input value ${i} is ${images[i]}`, { file });
+  }
+  return { images, count, frames };
+}

@@ -20,6 +20,8 @@ export interface IntSimOptions {
   readonly onBatch?: (done: number) => void;
   /** Global index of the first sample (Poisson seeds follow it when a batch is split into shards). */
   readonly sampleOffset?: number;
+  /** Input frames per sample (event input, as the emulator's `frames`): step t < frames takes frame t. */
+  readonly frames?: number;
 }
 
 export interface IntSimResult {
@@ -72,18 +74,32 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
     const states: IntState[] = pops.map((p) => newIntState(p.params, B));
     const rings: Ring[][] = pops.map((p, i) => Array.from({ length: ringLen[i] as number }, () => ({ idx: new Int32Array(B * p.size), payload: new Int32Array(B * p.size), count: new Int32Array(B) })));
     const q64 = pops.map((p) => new Float64Array(B * p.size));
-    const pixels = images.subarray(start * per, (start + B) * per);
-    // Input: current encoding → per-neuron bias; Poisson → spikes from xorshift32.
+    const frames = options.frames ?? 1;
+    const input = images.subarray(start * per * frames, (start + B) * per * frames);
+    // Input: current encoding → per-neuron bias; Poisson → spikes from xorshift32. Event input (frames > 1):
+    // frame t at step t, nothing after the last frame.
+    const pixelsAt = (f: number): Float32Array => {
+      if (frames === 1) return input;
+      const out = new Float32Array(B * per);
+      if (f >= 0) for (let b = 0; b < B; b++) out.set(input.subarray((b * frames + f) * per, (b * frames + f + 1) * per), b * per);
+      return out;
+    };
     let inputBiases: Float64Array | null = null;
     let poisson: { thresholds: Float64Array; rngs: (() => number)[] } | null = null;
-    if (q.input.encoding === "current") {
-      inputBiases = new Float64Array(B * per);
-      for (let i = 0; i < B * per; i++) inputBiases[i] = inputBias(pixels[i] as number, q.input.gainScaled, q.input.biasMantissaBits, q.input.biasExponentMax);
-    } else {
-      poisson = { thresholds: Float64Array.from(pixels, (x) => poissonThreshold(x, q.input.gain)), rngs: Array.from({ length: B }, (_, b) => xorshift32(q.input.seed + (options.sampleOffset ?? 0) + start + b)) };
-    }
+    const present = (pixels: Float32Array): void => {
+      if (q.input.encoding === "current") {
+        inputBiases ??= new Float64Array(B * per);
+        for (let i = 0; i < B * per; i++) inputBiases[i] = inputBias(pixels[i] as number, q.input.gainScaled, q.input.biasMantissaBits, q.input.biasExponentMax);
+      } else if (poisson) {
+        for (let i = 0; i < B * per; i++) poisson.thresholds[i] = poissonThreshold(pixels[i] as number, q.input.gain);
+      } else {
+        poisson = { thresholds: Float64Array.from(pixels, (x) => poissonThreshold(x, q.input.gain)), rngs: Array.from({ length: B }, (_, b) => xorshift32(q.input.seed + (options.sampleOffset ?? 0) + start + b)) };
+      }
+    };
+    present(pixelsAt(0));
     const readoutCounts = out.params.kind === "count-readout" ? new Float64Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
+      if (frames > 1 && t > 0) present(pixelsAt(t < frames ? t : -1));
       for (const p of pops) {
         const ring = (rings[p.id] as Ring[])[t % (ringLen[p.id] as number)] as Ring;
         if (p.id === inPop.id && poisson) {

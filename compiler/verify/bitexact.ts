@@ -40,7 +40,7 @@ function keyOf(t: number, pop: number, neuron: number): number {
  * `sampleOffset`: global index of images[0] when this is one shard of a larger set (Poisson seeds follow the
  * global index); the result's sample numbers stay local to the shard (0 = images[0]).
  */
-export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Float32Array, count: number, timesteps: number, net?: EmuNetwork, sampleOffset = 0): BitExactResult {
+export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Float32Array, count: number, timesteps: number, net?: EmuNetwork, sampleOffset = 0, frames = 1): BitExactResult {
   const emu = net ?? loadNetwork(decodeBinary(binary));
   const per = q.populations[q.input.population]?.size ?? 0;
   const reference: SpikeLog[] = Array.from({ length: count }, () => ({ key: [], payload: [] }));
@@ -48,6 +48,7 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
     timesteps,
     batchSize: 8,
     sampleOffset,
+    frames,
     onSpikes: (t, pop, sample, idx, payload, n) => {
       const log = reference[sample] as SpikeLog;
       for (let k = 0; k < n; k++) {
@@ -60,8 +61,8 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
   let compared = 0;
   for (let sample = 0; sample < count; sample++) {
     const got: SpikeLog = { key: [], payload: [] };
-    const emulated = emulate(emu, images.subarray(sample * per, (sample + 1) * per), 1, {
-      timesteps, sampleOffset: sampleOffset + sample,
+    const emulated = emulate(emu, images.subarray(sample * per * frames, (sample + 1) * per * frames), 1, {
+      timesteps, sampleOffset: sampleOffset + sample, frames,
       onSpikes: (_s, t, idx, payload, n) => {
         for (let k = 0; k < n; k++) {
           const g = idx[k] as number;

@@ -32,13 +32,14 @@ export async function emulateParallel(_binary: Uint8Array, net: EmuNetwork, imag
   if (threads <= 1) return emulate(net, images, count, options);
   const started = performance.now();
   const per = net.input.neurons.length;
+  const frames = options.frames ?? 1;
   const offset = options.sampleOffset ?? 0;
   const [head, ...tail] = shardsOf(count, threads) as [Shard, ...Shard[]];
   const jobs = tail.map(({ start, n }) => runWorker<EmulateResult>(new URL("./worker.js", import.meta.url), {
-    net, images: images.slice(start * per, (start + n) * per), count: n,
-    timesteps: options.timesteps, recordCounts: options.recordCounts === true, sampleOffset: offset + start,
+    net, images: images.slice(start * per * frames, (start + n) * per * frames), count: n,
+    timesteps: options.timesteps, recordCounts: options.recordCounts === true, sampleOffset: offset + start, frames,
   }));
-  const first = emulate(net, images.subarray(0, head.n * per), head.n, options);
+  const first = emulate(net, images.subarray(0, head.n * per * frames), head.n, options);
   const rest = await Promise.all(jobs);
   return { ...merge(first, rest, count), emulationSeconds: (performance.now() - started) / 1000 };
 }

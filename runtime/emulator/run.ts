@@ -24,6 +24,9 @@ export interface EmulateOptions {
   readonly recordCounts?: boolean;
   /** First sample's index (for Poisson seeds when a batch is split over workers). */
   readonly sampleOffset?: number;
+  /** Input frames per sample (event input [T, ...]): step t < frames takes frame t, later steps no input.
+   * 1 (default): the one input is presented at every step. */
+  readonly frames?: number;
 }
 
 export interface Counters {
@@ -135,7 +138,9 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     emitted?.fill(0);
     for (const slot of ring) slot.fill(0);
     readoutCounts.fill(0);
-    const pixels = images.subarray(sample * per, (sample + 1) * per);
+    const frames = options.frames ?? 1;
+    const sampleInput = images.subarray(sample * per * frames, (sample + 1) * per * frames);
+    const pixels = sampleInput.subarray(0, per);
     if (poisson) {
       for (let i = 0; i < per; i++) thresholds[i] = poissonThreshold(pixels[i] as number, net.input.gain);
     } else {
@@ -143,6 +148,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     }
     const rng = xorshift32(net.input.seed + (options.sampleOffset ?? 0) + sample);
     for (let step = 0; step < steps; step++) {
+      if (frames > 1) presentFrame(net, sampleInput, step < frames ? step : -1, per, poisson, thresholds, bias);
       const q = ring[step % R] as Float64Array;
       stepSyn.fill(0);
       stepSpikes.fill(0);
@@ -240,4 +246,13 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     scores, classes, counters, spikeCounts, coreSynOps, coreSpikes, coreBusySeconds: coreBusy, routeSpikes, popSpikes, popSynOps,
     emulationSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Event input: frame f's values (f < 0: none) become the input neurons' biases or Poisson thresholds. */
+function presentFrame(net: EmuNetwork, input: Float32Array, f: number, per: number, poisson: boolean, thresholds: Float64Array, bias: Float64Array): void {
+  for (let i = 0; i < per; i++) {
+    const x = f >= 0 ? (input[f * per + i] as number) : 0;
+    if (poisson) thresholds[i] = poissonThreshold(x, net.input.gain);
+    else bias[net.input.neurons[i] as number] = inputBias(x, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
+  }
 }
