@@ -115,6 +115,7 @@ export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs:
     if (s.nir) return { tfjs: null, nirChecked: flattenNir(s.nir.graph, s.request.model) };
     return { tfjs: await annCheck(s.request, annOf(s), s.data, ctx.warn), nirChecked: null };
   },
+  dump: ({ tfjs, nirChecked }) => (nirChecked ? { nir: { nodes: [...nirChecked.nodes.keys()], edges: nirChecked.edges, shapes: nirChecked.shapes } } : { tfjs }),
   note: ({ tfjs, nirChecked }) => (nirChecked ? `NIR graph: ${nirChecked.nodes.size} leaf nodes, ${nirChecked.edges.length} edges, shapes agree`
     : tfjs === null ? "skipped" : tfjs.checked ? `max |interpreter − tfjs| = ${tfjs.maxAbsDiff.toExponential(2)}` : tfjs.note),
 };
