@@ -100,7 +100,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     }
     const text = [
       `bit-exact: ${v.samples} samples × ${ref.timesteps + ref.quantised.readoutDepth} steps, ${v.comparedSpikes} spikes identical (emulator from ${bin.path} vs reference model)`,
-      accuracy ? `accuracy: ANN ${(accuracy.ann * 100).toFixed(2)}% → SNN ${(accuracy.snn * 100).toFixed(2)}% on ${accuracy.samples} samples` : "accuracy: no labels",
+      accuracy ? `accuracy: ${ref.graph ? "ANN" : "float SNN"} ${(accuracy.ann * 100).toFixed(2)}% → ${ref.graph ? "SNN" : "target"} ${(accuracy.snn * 100).toFixed(2)}% on ${accuracy.samples} samples` : "accuracy: no labels",
     ].join("\n");
     return { json, text };
   },
