@@ -66,6 +66,7 @@ export const DIAGNOSTICS = {
   SNNC168: "NIR neuron parameters not representable in discrete time",
   SNNC169: "no time step for a NIR graph",
   SNNC170: "network cannot be written as NIR",
+  SNNC171: "operation needs an ANN reference (the network came from NIR)",
   SNNC250: "event input malformed",
   SNNC201: "layer cannot be converted",
   SNNC202: "method cannot convert this network",

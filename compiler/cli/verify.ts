@@ -53,7 +53,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     // graph: the ANN; a NIR graph's reference is its float SNN (`snn`) instead.
     const ref = deserialize<{ graph: AnnGraph | null; snn?: SnnGraph; quantised: QuantisedSnn; timesteps: number }>(new Uint8Array(readFileSync(refPath)));
     if (!ref.graph && a.queue !== undefined) {
-      throw fail("SNNC170", "verify --queue needs an ANN reference; this network was compiled from a NIR graph", { file: a.dir }, "run snnc verify without --queue");
+      throw fail("SNNC171", "verify --queue needs an ANN reference; this network was compiled from a NIR graph", { file: a.dir }, "run snnc verify without --queue");
     }
     const inputShape = bin.decoded.meta.inputShape;
     let dataPath = a.data;
