@@ -85,10 +85,11 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
       if (data.labels) accuracy = { ann: agreement(q.shard.annClasses, data.labels, data.count), snn: accuracyOf(q.shard.run.scores, q.shard.run.classes, data.labels, data.count), samples: data.count };
     } else {
       const net = loadNetwork(bin.decoded);
-      v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net);
+      const frames = data.frames ?? 1;
+      v = verifyBitExact(ref.quantised, bin.bytes, data.images, data.count, ref.timesteps, net, 0, frames);
       if (data.labels) {
-        const run = await emulateParallel(bin.bytes, net, data.images, data.count, { timesteps: ref.timesteps });
-        const ann = ref.graph ? predictClasses(ref.graph, data.images, data.count) : floatSnnClasses(ref.snn as SnnGraph, data.images, data.count, ref.timesteps, simulateFloat);
+        const run = await emulateParallel(bin.bytes, net, data.images, data.count, { timesteps: ref.timesteps, frames });
+        const ann = ref.graph ? predictClasses(ref.graph, data.images, data.count) : floatSnnClasses(ref.snn as SnnGraph, data.images, data.count, ref.timesteps, frames, simulateFloat);
         accuracy = { ann: agreement(ann, data.labels, data.count), snn: accuracyOf(run.scores, run.classes, data.labels, data.count), samples: data.count };
       }
     }
@@ -107,8 +108,8 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
 };
 
 /** The float SNN's classes after T steps (a NIR graph's reference). */
-function floatSnnClasses(snn: SnnGraph, images: Float32Array, count: number, T: number, sim: typeof import("../simulate/float-snn.ts").simulateFloat): Int32Array {
-  const r = sim(snn, images, count, { timesteps: [T] });
+function floatSnnClasses(snn: SnnGraph, images: Float32Array, count: number, T: number, frames: number, sim: typeof import("../simulate/float-snn.ts").simulateFloat): Int32Array {
+  const r = sim(snn, images, count, { timesteps: [T], frames });
   const scores = r.scores.get(T) as Float32Array;
   return Int32Array.from({ length: count }, (_, i) => {
     let best = 0;

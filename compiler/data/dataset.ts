@@ -30,6 +30,13 @@ export interface Dataset {
   readonly source: string;
   /** Warnings about the values (e.g. 0–255 floats), for the command to print. */
   readonly warnings?: readonly Warning[];
+  /** Event data [N, T, ...sample]: T frames per sample, one per step (absent: 1, a static input). */
+  readonly frames?: number;
+}
+
+/** Values per sample: frames × the frame size. */
+export function sampleValues(ds: Pick<Dataset, "sampleShape" | "frames">): number {
+  return shapeSize(ds.sampleShape) * (ds.frames ?? 1);
 }
 
 /** Largest data file read (bytes on disk, and after gunzip). */
@@ -117,8 +124,13 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
     throw fail("SNNC151", `images array has shape [${images.shape.join(", ")}]; expected [N, ...sample]`, { file: imagesFile });
   }
   let sampleShape: Shape = images.shape.slice(1);
-  if (options.inputShape) sampleShape = fitSampleShape(sampleShape, options.inputShape, imagesFile);
-  const per = shapeSize(sampleShape);
+  // Event data [N, T, ...frame] for a model whose input is one frame (a NIR graph fed event frames).
+  let frames = 1;
+  if (options.inputShape && images.shape.length >= 3 && !fitsSample(sampleShape, options.inputShape) && fitsSample(images.shape.slice(2), options.inputShape)) {
+    frames = images.shape[1] as number;
+    sampleShape = options.inputShape;
+  } else if (options.inputShape) sampleShape = fitSampleShape(sampleShape, options.inputShape, imagesFile);
+  const per = shapeSize(sampleShape) * frames;
   const count = Math.min(total, options.limit ?? total);
   if (count === 0 || per === 0) {
     throw fail("SNNC155", `the data hold no samples (shape [${images.shape.join(", ")}]${options.limit === 0 ? ", limit 0" : ""})`, { file: imagesFile },
@@ -126,7 +138,8 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
   }
   checkLimit("dataElements", count * per, { file: imagesFile });
   const out = new Float32Array(count * per);
-  const scale = images.integer ? 1 / 255 : 1;
+  // Integer images are pixels (÷ 255); integer event frames are spike counts, taken as they are.
+  const scale = images.integer && frames === 1 ? 1 / 255 : 1;
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < out.length; i++) {
@@ -140,7 +153,7 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
     out[i] = v * scale;
   }
   const warnings: Warning[] = [];
-  if (!images.integer && lo >= 0 && hi > 1.5 && hi <= 255) {
+  if (!images.integer && frames === 1 && lo >= 0 && hi > 1.5 && hi <= 255) {
     warnings.push({
       code: "SNNC-W150",
       message: `float data span [${lo}, ${hi}], which looks like 0–255 pixels: float values are used as they are (only integer images are divided by 255); if the model was trained on [0, 1], divide the data by 255`,
@@ -148,7 +161,17 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
     });
   }
   const lab = labels ? readLabels(labels, total, count, labelsFile ?? imagesFile) : null;
-  return { images: out, labels: lab, count, sampleShape, source: imagesFile, ...(warnings.length ? { warnings } : {}) };
+  return { images: out, labels: lab, count, sampleShape, source: imagesFile, ...(warnings.length ? { warnings } : {}), ...(frames > 1 ? { frames } : {}) };
+}
+
+/** fitSampleShape's test without the error. */
+function fitsSample(dataShape: Shape, modelShape: Shape): boolean {
+  try {
+    fitSampleShape(dataShape, modelShape, "");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Class indices from labels given as [N] (or [N, 1]) indices or as [N, C] one-hot rows. */
@@ -224,7 +247,7 @@ function fitsOne(shape: Shape, inputShape: Shape): boolean {
 
 /** Take samples [start, start+count) as a new dataset view (no copy). */
 export function sliceDataset(ds: Dataset, start: number, count: number): Dataset {
-  const per = shapeSize(ds.sampleShape);
+  const per = sampleValues(ds);
   const n = Math.max(0, Math.min(count, ds.count - start));
   return {
     images: ds.images.subarray(start * per, (start + n) * per),
@@ -232,6 +255,7 @@ export function sliceDataset(ds: Dataset, start: number, count: number): Dataset
     count: n,
     sampleShape: ds.sampleShape,
     source: ds.source,
+    ...(ds.frames !== undefined ? { frames: ds.frames } : {}),
   };
 }
 

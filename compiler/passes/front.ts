@@ -99,6 +99,10 @@ export const importPass: Pass<{ request: CompileRequest }, Imported> = {
     const graph = await importModel(request.model);
     const inputNode = graph.nodes.find((n) => n.name === graph.inputs[0]);
     const { data, why } = loadData(request, inputNode?.shape ?? []);
+    if (data.frames !== undefined) {
+      throw fail("SNNC250", `the data are event frames [N, ${data.frames}, ...], which only a spiking network (a NIR graph) takes`, { file: data.source },
+        "give images of the model's input shape");
+    }
     for (const w of data.warnings ?? []) ctx.warn(w);
     return { graph, nir: null, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
   },
@@ -177,7 +181,7 @@ export const measurePass: Pass<{ request: CompileRequest; conversion: Conversion
   run: ({ request, conversion, data }) => {
     const snn: SnnGraph = conversion.snn;
     const n = Math.min(64, data.count);
-    const sim = simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true });
+    const sim = simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true, ...(data.frames ? { frames: data.frames } : {}) });
     const steps = request.timesteps + snn.readoutDepth;
     const rates = snn.populations.map((p) => (sim.totalSpikes[p.id] ?? 0) / Math.max(1, n * steps * p.size));
     return { activity: { maxAbsV: sim.maxAbsV, maxAbsInput: sim.maxAbsInput, rates } };

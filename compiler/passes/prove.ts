@@ -69,7 +69,7 @@ export const verifyPass: Pass<ProveInput, Verified> = {
   run: ({ request, quantised, binary, data }) => {
     const net = loadNetwork(decodeBinary(binary));
     const n = Math.min(request.verifySamples, data.count);
-    const verification = verifyBitExact(quantised.q, binary, data.images, n, request.timesteps, net);
+    const verification = verifyBitExact(quantised.q, binary, data.images, n, request.timesteps, net, 0, data.frames ?? 1);
     return { verification: { ...verification, samples: n }, net };
   },
   dump: (o) => o.verification,
@@ -87,8 +87,10 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     const raster: { t: number; pop: number; neuron: number }[] = [];
     const parallel = request.workers === undefined ? {} : { workers: request.workers };
     const threads = threadsFor(evalSet.count, parallel);
+    // Event data: frames per sample (every simulator below presents frame t at step t).
+    const frames = evalSet.frames ?? 1;
     const run = await emulateParallel(binary, net, evalSet.images, evalSet.count, {
-      timesteps: request.timesteps, recordCounts: true,
+      timesteps: request.timesteps, recordCounts: true, frames,
       onSpikes: (sample, t, idx, _payload, n) => {
         if (sample !== 0) return;
         for (let k = 0; k < n; k++) {
@@ -100,7 +102,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     const labels = evalSet.labels;
     // The reference: the ANN, or for a NIR graph the float SNN it describes (at the compile's T).
     const annClasses = !labels ? null : graph ? predictClasses(graph, evalSet.images, evalSet.count)
-      : floatClasses(conversion.snn, evalSet.images, evalSet.count, request.timesteps);
+      : floatClasses(conversion.snn, evalSet.images, evalSet.count, request.timesteps, frames);
     const annCorrect = (n: number) => {
       let ok = 0;
       if (labels && annClasses) for (let i = 0; i < n; i++) if (annClasses[i] === labels[i]) ok++;
@@ -112,10 +114,10 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     const curveSamples = Math.min(100, evalSet.count);
     const curveTs = [...new Set([4, 8, 16, 32, 64, request.timesteps])].filter((t) => t <= Math.max(64, request.timesteps)).sort((a, b) => a - b);
     const curveThreads = Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
-    const curveImages = evalSet.images.subarray(0, curveSamples * per);
+    const curveImages = evalSet.images.subarray(0, curveSamples * per * frames);
     const floatScores = !labels ? null
-      : curveThreads > 1 ? (await simulateParallel(snn, curveImages, curveSamples, curveTs, curveThreads)).scores
-      : simulateFloat(snn, curveImages, curveSamples, { timesteps: curveTs }).scores;
+      : curveThreads > 1 && frames === 1 ? (await simulateParallel(snn, curveImages, curveSamples, curveTs, curveThreads)).scores
+      : simulateFloat(snn, curveImages, curveSamples, { timesteps: curveTs, frames }).scores;
     const classes = snn.populations[snn.output]?.size ?? 0;
     const points = floatScores && labels
       ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatScores.get(t) ?? new Float32Array(0), classes, labels, curveSamples) }))
@@ -145,8 +147,8 @@ export const emulatorGenPass: Pass<{ request: CompileRequest; binary: Uint8Array
 };
 
 /** Classes the float SNN predicts after T steps (the reference of a NIR graph). */
-function floatClasses(snn: SnnGraph, images: Float32Array, count: number, T: number): Int32Array {
-  const r = simulateFloat(snn, images, count, { timesteps: [T] });
+function floatClasses(snn: SnnGraph, images: Float32Array, count: number, T: number, frames: number): Int32Array {
+  const r = simulateFloat(snn, images, count, { timesteps: [T], frames });
   const scores = r.scores.get(T) as Float32Array;
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) {

@@ -23,6 +23,8 @@ export interface FloatSimOptions {
   /** Only simulate populations up to this id (they are in topological order): for layer-wise tuning. */
   readonly stopAfter?: number;
   readonly onBatch?: (done: number) => void;
+  /** Input frames per sample (event data [N, T, ...]): frame t at step t, nothing after the last. */
+  readonly frames?: number;
 }
 
 export interface FloatSimResult {
@@ -67,7 +69,8 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const classes = out.size;
   const inputPop = pops[snn.input.population] as Population;
   const per = inputPop.size;
-  if (images.length < count * per) throw new Error(`internal: ${count} samples of ${per} values need ${count * per} values, got ${images.length}`);
+  const frames = options.frames ?? 1;
+  if (images.length < count * per * frames) throw new Error(`internal: ${count} samples of ${per * frames} values need ${count * per * frames} values, got ${images.length}`);
   const scores = new Map(options.timesteps.map((t) => [t, new Float32Array(count * classes)]));
   const counts = pops.map((p) => (options.recordCounts ? new Float32Array(count * p.size) : null));
   const totalSpikes = new Float64Array(pops.length);
@@ -95,10 +98,17 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         syn: p.leak ? new Float32Array(B * p.size) : null,
       };
     });
-    const pixels = images.subarray(start * per, (start + B) * per);
+    const input = images.subarray(start * per * frames, (start + B) * per * frames);
+    const frame = frames > 1 ? new Float32Array(B * per) : null;
+    let pixels = frame ?? input;
     const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + start + b));
     const readoutCounts = out.neuron.kind === "countReadout" ? new Float32Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
+      if (frame) {
+        frame.fill(0);
+        if (t < frames) for (let b = 0; b < B; b++) frame.set(input.subarray((b * frames + t) * per, (b * frames + t + 1) * per), b * per);
+        pixels = frame;
+      }
       for (const st of states) {
         const p = st.pop;
         if (options.stopAfter !== undefined && p.id > options.stopAfter) break;

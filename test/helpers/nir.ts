@@ -98,3 +98,13 @@ export function writeData(per: number, count: number, classes: number, seed: num
   writeFileSync(join(dir, "y.npy"), writeNpy([count], y));
   return dir;
 }
+
+/** Binary event frames x.npy [count, frames, per] (p = 0.3) and labels y.npy; returns the folder. */
+export function writeEventData(per: number, frames: number, count: number, classes: number, seed: number, dir = mkdtempSync(join(tmpdir(), "snnc-nir-ev-"))): string {
+  const rng = seededRng(seed);
+  const x = Uint8Array.from({ length: per * frames * count }, () => (rng() < 0.3 ? 1 : 0));
+  const y = Int32Array.from({ length: count }, () => Math.floor(rng() * classes));
+  writeFileSync(join(dir, "x.npy"), writeNpy([count, frames, per], x));
+  writeFileSync(join(dir, "y.npy"), writeNpy([count], y));
+  return dir;
+}

@@ -16,7 +16,7 @@ import { DEFAULT_CONVERT_OPTIONS, type Method } from "../../compiler/convert/met
 import { writeNpy } from "../../compiler/data/npy.ts";
 import { seededRng } from "../../compiler/util/rng.ts";
 import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
-import { recurrentCubaLif, writeData, writeNirFile } from "../helpers/nir.ts";
+import { recurrentCubaLif, writeData, writeEventData, writeNirFile } from "../helpers/nir.ts";
 
 describe("NIR event input", function () {
   this.timeout(120_000);
@@ -64,4 +64,30 @@ describe("NIR event input", function () {
       expect(batch?.scores[0]).to.deep.equal(one?.scores[0]);
     });
   }
+
+  it("compile and verify evaluate on event data [N, T, ...] (uint8 counts taken as they are), bit-exact", async () => {
+    const data = writeEventData(16, frames, 12, 4, 8);
+    const ds = (await import("../../compiler/data/dataset.ts")).loadDataset(data, { inputShape: [16] });
+    expect(ds.frames).to.equal(frames);
+    expect(Math.max(...ds.images)).to.equal(1);
+    const model = await writeNirFile(recurrentCubaLif());
+    const out = mkdtempSync(join(tmpdir(), "snnc-nir-evc-"));
+    const outs: string[] = [];
+    const w = process.stdout.write;
+    process.stdout.write = ((s: string | Uint8Array) => (outs.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(["compile", model, "-t", "spinnaker2", "--calibration", data, "-T", String(frames), "--samples", "12", "--calibration-samples", "12",
+        "--verify-samples", "4", "--no-emulator", "--quiet", "--json", "-o", join(out, "b")])).to.equal(0);
+      expect(await main(["verify", join(out, "b"), "--data", data, "--json"])).to.equal(0);
+    } finally {
+      process.stdout.write = w;
+    }
+    const compiled = JSON.parse(outs[0] as string) as { report: { verification: { bitExact: boolean; comparedSpikes: number }; accuracy: { samples: number } } };
+    const verified = JSON.parse(outs[1] as string) as { bitExact: boolean; samples: number; accuracy: { snn: number } };
+    expect(compiled.report.verification.bitExact).to.equal(true);
+    expect(compiled.report.verification.comparedSpikes).to.be.greaterThan(50);
+    expect(compiled.report.accuracy.samples).to.equal(12);
+    expect(verified.bitExact).to.equal(true);
+    expect(verified.samples).to.equal(12);
+  });
 });
