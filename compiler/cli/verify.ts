@@ -63,7 +63,8 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
       dataPath = model ? defaultData(model)?.path : undefined;
     }
     if (!dataPath) throw fail("SNNC153", "no data to verify with", { file: a.dir }, "give --data DATA");
-    const data = sliceDataset(loadDataset(dataPath, { inputShape, limit: a.samples }), 0, a.samples);
+    // Event data [N, T, ...] only for a network read from NIR (its reference is the float SNN).
+    const data = sliceDataset(loadDataset(dataPath, { inputShape, limit: a.samples, events: !ref.graph }), 0, a.samples);
     let v: BitExactResult;
     let accuracy: { ann: number; snn: number; samples: number } | null = null;
     if (a.queue !== undefined) {

@@ -106,6 +106,8 @@ export interface LoadOptions {
   readonly limit?: number;
   /** The model's per-sample input shape; the data are checked and reshaped to it. */
   readonly inputShape?: Shape;
+  /** Accept event data [N, T, ...inputShape] (spiking networks read from NIR). */
+  readonly events?: boolean;
 }
 
 export function loadDataset(path: string, options: LoadOptions = {}): Dataset {
@@ -126,7 +128,7 @@ function toDataset(images: RawArray, labels: RawArray | null, imagesFile: string
   let sampleShape: Shape = images.shape.slice(1);
   // Event data [N, T, ...frame] for a model whose input is one frame (a NIR graph fed event frames).
   let frames = 1;
-  if (options.inputShape && images.shape.length >= 3 && !fitsSample(sampleShape, options.inputShape) && fitsSample(images.shape.slice(2), options.inputShape)) {
+  if (options.events && options.inputShape && images.shape.length >= 3 && !fitsSample(sampleShape, options.inputShape) && fitsSample(images.shape.slice(2), options.inputShape)) {
     frames = images.shape[1] as number;
     sampleShape = options.inputShape;
   } else if (options.inputShape) sampleShape = fitSampleShape(sampleShape, options.inputShape, imagesFile);

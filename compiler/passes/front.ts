@@ -75,13 +75,13 @@ export function modelHash(path: string): string {
   return h.digest("hex");
 }
 
-export function loadData(req: { model: string; data?: string }, inputShape: readonly number[], limit?: number): { data: Dataset; why: string } {
+export function loadData(req: { model: string; data?: string }, inputShape: readonly number[], limit?: number, events = false): { data: Dataset; why: string } {
   const choice = req.data ? { path: req.data, why: "given with --calibration/--data" } : defaultData(req.model);
   if (!choice) {
     throw fail("SNNC153", "this model needs data for calibration", { file: req.model },
       "give --calibration DATA (IDX files, optionally .gz, or x.npy + y.npy) with inputs of the model's shape");
   }
-  return { data: loadDataset(choice.path, { inputShape, ...(limit !== undefined ? { limit } : {}) }), why: `${choice.why}: ${choice.path}` };
+  return { data: loadDataset(choice.path, { inputShape, events, ...(limit !== undefined ? { limit } : {}) }), why: `${choice.why}: ${choice.path}` };
 }
 
 export const importPass: Pass<{ request: CompileRequest }, Imported> = {
@@ -92,17 +92,13 @@ export const importPass: Pass<{ request: CompileRequest }, Imported> = {
     const modelName = basename(request.model) === "model.json" ? `${basename(dirname(request.model))}/model.json` : basename(request.model);
     if (isNirFile(request.model)) {
       const nir = await importNir(request.model);
-      const { data, why } = loadData(request, nirInputShape(nir.graph, request.model));
+      const { data, why } = loadData(request, nirInputShape(nir.graph, request.model), undefined, true);
       for (const w of data.warnings ?? []) ctx.warn(w);
       return { graph: null, nir, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
     }
     const graph = await importModel(request.model);
     const inputNode = graph.nodes.find((n) => n.name === graph.inputs[0]);
     const { data, why } = loadData(request, inputNode?.shape ?? []);
-    if (data.frames !== undefined) {
-      throw fail("SNNC250", `the data are event frames [N, ${data.frames}, ...], which only a spiking network (a NIR graph) takes`, { file: data.source },
-        "give images of the model's input shape");
-    }
     for (const w of data.warnings ?? []) ctx.warn(w);
     return { graph, nir: null, data, dataSource: why, meta: { snncVersion: SNNC_VERSION, modelName, modelHash: modelHash(request.model) } };
   },

@@ -67,7 +67,7 @@ describe("NIR event input", function () {
 
   it("compile and verify evaluate on event data [N, T, ...] (uint8 counts taken as they are), bit-exact", async () => {
     const data = writeEventData(16, frames, 12, 4, 8);
-    const ds = (await import("../../compiler/data/dataset.ts")).loadDataset(data, { inputShape: [16] });
+    const ds = (await import("../../compiler/data/dataset.ts")).loadDataset(data, { inputShape: [16], events: true });
     expect(ds.frames).to.equal(frames);
     expect(Math.max(...ds.images)).to.equal(1);
     const model = await writeNirFile(recurrentCubaLif());

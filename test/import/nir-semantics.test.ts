@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { flattenNir } from "../../compiler/import/nir/flatten.ts";
-import { lowerNir } from "../../compiler/import/nir/lower.ts";
+import { ENCODER_GAIN, lowerNir } from "../../compiler/import/nir/lower.ts";
 import type { NirDocument, NirNode, Tensor } from "../../compiler/import/nir/types.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
 import { seededRng } from "../../compiler/util/rng.ts";
@@ -85,7 +85,8 @@ function apply(n: NirNode, x: Vec, inShape: readonly number[]): Vec {
 }
 
 /**
- * Direct NIR simulation: the Input feeds an IF encoder (value = current, threshold 1, reset by subtraction);
+ * Direct NIR simulation: the Input feeds an IF encoder (value × (1 + 2^-10) = current, threshold 1, reset by
+ * subtraction: docs/nir.md);
  * every edge into a neuron carries the source's spikes of the previous step through the maps on the path.
  */
 function referenceRun(doc: NirDocument, pixelsChw: Vec, T: number): { spikes: Map<string, number>; scores: Vec } {
@@ -120,7 +121,7 @@ function referenceRun(doc: NirDocument, pixelsChw: Vec, T: number): { spikes: Ma
     const prev = new Map<string, Vec>([["input", enc.s.slice()], ...neurons.map((k) => [k, (state.get(k) as { s: Vec }).s.slice()] as [string, Vec])]);
     // encoder
     for (let j = 0; j < enc.v.length; j++) {
-      let v = (enc.v[j] as number) + (pixelsChw[j] as number);
+      let v = (enc.v[j] as number) + (pixelsChw[j] as number) * ENCODER_GAIN;
       enc.s[j] = 0;
       if (v >= 1) { v -= 1; enc.s[j] = 1; }
       enc.v[j] = v;

@@ -3,8 +3,9 @@
  * `.nir` counterpart of `convert`. Pure: no I/O. The rules, with NIR's equations, are in docs/nir.md.
  *
  * Populations: one per neuron node (IF, LIF, CubaLIF, LI, CubaLI, I, Threshold), plus the input encoder
- * (an IF population, threshold 1, reset by subtraction, taking the Input's values as current: a value of 1
- * is one spike per step, so binary spike input passes through unchanged) and, when the Output is fed by a
+ * (an IF population, threshold 1, reset by subtraction, taking the Input's values as current with gain
+ * 1 + 2^-10: a value of 1 is one spike per step on every target, so binary spike input passes through
+ * unchanged) and, when the Output is fed by a
  * map rather than a neuron, an integrating readout named after the Output node.
  * Projections: every path from a population through memoryless nodes (Affine, Linear, Scale, Conv1d/2d,
  * SumPool2d, AvgPool2d, Flatten, Delay, subgraph Input/Output) to a neuron; at most one weighted node per
@@ -42,6 +43,9 @@ export interface NirLowering {
   readonly nodeOf: readonly string[];
   readonly dt: number;
 }
+
+/** Input current per unit of input value into the encoder (see lowerNir). */
+export const ENCODER_GAIN = 1 + 2 ** -10;
 
 /** Population shape [h, w, c] of a NIR shape. */
 export function popShape(s: readonly number[], file: string, node: string): readonly [number, number, number] {
@@ -103,9 +107,11 @@ export function lowerNir(flat: FlatNir, dt: number, name: string, file: string, 
     };
     walk(src, start, startShape, new Set());
   }
+  // The encoder's gain: a value of 1 must cross a strict threshold too (Loihi fires at v > θ), or binary events
+  // would not pass through there; 1 + 2^-10 leaves 2^-10 behind per spike (one extra spike after 1,024).
+  let gain = ENCODER_GAIN;
   // Direct input: the Input drives one IF neuron node through identity/Scale paths only (as snnc's own
   // --emit-nir writes the input population): that node is the input population, the scale its gain.
-  let gain = 1;
   const direct = directInput(flat, incoming, nodes, dt, file, warn);
   if (direct) {
     gain = direct.gain;
