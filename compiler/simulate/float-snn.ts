@@ -20,7 +20,8 @@ export interface FloatSimOptions {
   readonly recordCounts?: boolean;
   /** Track the largest |v| (before reset) and |input + bias| per population (for quantisation ranges). */
   readonly recordRanges?: boolean;
-  /** Only simulate populations up to this id (they are in topological order): for layer-wise tuning. */
+  /** Only simulate populations up to this id (converted ANNs' populations are in topological order; a
+   * recurrent NIR graph's are not): for layer-wise tuning of converted ANNs. */
   readonly stopAfter?: number;
   readonly onBatch?: (done: number) => void;
   /** Input frames per sample (event data [N, T, ...]): frame t at step t, nothing after the last. */
