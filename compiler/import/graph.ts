@@ -47,8 +47,9 @@ export function buildAnnGraph(topology: Topology, weights: WeightSource, format:
       continue;
     }
     const ops = result.kind === "op" ? [result.op] : result.ops;
-    let prevInputs = inputs;
-    let prevShapes = inShapes;
+    const keep = result.kind === "op" ? result.keepInputs : undefined;
+    let prevInputs = keep ? keep.map((k) => inputs[k] ?? "") : inputs;
+    let prevShapes = keep ? keep.map((k) => inShapes[k] ?? []) : inShapes;
     ops.forEach((op, k) => {
       const name = k === ops.length - 1 ? spec.name : `${spec.name}/${op.kind}`;
       const shape = inferShape(op, prevShapes, spec.name);
