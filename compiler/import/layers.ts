@@ -188,7 +188,10 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
     case "Activation":
       return { kind: "op", op: { kind: "activation", activation: parseActivation(c["activation"], ctx) } };
     case "Softmax":
-      if (c["axis"] !== undefined && c["axis"] !== -1) unsupported(ctx, "axis", c["axis"], "-1");
+      // The last axis: -1, or its index counting the batch axis (tfjs' Softmax layer defaults to axis 1).
+      if (c["axis"] !== undefined && c["axis"] !== -1 && c["axis"] !== x.length && !(Array.isArray(c["axis"]) && c["axis"].length === 1 && (c["axis"][0] === -1 || c["axis"][0] === x.length))) {
+        unsupported(ctx, "axis", c["axis"], "-1 (the last axis)");
+      }
       return { kind: "op", op: { kind: "activation", activation: "softmax" } };
     case "ReLU": {
       const slope = c["negative_slope"] ?? 0;

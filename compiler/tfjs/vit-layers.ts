@@ -323,11 +323,38 @@ export function vitLayers(tf: Tf): VitLayers {
   return classes;
 }
 
-/** Registers the classes with tfjs serialisation (idempotent; replaces tfjs's own MultiHeadAttention). */
+/**
+ * tfjs 4.22 saves the tanh GELU activation as "gelu_new" but looks it up on load as class "geluNew", which it
+ * does not register, so its own model.json fails to load. This registers that name (same formula as tfjs').
+ */
+function geluNewAlias(tf: Tf): tfTypes.serialization.SerializableConstructor<tfTypes.serialization.Serializable> {
+  class GeluNew extends tf.serialization.Serializable {
+    static className = "geluNew";
+    apply(x: Tensor): Tensor {
+      return tf.tidy(() => tf.mul(0.5, tf.mul(x, tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))))));
+    }
+    override getClassName(): string {
+      return "gelu_new";
+    }
+    getConfig(): tfTypes.serialization.ConfigDict {
+      return {};
+    }
+  }
+  return GeluNew as unknown as tfTypes.serialization.SerializableConstructor<tfTypes.serialization.Serializable>;
+}
+
+/** Registers the classes with tfjs serialisation (idempotent; replaces tfjs's own MultiHeadAttention and
+ * LayerNormalization, and adds the missing "geluNew" activation name). */
 export function registerVitLayers(tf: Tf): VitLayers {
   const classes = vitLayers(tf);
   for (const cls of Object.values(classes)) {
     tf.serialization.registerClass(cls as unknown as tfTypes.serialization.SerializableConstructor<tfTypes.serialization.Serializable>);
   }
+  if (!registeredAlias.has(tf)) {
+    tf.serialization.registerClass(geluNewAlias(tf));
+    registeredAlias.add(tf);
+  }
   return classes;
 }
+
+const registeredAlias = new WeakSet<Tf>();

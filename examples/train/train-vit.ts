@@ -179,6 +179,14 @@ async function main(): Promise<void> {
     const correct = countCorrect(tf, model, test);
     const seconds = (performance.now() - te) / 1000;
     history.push({ epoch: e + 1, loss: lossSum / seen, accuracy: accSum / seen, testAccuracy: correct / test.count, seconds: Math.round(seconds * 10) / 10 });
+    if (e < epochs - 1) {
+      // Checkpoint after every epoch (Dropout seeds cleared for the saved config), so a cut-short run keeps its weights.
+      const seeds = dropouts.map((d) => d.seed);
+      for (const d of dropouts) delete d.seed;
+      await saveLayersModel(model, outDir);
+      dropouts.forEach((d, i) => (d.seed = seeds[i] ?? 0));
+      writeFileSync(join(outDir, "training.json"), JSON.stringify({ model: "vit", partial: true, epochsDone: e + 1, epochs, history }, null, 2) + "\n");
+    }
     console.log(`epoch ${e + 1}/${epochs}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  test ${correct}/${test.count}  ${seconds.toFixed(0)}s  tensors ${tf.memory().numTensors}`);
   }
   const trainSeconds = (performance.now() - t0) / 1000;
