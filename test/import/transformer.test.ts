@@ -107,6 +107,14 @@ describe("import: transformer layers", function () {
     }
   });
 
+  it("reads an h5py-written Keras 2 file (MHA called as mha(x, x) with value in kwargs, axis [2]) and matches an independent NumPy forward pass", async () => {
+    const dir = join(import.meta.dirname, "fixtures");
+    const g = await importModel(join(dir, "keras2-mha.h5"));
+    expect(g.nodes.map((n) => n.op.kind)).to.deep.equal(["input", "layerNorm", "multiHeadAttention", "add", "dense", "globalAvgPool1d", "dense"]);
+    const ref = JSON.parse(readFileSync(join(dir, "keras2-mha.json"), "utf8")) as { shape: number[]; x: number[]; y: number[] };
+    expect(maxAbsDiff(ours(g, Float32Array.from(ref.x), ref.shape[0] ?? 0), ref.y)).to.be.below(1e-5);
+  });
+
   it("GELU of the interpreter matches tfjs' erf-based gelu activation to 1e-6", async () => {
     const tf = await loadTf();
     const xs = Float32Array.from({ length: 161 }, (_, i) => (i - 80) / 10);
