@@ -5,9 +5,9 @@
  * difference. A TF.js model.json is loaded by tfjs itself; Keras files (.h5, .keras), which tfjs cannot
  * read, are rebuilt in tfjs from the imported graph.
  *
- *   npx tsx bench/import-accuracy.ts [--samples 10000]
+ *   npx tsx bench/import-accuracy.ts [--samples 10000] [--models vit/model.json,vit/model.h5] [--out FILE]
  *
- * Writes bench/results/import-accuracy.json.
+ * Writes bench/results/import-accuracy.json (with --models: bench/results/import-accuracy-subset.json, or --out).
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import type * as tfTypes from "@tensorflow/tfjs";
@@ -19,10 +19,16 @@ import { runAnn } from "../compiler/interp/ann-float.ts";
 import { loadTf } from "../compiler/tfjs/backend.ts";
 import { annToTfjs } from "../compiler/tfjs/from-ann.ts";
 import { loadLayersModel } from "../compiler/tfjs/io.ts";
+import { registerVitLayers } from "../compiler/tfjs/vit-layers.ts";
 
 const i = process.argv.indexOf("--samples");
 const SAMPLES = i >= 0 ? Number(process.argv[i + 1]) : 10000;
-const MODELS = ["cnn/model.json", "cnn/model.h5", "cnn/model.keras", "resnet/model.json", "mlp/model.json"];
+const ALL_MODELS = ["cnn/model.json", "cnn/model.h5", "cnn/model.keras", "resnet/model.json", "mlp/model.json", "vit/model.json", "vit/model.h5", "vit/model.keras"];
+// --models a,b: a subset (then results go to --out, default bench/results/import-accuracy-subset.json).
+const m = process.argv.indexOf("--models");
+const MODELS = m >= 0 ? (process.argv[m + 1] ?? "").split(",") : ALL_MODELS;
+const o = process.argv.indexOf("--out");
+const OUT = o >= 0 ? (process.argv[o + 1] ?? "") : m >= 0 ? "bench/results/import-accuracy-subset.json" : "bench/results/import-accuracy.json";
 const BATCH = 500;
 
 const full = existsSync(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`);
@@ -30,6 +36,7 @@ const test: Dataset = loadDataset(full ? `${SYSTEM_FASHION_MNIST}/t10k-images-id
 const n = Math.min(SAMPLES, test.count);
 const labels = test.labels as Int32Array;
 const tf = await loadTf();
+registerVitLayers(tf); // the ViT example's Keras-layout layers
 console.log(`# import benchmark: ${n} Fashion-MNIST test images (${full ? "full test set" : "shipped sample"}), tfjs ${tf.version.tfjs} on ${tf.getBackend()}\n`);
 
 const argmax = (s: Float32Array, o: number, k: number) => {
@@ -77,4 +84,4 @@ for (const rel of MODELS) {
 }
 console.log(`\n${lines.join("\n")}`);
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/import-accuracy.json", `${JSON.stringify({ samples: n, full, tfjs: tf.version.tfjs, backend: tf.getBackend(), results }, null, 2)}\n`);
+writeFileSync(OUT, `${JSON.stringify({ samples: n, full, tfjs: tf.version.tfjs, backend: tf.getBackend(), results }, null, 2)}\n`);

@@ -38,6 +38,8 @@ export const DIAGNOSTICS = {
   SNNC119: "archive member too large",
   SNNC120: "the model computes a non-finite value",
   SNNC121: "layer has no units",
+  SNNC122: "unsupported attention variant",
+  SNNC123: "transformer layer on an input of the wrong rank",
   SNNC140: "malformed or truncated ONNX file",
   SNNC141: "unsupported ONNX opset",
   SNNC142: "unsupported ONNX operator",

@@ -47,8 +47,9 @@ export function buildAnnGraph(topology: Topology, weights: WeightSource, format:
       continue;
     }
     const ops = result.kind === "op" ? [result.op] : result.ops;
-    let prevInputs = inputs;
-    let prevShapes = inShapes;
+    const keep = result.kind === "op" ? result.keepInputs : undefined;
+    let prevInputs = keep ? keep.map((k) => inputs[k] ?? "") : inputs;
+    let prevShapes = keep ? keep.map((k) => inShapes[k] ?? []) : inShapes;
     ops.forEach((op, k) => {
       const name = k === ops.length - 1 ? spec.name : `${spec.name}/${op.kind}`;
       const shape = inferShape(op, prevShapes, spec.name);
@@ -64,13 +65,36 @@ export function buildAnnGraph(topology: Topology, weights: WeightSource, format:
       prevShapes = [shape];
     });
   }
+  const outputs = topology.outputs.map(resolve);
   return {
     name: topology.name,
     format,
-    nodes,
+    nodes: internalSoftmax(nodes, new Set(outputs)),
     inputs: topology.inputs.map(resolve),
-    outputs: topology.outputs.map(resolve),
+    outputs,
   };
+}
+
+/**
+ * A softmax activation is an output nonlinearity only (ir/ann.ts): inside the graph (attention-free models never
+ * have one; a transformer may) it becomes the `softmax` op — an Activation/Softmax layer is replaced, a Dense
+ * or Conv2D with activation softmax is split into its linear part `<name>/linear` and the softmax `<name>`.
+ */
+function internalSoftmax(nodes: readonly AnnNode[], outputs: ReadonlySet<string>): AnnNode[] {
+  const out: AnnNode[] = [];
+  for (const n of nodes) {
+    const op = n.op;
+    if (outputs.has(n.name) || !("activation" in op) || op.activation !== "softmax") {
+      out.push(n);
+    } else if (op.kind === "activation") {
+      out.push({ ...n, op: { kind: "softmax" } });
+    } else {
+      const linear = `${n.name}/linear`;
+      out.push({ ...n, name: linear, op: { ...op, activation: "linear" } });
+      out.push({ name: n.name, sourceClass: n.sourceClass, op: { kind: "softmax" }, inputs: [linear], shape: n.shape });
+    }
+  }
+  return out;
 }
 
 function topologicalOrder(layers: readonly LayerSpec[], file: string): LayerSpec[] {

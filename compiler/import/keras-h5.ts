@@ -218,7 +218,11 @@ function h5LegacyWeights(root: H5Group, file: string): WeightSource {
       const used = new Set<number>();
       // Match by variable name first (".../kernel:0"), then fill the rest by position.
       suffixes.forEach((s) => {
-        const i = names.findIndex((n, k) => !used.has(k) && n.replace(/:\d+$/, "").split("/").pop() === s);
+        // A suffix may span scopes ("query/kernel" of MultiHeadAttention): match whole trailing path segments.
+        const i = names.findIndex((n, k) => {
+          const bare = n.replace(/:\d+$/, "");
+          return !used.has(k) && (bare === s || bare.endsWith(`/${s}`));
+        });
         if (i >= 0) {
           used.add(i);
           out.set(s, tensors[i] as WeightTensor);
@@ -306,6 +310,9 @@ export async function importKerasV3(path: string): Promise<AnnGraph> {
   }
 }
 
+/** Keras 3 sublayer groups of MultiHeadAttention, by the weight-name scope Keras 2 and TF.js use. */
+const V3_SUBLAYERS: Record<string, string> = { query: "_query_dense", key: "_key_dense", value: "_value_dense", attention_output: "_output_dense" };
+
 function v3Weights(f: H5File, layers: readonly LayerSpec[], file: string): WeightSource {
   // Group name of each layer: snake_case(class) with a per-class counter in model layer order.
   const groupOf = new Map<string, string>();
@@ -324,10 +331,21 @@ function v3Weights(f: H5File, layers: readonly LayerSpec[], file: string): Weigh
       if (!isGroup(layersGroup)) return out;
       const g = layersGroup.get(groupOf.get(layer.name) ?? layer.name) ?? layersGroup.get(layer.name);
       const vars = isGroup(g) ? g.get("vars") : null;
-      if (!isGroup(vars)) return out;
-      suffixes.forEach((s, i) => {
-        const ds = vars.get(String(i));
-        if (ds) out.set(s, toTensor(ds, `layers/${groupOf.get(layer.name)}/vars/${i}`, file));
+      if (!isGroup(vars) && !suffixes.some((x) => x.includes("/"))) return out;
+      // Plain suffixes are the layer's own vars, in order; "query/kernel"-style suffixes live in a sublayer's
+      // group (Keras 3 MultiHeadAttention: _query_dense, _key_dense, _value_dense, _output_dense), in order.
+      const perGroup = new Map<string, number>();
+      suffixes.forEach((s) => {
+        const slash = s.lastIndexOf("/");
+        const sub = slash < 0 ? null : s.slice(0, slash);
+        const key = sub ?? "";
+        const i = perGroup.get(key) ?? 0;
+        perGroup.set(key, i + 1);
+        const holder = sub === null ? vars : isGroup(g) ? g.get(V3_SUBLAYERS[sub] ?? sub) : null;
+        const hv = sub === null ? holder : isGroup(holder) ? holder.get("vars") : null;
+        const ds = isGroup(hv) ? hv.get(String(i)) : null;
+        const where = `layers/${groupOf.get(layer.name)}${sub === null ? "" : `/${V3_SUBLAYERS[sub] ?? sub}`}/vars/${i}`;
+        if (ds) out.set(s, toTensor(ds, where, file));
       });
       return out;
     },

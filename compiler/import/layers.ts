@@ -9,8 +9,12 @@
  */
 import { checkLimit, truncateText } from "../../runtime/limits.ts";
 import { fail } from "../diagnostics.ts";
-import type { Activation, AnnOp, Padding, Pair } from "../ir/ann.ts";
-import { type Json, type JsonObject, type LayerSpec, isObject } from "./topology.ts";
+import type { AnnOp, Padding, Pair } from "../ir/ann.ts";
+import { boolOption, type Ctx, intOption, loc, parseActivation, takeWeight, unsupported } from "./layer-options.ts";
+import { buildTransformerLayer, TRANSFORMER_CLASSES, transformerClass } from "./transformer-layers.ts";
+import type { JsonObject, LayerSpec } from "./topology.ts";
+
+export { parseActivation };
 
 export interface WeightTensor {
   /** Name in the file, for messages (`conv1/kernel`, `layers/conv1/vars/0`). */
@@ -27,7 +31,9 @@ export interface WeightSource {
 }
 
 export type LayerResult =
-  | { readonly kind: "op"; readonly op: AnnOp }
+  /** `keepInputs`: indices of the inbound tensors the op reads (default all; MultiHeadAttention called as
+   * mha(x, x) lists x twice and reads it once). */
+  | { readonly kind: "op"; readonly op: AnnOp; readonly keepInputs?: readonly number[] }
   /** The layer is an identity at inference: its output is its input. */
   | { readonly kind: "identity" }
   /** The layer is two ops in a row (e.g. GlobalAveragePooling2D with keepdims = pool, then reshape). */
@@ -36,42 +42,13 @@ export type LayerResult =
 export const SUPPORTED_CLASSES = [
   "InputLayer", "Dense", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "Activation", "ReLU", "Softmax",
   "AveragePooling2D", "MaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Reshape", "Dropout",
-  "SpatialDropout2D", "ZeroPadding2D", "Add", "Concatenate", "RateNorm", "QCFS",
+  "SpatialDropout2D", "ZeroPadding2D", "Add", "Concatenate", "RateNorm", "QCFS", ...TRANSFORMER_CLASSES,
 ] as const;
 
 const ALIASES: Record<string, string> = {
   Convolution2D: "Conv2D", AvgPool2D: "AveragePooling2D", MaxPool2D: "MaxPooling2D",
   GlobalAvgPool2D: "GlobalAveragePooling2D", Merge: "Add",
 };
-
-type Ctx = { readonly layer: string; readonly path: string; readonly file: string };
-
-function loc(ctx: Ctx, option?: string) {
-  return { layer: ctx.layer, file: ctx.file, path: option ? `${ctx.path}.config.${option}` : ctx.path };
-}
-
-function unsupported(ctx: Ctx, option: string, value: Json | undefined, supported: string): never {
-  throw fail("SNNC108", `option ${option} = ${shownJson(value)} is not supported`, loc(ctx, option), `supported: ${supported}`);
-}
-
-/** A JSON value for a message: short, one line (values are depth-checked at load, so stringify is safe). */
-function shownJson(value: Json | undefined): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return JSON.stringify(truncateText(value));
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
-  return truncateText(JSON.stringify(value) ?? String(value));
-}
-
-function intOption(c: JsonObject, key: string, ctx: Ctx, fallback?: number): number {
-  const v = c[key];
-  if (v === undefined || v === null) {
-    if (fallback !== undefined) return fallback;
-    throw fail("SNNC101", `option ${key} missing`, loc(ctx, key));
-  }
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) unsupported(ctx, key, v, "a non-negative integer");
-  checkLimit("layerDimension", v, loc(ctx, key), `option ${key}`);
-  return v;
-}
 
 function pairOption(c: JsonObject, key: string, ctx: Ctx, fallback?: Pair): Pair {
   const v = c[key];
@@ -99,48 +76,6 @@ function paddingOption(c: JsonObject, ctx: Ctx): Padding {
 function channelsLast(c: JsonObject, ctx: Ctx): void {
   const v = c["data_format"];
   if (v !== undefined && v !== null && v !== "channels_last") unsupported(ctx, "data_format", v, '"channels_last" (NHWC)');
-}
-
-function boolOption(c: JsonObject, key: string, fallback: boolean): boolean {
-  const v = c[key];
-  return typeof v === "boolean" ? v : fallback;
-}
-
-export function parseActivation(v: Json | undefined, ctx: Ctx, key = "activation"): Activation {
-  let name: Json | undefined = v ?? "linear";
-  // Keras 3 may serialise an activation as {module, class_name: "function", config: "relu"}.
-  if (isObject(name)) name = typeof name["config"] === "string" ? name["config"] : name["class_name"];
-  if (name === null) name = "linear";
-  switch (name) {
-    case "linear": case "relu": case "relu6": case "softmax":
-      return name;
-    default:
-      return unsupported(ctx, key, v, '"linear", "relu", "relu6", "softmax"');
-  }
-}
-
-function checkFinite(t: WeightTensor, ctx: Ctx): void {
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i] ?? 0)) {
-      throw fail("SNNC106", `weight ${truncateText(t.name)} has ${d[i]} at flat index ${i}`, loc(ctx), "retrain or fix the model: every weight must be a finite number");
-    }
-  }
-}
-
-function takeWeight(ws: Map<string, WeightTensor>, suffix: string, shape: readonly number[], ctx: Ctx, required = true): Float32Array | null {
-  const t = ws.get(suffix);
-  if (!t) {
-    if (!required) return null;
-    throw fail("SNNC113", `weight "${suffix}" not found`, loc(ctx), "the weights manifest / weight file has no variable for this layer");
-  }
-  const count = shape.reduce((a, b) => a * b, 1);
-  const sameShape = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
-  if (!sameShape || t.data.length !== count) {
-    throw fail("SNNC105", `weight ${truncateText(t.name)} has shape [${truncateText(t.shape.join(", "))}] (${t.data.length} values), the layer needs [${shape.join(", ")}]`, loc(ctx));
-  }
-  checkFinite(t, ctx);
-  return t.data;
 }
 
 /** BatchNormalization divides by sqrt(variance + epsilon): a negative variance folds to NaN and a zero
@@ -172,7 +107,8 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       if (units === 0) throw fail("SNNC121", "Dense layer has 0 units", loc(ctx, "units"), "a Dense layer needs at least one unit");
       const useBias = boolOption(c, "use_bias", true);
       const ws = weights.layerWeights(spec, useBias ? ["kernel", "bias"] : ["kernel"]);
-      if (x.length !== 1) {
+      // Rank 1: a vector; rank 2: a token sequence [tokens, features], the kernel applied to every token.
+      if (x.length !== 1 && x.length !== 2) {
         throw fail("SNNC112", `Dense on a rank-${x.length} input [${x.join(", ")}] is not supported`, loc(ctx), "add a Flatten layer before it");
       }
       return {
@@ -252,7 +188,10 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
     case "Activation":
       return { kind: "op", op: { kind: "activation", activation: parseActivation(c["activation"], ctx) } };
     case "Softmax":
-      if (c["axis"] !== undefined && c["axis"] !== -1) unsupported(ctx, "axis", c["axis"], "-1");
+      // The last axis: -1, or its index counting the batch axis (tfjs' Softmax layer defaults to axis 1).
+      if (c["axis"] !== undefined && c["axis"] !== -1 && c["axis"] !== x.length && !(Array.isArray(c["axis"]) && c["axis"].length === 1 && (c["axis"][0] === -1 || c["axis"][0] === x.length))) {
+        unsupported(ctx, "axis", c["axis"], "-1 (the last axis)");
+      }
       return { kind: "op", op: { kind: "activation", activation: "softmax" } };
     case "ReLU": {
       const slope = c["negative_slope"] ?? 0;
@@ -335,7 +274,10 @@ export function buildLayer(spec: LayerSpec, inShapes: readonly (readonly number[
       if (!(lambda > 0)) throw fail("SNNC106", `learned threshold lambda = ${lambda} is not positive`, loc(ctx));
       return { kind: "op", op: { kind: "clipFloor", levels, lambda, shift } };
     }
-    default:
+    default: {
+      const transformer = transformerClass(spec.className);
+      if (transformer !== null) return buildTransformerLayer(spec, transformer, inShapes, weights);
       throw fail("SNNC107", `unknown layer class "${truncateText(spec.className)}"`, loc(ctx), `supported: ${SUPPORTED_CLASSES.join(", ")}`);
+    }
   }
 }

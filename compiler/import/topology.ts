@@ -24,6 +24,9 @@ export interface LayerSpec {
   readonly inbound: readonly string[];
   /** JSON path of the layer in the file, for messages. */
   readonly path: string;
+  /** Keyword arguments of the layer's call (Functional models), e.g. MultiHeadAttention's `value`,
+   * `attention_mask`; tensors in them are `[name, node, tensor]` (Keras 2, TF.js) or `__keras_tensor__` objects. */
+  readonly callKwargs?: JsonObject;
 }
 
 export interface Topology {
@@ -185,6 +188,21 @@ function inboundNames(node: Json, loc: SourceLocation): string[] {
   return out;
 }
 
+/** The keyword arguments of one call: Keras 3 `{args, kwargs}`, or the 4th element of Keras 2 / TF.js triples. */
+function callKwargsOf(node: Json): JsonObject {
+  if (isObject(node)) return isObject(node["kwargs"]) ? node["kwargs"] : {};
+  const out: JsonObject = {};
+  if (Array.isArray(node)) {
+    for (const t of node) if (Array.isArray(t) && isObject(t[3])) Object.assign(out, t[3]);
+  }
+  return out;
+}
+
+/** Layer names of the tensors among `kwargs` values (the query/value/key of a keyword-only call). */
+export function kwargTensorNames(kwargs: JsonObject, keys: readonly string[], loc: SourceLocation): string[] {
+  return keys.flatMap((k) => (kwargs[k] === undefined || kwargs[k] === null ? [] : inboundNames([kwargs[k] as Json], loc)));
+}
+
 function endpointNames(x: Json | undefined, what: string, file: string): string[] {
   if (!Array.isArray(x)) throw fail("SNNC101", `functional model has no ${what}`, { file, path: `config.${what}` });
   if (typeof x[0] === "string") return [x[0]];
@@ -207,7 +225,10 @@ function parseFunctional(config: JsonObject, file: string): Topology {
     if (calls.length > 1) {
       throw fail("SNNC108", `layer is called ${calls.length} times; shared layers are not supported`, loc);
     }
-    const inbound = calls.length === 1 ? inboundNames(calls[0] ?? null, loc) : [];
+    const callKwargs = calls.length === 1 ? callKwargsOf(calls[0] ?? null) : {};
+    let inbound = calls.length === 1 ? inboundNames(calls[0] ?? null, loc) : [];
+    // A keyword-only call (Keras 3 `mha(query=x, value=x)`) lists its tensors in kwargs only.
+    if (inbound.length === 0) inbound = kwargTensorNames(callKwargs, ["query", "value", "key", "inputs"], loc);
     if (className === "InputLayer") {
       const shape = inputShapeOf(lc, loc);
       if (shape === undefined) throw fail("SNNC101", "InputLayer has no shape", loc);
@@ -215,7 +236,7 @@ function parseFunctional(config: JsonObject, file: string): Topology {
     } else if (inbound.length === 0) {
       throw fail("SNNC110", `${truncateText(className)} layer has no inbound connection`, loc, "every non-input layer must be called on a tensor");
     }
-    layers.push({ name, className, config: lc, inbound, path });
+    layers.push({ name, className, config: lc, inbound, path, ...(Object.keys(callKwargs).length > 0 ? { callKwargs } : {}) });
   });
   return {
     name: asString(config["name"]) ?? "model",

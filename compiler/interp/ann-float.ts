@@ -5,9 +5,10 @@
  * Input: the graph and a batch [N, ...inputShape] per input. Output: the tensor of every requested node
  * (default: the graph outputs). Intermediate tensors are dropped as soon as their last consumer has run.
  */
-import { assertNever, fail } from "../diagnostics.ts";
+import { assertNever } from "../diagnostics.ts";
 import { type AnnGraph, type AnnNode, shapeSize } from "../ir/ann.ts";
 import { applyActivation, concat, conv2d, dense, depthwiseConv2d, globalAvgPool, pool, zeroPad } from "./ops.ts";
+import { classToken, globalAvgPool1d, layerNorm, multiHeadAttention, positionEmbedding, tokenSlice } from "./transformer-ops.ts";
 
 export interface InterpretOptions {
   /** Node names whose outputs to return besides the graph outputs; "all" keeps every node. */
@@ -68,8 +69,11 @@ function evalNode(
       }
       return feed;
     }
-    case "dense":
-      return dense(op, x, batch, inShape[inShape.length - 1] ?? 0);
+    case "dense": {
+      // On a token sequence [tokens, f] the kernel applies to every token: tokens·batch rows.
+      const inN = inShape[inShape.length - 1] ?? 0;
+      return dense(op, x, (batch * shapeSize(inShape)) / Math.max(1, inN), inN);
+    }
     case "conv2d":
       return conv2d(op, x, batch, inShape);
     case "depthwiseConv2d":
@@ -125,14 +129,22 @@ function evalNode(
       return out;
     }
     case "layerNorm":
+      return layerNorm(op, x, inShape[inShape.length - 1] ?? 1);
+    case "softmax": {
+      const out = Float32Array.from(x);
+      applyActivation(out, "softmax", inShape[inShape.length - 1] ?? 1);
+      return out;
+    }
     case "multiHeadAttention":
-    case "softmax":
+      return multiHeadAttention(op, x, batch, inShape[0] ?? 0, inShape[1] ?? 0);
     case "positionEmbedding":
+      return positionEmbedding(op, x);
     case "classToken":
+      return classToken(op, x, batch, inShape[0] ?? 0, inShape[1] ?? 0);
     case "globalAvgPool1d":
+      return globalAvgPool1d(x, batch, inShape[0] ?? 0, inShape[1] ?? 0);
     case "tokenSlice":
-      // Transformer operators (issue 13, in progress).
-      throw fail("SNNC107", `the float interpreter does not evaluate ${op.kind} yet`, { layer: node.name });
+      return tokenSlice(x, batch, inShape[0] ?? 0, inShape[1] ?? 0, op.index);
     default:
       return assertNever(op, "op");
   }

@@ -12,6 +12,7 @@ import { runAnn } from "../interp/ann-float.ts";
 import { loadTf } from "./backend.ts";
 import { annToTfjs } from "./from-ann.ts";
 import { loadLayersModel } from "./io.ts";
+import { registerVitLayers } from "./vit-layers.ts";
 
 export interface TfjsCheck {
   readonly checked: boolean;
@@ -23,6 +24,8 @@ export interface TfjsCheck {
 
 export async function checkWithTfjs(graph: AnnGraph, modelPath: string, data: Dataset, samples: number): Promise<TfjsCheck> {
   const tf = await loadTf();
+  // The transformer layers tfjs lacks (or cannot train), in Keras' layout, so a model.json using them loads.
+  registerVitLayers(tf);
   const n = Math.min(samples, data.count);
   const per = shapeSize(data.sampleShape);
   let model: tfTypes.LayersModel | null = null;

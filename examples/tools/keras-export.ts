@@ -40,14 +40,20 @@ function layersOf(modelConfig: JsonObject): Layer[] {
   }));
 }
 
-function weightsByLayer(tensors: readonly WeightTensor[]): Map<string, WeightTensor[]> {
+/** Weights per layer name; a weight belongs to the longest layer name its own name starts with (a
+ * MultiHeadAttention weight is `<layer>/query/kernel`, one scope deeper than `<layer>/kernel`). */
+function weightsByLayer(tensors: readonly WeightTensor[], layerNames: readonly string[]): Map<string, WeightTensor[]> {
   const out = new Map<string, WeightTensor[]>();
+  const names = [...layerNames].sort((a, b) => b.length - a.length);
   for (const t of tensors) {
-    const layer = t.name.split("/").slice(0, -1).join("/");
+    const layer = names.find((n) => t.name.startsWith(`${n}/`)) ?? t.name.split("/").slice(0, -1).join("/");
     out.set(layer, [...(out.get(layer) ?? []), t]);
   }
   return out;
 }
+
+/** Keras 3 keeps MultiHeadAttention's weights in sublayer groups named after these attributes. */
+const V3_SUBLAYERS: Record<string, string> = { query: "_query_dense", key: "_key_dense", value: "_value_dense", attention_output: "_output_dense" };
 
 function writeDataset(g: H5Group, path: string, t: WeightTensor): void {
   const parts = path.split("/");
@@ -60,7 +66,7 @@ function writeDataset(g: H5Group, path: string, t: WeightTensor): void {
 export async function writeKerasH5(modelJson: string, outPath: string): Promise<void> {
   await h5wasm.ready;
   const model = readTfjsModel(modelJson);
-  const byLayer = weightsByLayer(model.tensors);
+  const byLayer = weightsByLayer(model.tensors, layersOf(model.modelConfig).map((l) => String(l.config["name"])));
   const f = new h5wasm.File(outPath, "w");
   try {
     f.create_attribute("model_config", JSON.stringify(model.modelConfig));
@@ -100,6 +106,8 @@ function v3Layer(l: Layer, functional: boolean): JsonObject {
     const calls = Array.isArray(l.inbound) ? l.inbound : [];
     entry["inbound_nodes"] = calls.map((call) => {
       const refs = (Array.isArray(call) ? call : []).map((r) => kerasTensor(String(Array.isArray(r) ? r[0] : "")));
+      // Keras 3 self-attention is called as mha(x, x): query and value as two positional arguments.
+      if (l.className === "MultiHeadAttention" && refs.length === 1 && refs[0]) return { args: [refs[0], refs[0]], kwargs: {} };
       return { args: refs.length === 1 ? refs : [refs], kwargs: {} };
     });
   }
@@ -110,7 +118,7 @@ function v3Layer(l: Layer, functional: boolean): JsonObject {
 export async function writeKerasV3(modelJson: string, outPath: string): Promise<void> {
   await h5wasm.ready;
   const model = readTfjsModel(modelJson);
-  const byLayer = weightsByLayer(model.tensors);
+  const byLayer = weightsByLayer(model.tensors, layersOf(model.modelConfig).map((l) => String(l.config["name"])));
   const cls = String(model.modelConfig["class_name"]);
   const functional = cls !== "Sequential";
   const layers = layersOf(model.modelConfig);
@@ -144,7 +152,18 @@ export async function writeKerasV3(modelJson: string, outPath: string): Promise<
         used.set(base, k === undefined ? 0 : k + 1);
         const g = root.create_group(k === undefined ? base : `${base}_${k + 1}`);
         const vars = g.create_group("vars");
-        (byLayer.get(String(l.config["name"])) ?? []).forEach((t, i) => vars.create_dataset({ name: String(i), data: t.data, shape: [...t.shape], dtype: "<f" }));
+        const layerName = String(l.config["name"]);
+        const counts = new Map<string, number>();
+        for (const t of byLayer.get(layerName) ?? []) {
+          // "<layer>/query/kernel" → sublayer group _query_dense/vars/<i>; "<layer>/kernel" → vars/<i>.
+          const scope = t.name.slice(layerName.length + 1).split("/").slice(0, -1).join("/");
+          const sub = V3_SUBLAYERS[scope] ?? scope;
+          const subGroup = scope === "" ? null : ((g.get(sub) as H5Group | null) ?? g.create_group(sub));
+          const target = subGroup === null ? vars : ((subGroup.get("vars") as H5Group | null) ?? subGroup.create_group("vars"));
+          const i = counts.get(scope) ?? 0;
+          counts.set(scope, i + 1);
+          target.create_dataset({ name: String(i), data: t.data, shape: [...t.shape], dtype: "<f" });
+        }
       }
     } finally {
       f.close();
