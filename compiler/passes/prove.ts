@@ -6,14 +6,14 @@
  *
  * `verify` is the proof: the emulator, reading only the binary, must reproduce the reference integer model
  * spike for spike. `evaluate` runs the emulator on the evaluation samples (worker threads from 64 samples
- * on: async), the ANN for its accuracy, the float SNN for accuracy against timesteps (worker threads when
- * there are enough samples) and the per-layer diagnostics. `emulator-gen` runs only for a bit-exact binary
+ * on: async, started first so that they run while this thread computes the ANN's accuracy, the float SNN's
+ * accuracy against timesteps and the per-layer diagnostics; then this thread joins the emulation). `emulator-gen` runs only for a bit-exact binary
  * and when asked (`request.emulator`). `report` comes last: its pass timings cover every pass before it.
  */
 import { availableParallelism } from "node:os";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { type EmuNetwork, loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulateParallel, threadsFor } from "../../runtime/emulator/parallel.ts";
+import { startEmulation } from "../../runtime/emulator/parallel.ts";
 import type { EmulateResult } from "../../runtime/emulator/run.ts";
 import { type Diagnostics, layerDiagnostics } from "../convert/diagnostics.ts";
 import type { ConversionResult } from "../convert/index.ts";
@@ -82,12 +82,13 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
   name: "evaluate",
   summary: "emulator on the evaluation samples (accuracy, spikes, synaptic ops); accuracy vs timesteps; per-layer diagnostics",
   effect: "async",
-  run: async ({ request, graph, conversion, quantised, binary, net, data }) => {
+  run: async ({ request, graph, conversion, quantised, net, data }) => {
     const evalSet = sliceDataset(data, 0, Math.min(request.samples, data.count));
     const raster: { t: number; pop: number; neuron: number }[] = [];
     const parallel = request.workers === undefined ? {} : { workers: request.workers };
-    const threads = threadsFor(evalSet.count, parallel);
-    const run = await emulateParallel(binary, net, evalSet.images, evalSet.count, {
+    // The emulator's workers start now; this thread runs the ANN, the curve and the diagnostics meanwhile and
+    // then joins the emulation (runtime/emulator/parallel.ts), so both cores stay busy throughout.
+    const job = startEmulation(net, evalSet.images, evalSet.count, {
       timesteps: request.timesteps, recordCounts: true,
       onSpikes: (sample, t, idx, _payload, n) => {
         if (sample !== 0) return;
@@ -97,6 +98,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
         }
       },
     }, parallel);
+    const threads = job.threads;
     const labels = evalSet.labels;
     const annClasses = labels ? predictClasses(graph, evalSet.images, evalSet.count) : null;
     const annCorrect = (n: number) => {
@@ -109,7 +111,8 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     const per = quantised.q.populations[quantised.q.input.population]?.size ?? 0;
     const curveSamples = Math.min(100, evalSet.count);
     const curveTs = [...new Set([4, 8, 16, 32, 64, request.timesteps])].filter((t) => t <= Math.max(64, request.timesteps)).sort((a, b) => a - b);
-    const curveThreads = Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
+    // With the emulator's workers running, the curve stays on this thread (its workers would only compete).
+    const curveThreads = threads > 1 ? 1 : Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
     const curveImages = evalSet.images.subarray(0, curveSamples * per);
     const floatScores = !labels ? null
       : curveThreads > 1 ? (await simulateParallel(snn, curveImages, curveSamples, curveTs, curveThreads)).scores
@@ -119,6 +122,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
       ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatScores.get(t) ?? new Float32Array(0), classes, labels, curveSamples) }))
       : [];
     const diagnostics = layerDiagnostics(graph, snn, evalSet.images, 64, request.timesteps);
+    const run = await job.finish();
     return {
       evaluation: {
         run, threads, evalCount: evalSet.count, raster, diagnostics,
