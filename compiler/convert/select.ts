@@ -54,8 +54,19 @@ export interface AutoResult {
   readonly samples: number;
 }
 
-/** `limit`: the calibration sample count the user allowed (--calibration-samples); at most AUTO_SAMPLES are used. */
-export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
+/** Float SNN scores [n, classes] at T of each network on the same n images (the first n samples of `images`);
+ * simulateFloat's, on this thread or several (compiler/simulate/parallel.ts: the same scores). */
+export type SimulateMany = (snns: readonly SnnGraph[], images: Float32Array, n: number, timesteps: number) => Promise<Float32Array[]>;
+
+interface Prepared {
+  readonly candidates: readonly { readonly label: string; readonly snn: SnnGraph }[];
+  readonly images: Float32Array;
+  readonly n: number;
+  readonly ann: Float32Array;
+  readonly classes: number;
+}
+
+function prepare(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): Prepared {
   const n = Math.max(1, Math.min(AUTO_SAMPLES, limit, data.count));
   const images = data.images.subarray(0, n * shapeSize(raw.inputShape));
   const graph = raw.calibrationGraph;
@@ -63,14 +74,17 @@ export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset
   // Compare with the logits: the input of a final softmax.
   const logitsNode = out?.op.kind === "activation" && out.op.activation === "softmax" ? (out.inputs[0] as string) : (graph.outputs[0] as string);
   const ann = runAnn(graph, images, n, { keep: new Set([logitsNode]) }).get(logitsNode) as Float32Array;
-  const classes = ann.length / n;
+  const candidates = AUTO_CANDIDATES.map((c) => ({ label: c.label, snn: normalise(raw, methodParams(raw, cal, { ...options, ...c.options }, warn), norm) }));
+  return { candidates, images, n, ann, classes: ann.length / n };
+}
+
+function pick(p: Prepared, simulated: readonly Float32Array[]): AutoResult {
+  const { n, ann, classes } = p;
   let best: { snn: SnnGraph; label: string; dis: number; err: number } | null = null;
   const tried: { label: string; disagreements: number; scoreError: number }[] = [];
-  for (const c of AUTO_CANDIDATES) {
-    const params = methodParams(raw, cal, { ...options, ...c.options }, warn);
-    const snn = normalise(raw, params, norm);
-    const sim = simulateFloat(snn, images, n, { timesteps: [options.timesteps] });
-    const scores = sim.scores.get(options.timesteps) as Float32Array;
+  for (let k = 0; k < p.candidates.length; k++) {
+    const c = p.candidates[k] as Prepared["candidates"][number];
+    const scores = simulated[k] as Float32Array;
     let dis = 0;
     let err = 0;
     for (let i = 0; i < n; i++) {
@@ -81,8 +95,20 @@ export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset
     }
     err /= n * classes;
     tried.push({ label: c.label, disagreements: dis, scoreError: err });
-    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn, label: c.label, dis, err };
+    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn: c.snn, label: c.label, dis, err };
   }
   const b = best as NonNullable<typeof best>;
   return { snn: b.snn, chosen: b.label, tried, samples: n };
+}
+
+/** `limit`: the calibration sample count the user allowed (--calibration-samples); at most AUTO_SAMPLES are used. */
+export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
+  const p = prepare(raw, cal, data, limit, options, norm, warn);
+  return pick(p, p.candidates.map((c) => simulateFloat(c.snn, p.images, p.n, { timesteps: [options.timesteps] }).scores.get(options.timesteps) as Float32Array));
+}
+
+/** selectNormalisation with the candidates' simulations run by `simulate` (the same choice and figures). */
+export async function selectNormalisationWith(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void, simulate: SimulateMany): Promise<AutoResult> {
+  const p = prepare(raw, cal, data, limit, options, norm, warn);
+  return pick(p, await simulate(p.candidates.map((c) => c.snn), p.images, p.n, options.timesteps));
 }

@@ -6,13 +6,17 @@
  *
  * `import` is the one pass that reads user files (model, weight shards, data): everything after it works on
  * bytes in memory. `tfjs-check` awaits tfjs on those bytes. `convert` decides pooling (fold or spiking) from
- * whether the folded layer fits a core (map/pooling.ts). `measure` runs the float SNN on calibration samples:
+ * whether the folded layer fits a core (map/pooling.ts); with `auto` normalisation its float SNN trials run on
+ * worker threads when there are enough samples (async; the same result). `measure` runs the float SNN on calibration samples:
  * the value ranges quantise needs and the firing rates that weigh placement traffic.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { convert, type ConversionResult } from "../convert/index.ts";
+import { availableParallelism } from "node:os";
+import { convert, type ConversionResult, convertWith } from "../convert/index.ts";
+import { AUTO_SAMPLES } from "../convert/select.ts";
+import { simulateMany } from "../simulate/parallel.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
 import { fail } from "../diagnostics.ts";
@@ -111,16 +115,21 @@ export const tfjsCheckPass: Pass<{ request: CompileRequest } & Imported, { tfjs:
 export const convertPass: Pass<{ request: CompileRequest } & Imported, { conversion: ConversionResult; request: CompileRequest }> = {
   name: "convert",
   summary: "ANN to float SNN: pooling choice, calibration, thresholds, normalised weights, delays",
-  effect: "pure",
-  run: ({ request, graph, data }, ctx) => {
+  effect: "async",
+  run: async ({ request, graph, data }, ctx) => {
     const choice = choosePooling(graph, ctx.target, request);
     if (choice.warning) ctx.warn(choice.warning);
     // The request as compiled: the report states the pooling actually used.
     const used: CompileRequest = request.pooling === choice.pooling ? request : { ...request, pooling: choice.pooling };
-    const conversion = convert(graph, used, {
+    const convertCtx = {
       calibration: data, calibrationSamples: request.calibrationSamples, warn: ctx.warn,
-      onProgress: (stage, done, total) => ctx.progress(stage, done, total),
-    });
+      onProgress: (stage: string, done: number, total: number) => ctx.progress(stage, done, total),
+    };
+    // `auto` normalisation's float SNN trials over worker threads when there are enough of them (same result).
+    const threads = Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY);
+    const conversion = threads > 1 && Math.min(request.calibrationSamples, data.count, AUTO_SAMPLES) >= 64
+      ? await convertWith(graph, used, convertCtx, (snns, images, n, t) => simulateMany(snns, images, n, t, threads))
+      : convert(graph, used, convertCtx);
     return { conversion, request: used };
   },
   dump: (o) => o.conversion.snn,

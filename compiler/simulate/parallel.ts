@@ -45,6 +45,56 @@ export async function simulateParallel(snn: SnnGraph, images: Float32Array, coun
   return { scores, events, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** One network's samples [start, start + n) (simulateMany's unit of work). */
+interface Piece {
+  readonly net: number;
+  readonly start: number;
+  readonly n: number;
+}
+
+/** The (network, sample range) pieces of thread `t` of `threads` when k networks × n samples are cut evenly. */
+function piecesOf(k: number, n: number, t: number, threads: number): Piece[] {
+  const share = Math.ceil((k * n) / threads);
+  const out: Piece[] = [];
+  for (let u = t * share; u < Math.min((t + 1) * share, k * n);) {
+    const net = Math.floor(u / n);
+    const start = u - net * n;
+    const len = Math.min(n - start, (t + 1) * share - u);
+    out.push({ net, start, n: len });
+    u += len;
+  }
+  return out;
+}
+
+/**
+ * Float SNN scores at one T of several networks on the same `count` samples, the work (networks × samples)
+ * cut evenly over `threads` threads (this one and workers): convert's `auto` normalisation trials. Samples
+ * are independent, so each network's scores equal simulateFloat's on all samples at once.
+ */
+export async function simulateMany(snns: readonly SnnGraph[], images: Float32Array, count: number, timesteps: number, threads = 2): Promise<Float32Array[]> {
+  const k = snns.length;
+  const per = k > 0 ? shapeSize((snns[0] as SnnGraph).inputShape) : 0;
+  const run = (pieces: readonly Piece[], imgs: Float32Array): Float32Array[] => pieces.map((p) => simulateFloat(snns[p.net] as SnnGraph, imgs.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [timesteps] }).scores.get(timesteps) as Float32Array);
+  const shares = Array.from({ length: Math.max(1, threads) }, (_, t) => piecesOf(k, count, t, Math.max(1, threads)));
+  const jobs = shares.slice(1).map(async (pieces) => {
+    const used = [...new Set(pieces.map((p) => p.net))];
+    const scores = await runWorker<Float32Array[]>(new URL("./sim-worker.js", import.meta.url), {
+      kind: "floatMany", snns: used.map((i) => snns[i]), images: images.slice(0, count * per), timesteps,
+      pieces: pieces.map((p) => ({ ...p, net: used.indexOf(p.net) })),
+    });
+    return { pieces, scores };
+  });
+  for (const j of jobs) j.catch(() => undefined);
+  const mine = shares[0] as Piece[];
+  const parts = [{ pieces: mine, scores: run(mine, images) }, ...(await Promise.all(jobs))];
+  const classes = (s: SnnGraph) => s.populations[s.output]?.size ?? 0;
+  const out = snns.map((s) => new Float32Array(count * classes(s)));
+  for (const part of parts) {
+    part.pieces.forEach((p, i) => (out[p.net] as Float32Array).set(part.scores[i] as Float32Array, p.start * classes(snns[p.net] as SnnGraph)));
+  }
+  return out;
+}
+
 /** The reference integer simulator (compiler/simulate/int-snn) at one T; scores [count, classes]. */
 export async function simulateIntParallel(q: QuantisedSnn, images: Float32Array, count: number, timesteps: number, workers = 2): Promise<{ scores: Float64Array; events: number; seconds: number }> {
   const t0 = performance.now();

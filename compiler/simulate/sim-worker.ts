@@ -1,8 +1,9 @@
 /**
  * @fileoverview Worker of compiler/simulate/parallel.ts: runs the float SNN simulator, or the reference integer
- * simulator, on a shard of the samples.
+ * simulator, on a shard of the samples; or several float SNNs on pieces of the samples (simulateMany).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { shapeSize } from "../ir/ann.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import type { SnnGraph } from "../ir/snn.ts";
 import { simulateFloat } from "../simulate/float-snn.ts";
@@ -10,8 +11,12 @@ import { simulateInt } from "../simulate/int-snn.ts";
 
 const data = workerData as
   | { kind: "float"; snn: SnnGraph; images: Float32Array; count: number; timesteps: number[] }
+  | { kind: "floatMany"; snns: SnnGraph[]; images: Float32Array; timesteps: number; pieces: { net: number; start: number; n: number }[] }
   | { kind: "int"; q: QuantisedSnn; images: Float32Array; count: number; timesteps: number };
-if (data.kind === "int") {
+if (data.kind === "floatMany") {
+  const per = shapeSize((data.snns[0] as SnnGraph).inputShape);
+  parentPort?.postMessage(data.pieces.map((p) => simulateFloat(data.snns[p.net] as SnnGraph, data.images.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [data.timesteps] }).scores.get(data.timesteps)));
+} else if (data.kind === "int") {
   const sim = simulateInt(data.q, data.images, data.count, { timesteps: data.timesteps });
   parentPort?.postMessage({ scores: sim.scores, events: sim.synapticEvents });
 } else {

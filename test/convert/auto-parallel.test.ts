@@ -1,0 +1,39 @@
+/**
+ * `auto` normalisation with its float SNN trials over worker threads (simulateMany, as the compile's convert
+ * pass runs them) against the single-thread selection: the same candidate, the same measured figures, the
+ * same network. Also simulateMany's pieces against simulateFloat for networks × samples cut unevenly.
+ */
+import { expect } from "chai";
+import { convert, convertWith } from "../../compiler/convert/index.ts";
+import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
+import { loadDataset } from "../../compiler/data/dataset.ts";
+import { importModel } from "../../compiler/import/index.ts";
+import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
+import { simulateMany } from "../../compiler/simulate/parallel.ts";
+import { EXAMPLES, SAMPLE_DATA } from "../helpers/compile.ts";
+
+describe("auto normalisation over worker threads", function () {
+  this.timeout(120_000);
+  const data = loadDataset(SAMPLE_DATA, { inputShape: [28, 28, 1], limit: 70 });
+  const ctx = { calibration: data, calibrationSamples: 70, warn: () => {} };
+
+  it("chooses the same candidate with the same figures and network as the single-thread selection", async () => {
+    const graph = await importModel(EXAMPLES.mlp);
+    const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" as const, timesteps: 16 };
+    const one = convert(graph, options, ctx);
+    let calls = 0;
+    const many = await convertWith(graph, options, ctx, (snns, images, n, t) => {
+      calls++;
+      return simulateMany(snns, images, n, t, 3);
+    });
+    expect(calls).to.equal(1);
+    expect(many.normalisation?.chosen).to.equal(one.normalisation?.chosen);
+    expect(many.normalisation?.tried).to.deep.equal(one.normalisation?.tried);
+    expect(many.normalisation?.samples).to.equal(70);
+    expect(many.snn).to.deep.equal(one.snn);
+    // simulateMany cuts 3 networks × 70 samples into 3 even shares (pieces straddle networks): the same scores.
+    const got = await simulateMany([one.snn, many.snn, one.snn], data.images, 70, 16, 3);
+    const want = simulateFloat(one.snn, data.images, 70, { timesteps: [16] }).scores.get(16) as Float32Array;
+    for (const g of got) expect(Array.from(g)).to.deep.equal(Array.from(want));
+  });
+});
