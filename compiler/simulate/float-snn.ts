@@ -23,6 +23,9 @@ export interface FloatSimOptions {
   /** Only simulate populations up to this id (they are in topological order): for layer-wise tuning. */
   readonly stopAfter?: number;
   readonly onBatch?: (done: number) => void;
+  /** Global index of the first sample (Poisson seeds follow it, so a batch cut into pieces gives the same
+   * spikes as one run). */
+  readonly sampleOffset?: number;
 }
 
 export interface FloatSimResult {
@@ -93,7 +96,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
       };
     });
     const pixels = images.subarray(start * per, (start + B) * per);
-    const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + start + b));
+    const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + (options.sampleOffset ?? 0) + start + b));
     const readoutCounts = out.neuron.kind === "countReadout" ? new Float32Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
       for (const st of states) {

@@ -31,7 +31,7 @@ export async function simulateParallel(snn: SnnGraph, images: Float32Array, coun
   const per = shapeSize(snn.inputShape);
   const classes = snn.populations[snn.output]?.size ?? 0;
   const parts = await sharded<{ scores: [number, Float32Array][]; events: number }>(count, workers, (start, n) => ({
-    kind: "float", snn, images: images.slice(start * per, (start + n) * per), count: n, timesteps,
+    kind: "float", snn, images: images.slice(start * per, (start + n) * per), count: n, timesteps, sampleOffset: start,
   }), (n) => {
     const sim = simulateFloat(snn, images, n, { timesteps });
     return { scores: [...sim.scores.entries()], events: sim.synapticEvents };
@@ -69,12 +69,13 @@ function piecesOf(k: number, n: number, t: number, threads: number): Piece[] {
 /**
  * Float SNN scores at one T of several networks on the same `count` samples, the work (networks × samples)
  * cut evenly over `threads` threads (this one and workers): convert's `auto` normalisation trials. Samples
- * are independent, so each network's scores equal simulateFloat's on all samples at once.
+ * are independent (Poisson seeds follow the global sample index), so each network's scores equal
+ * simulateFloat's on all samples at once.
  */
 export async function simulateMany(snns: readonly SnnGraph[], images: Float32Array, count: number, timesteps: number, threads = 2): Promise<Float32Array[]> {
   const k = snns.length;
   const per = k > 0 ? shapeSize((snns[0] as SnnGraph).inputShape) : 0;
-  const run = (pieces: readonly Piece[], imgs: Float32Array): Float32Array[] => pieces.map((p) => simulateFloat(snns[p.net] as SnnGraph, imgs.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [timesteps] }).scores.get(timesteps) as Float32Array);
+  const run = (pieces: readonly Piece[], imgs: Float32Array): Float32Array[] => pieces.map((p) => simulateFloat(snns[p.net] as SnnGraph, imgs.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [timesteps], sampleOffset: p.start }).scores.get(timesteps) as Float32Array);
   const shares = Array.from({ length: Math.max(1, threads) }, (_, t) => piecesOf(k, count, t, Math.max(1, threads)));
   const jobs = shares.slice(1).map(async (pieces) => {
     const used = [...new Set(pieces.map((p) => p.net))];
@@ -102,7 +103,7 @@ export async function simulateIntParallel(q: QuantisedSnn, images: Float32Array,
   const per = inPop?.size ?? 0;
   const classes = q.populations[q.output]?.size ?? 0;
   const parts = await sharded<{ scores: Float64Array; events: number }>(count, workers, (start, n) => ({
-    kind: "int", q, images: images.slice(start * per, (start + n) * per), count: n, timesteps,
+    kind: "int", q, images: images.slice(start * per, (start + n) * per), count: n, timesteps, sampleOffset: start,
   }), (n) => {
     const sim = simulateInt(q, images, n, { timesteps });
     return { scores: sim.scores, events: sim.synapticEvents };

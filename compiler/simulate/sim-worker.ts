@@ -10,16 +10,16 @@ import { simulateFloat } from "../simulate/float-snn.ts";
 import { simulateInt } from "../simulate/int-snn.ts";
 
 const data = workerData as
-  | { kind: "float"; snn: SnnGraph; images: Float32Array; count: number; timesteps: number[] }
+  | { kind: "float"; snn: SnnGraph; images: Float32Array; count: number; timesteps: number[]; sampleOffset: number }
   | { kind: "floatMany"; snns: SnnGraph[]; images: Float32Array; timesteps: number; pieces: { net: number; start: number; n: number }[] }
-  | { kind: "int"; q: QuantisedSnn; images: Float32Array; count: number; timesteps: number };
+  | { kind: "int"; q: QuantisedSnn; images: Float32Array; count: number; timesteps: number; sampleOffset: number };
 if (data.kind === "floatMany") {
   const per = shapeSize((data.snns[0] as SnnGraph).inputShape);
-  parentPort?.postMessage(data.pieces.map((p) => simulateFloat(data.snns[p.net] as SnnGraph, data.images.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [data.timesteps] }).scores.get(data.timesteps)));
+  parentPort?.postMessage(data.pieces.map((p) => simulateFloat(data.snns[p.net] as SnnGraph, data.images.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [data.timesteps], sampleOffset: p.start }).scores.get(data.timesteps)));
 } else if (data.kind === "int") {
-  const sim = simulateInt(data.q, data.images, data.count, { timesteps: data.timesteps });
+  const sim = simulateInt(data.q, data.images, data.count, { timesteps: data.timesteps, sampleOffset: data.sampleOffset });
   parentPort?.postMessage({ scores: sim.scores, events: sim.synapticEvents });
 } else {
-  const sim = simulateFloat(data.snn, data.images, data.count, { timesteps: data.timesteps });
+  const sim = simulateFloat(data.snn, data.images, data.count, { timesteps: data.timesteps, sampleOffset: data.sampleOffset });
   parentPort?.postMessage({ scores: [...sim.scores.entries()], events: sim.synapticEvents, spikes: Array.from(sim.totalSpikes) });
 }

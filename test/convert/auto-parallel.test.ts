@@ -1,7 +1,8 @@
 /**
  * `auto` normalisation with its float SNN trials over worker threads (simulateMany, as the compile's convert
  * pass runs them) against the single-thread selection: the same candidate, the same measured figures, the
- * same network. Also simulateMany's pieces against simulateFloat for networks × samples cut unevenly.
+ * same network. Also simulateMany's pieces (and simulateParallel's shards) against simulateFloat for networks ×
+ * samples cut unevenly, with Poisson input too.
  */
 import { expect } from "chai";
 import { convert, convertWith } from "../../compiler/convert/index.ts";
@@ -9,7 +10,7 @@ import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { loadDataset } from "../../compiler/data/dataset.ts";
 import { importModel } from "../../compiler/import/index.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
-import { simulateMany } from "../../compiler/simulate/parallel.ts";
+import { simulateMany, simulateParallel } from "../../compiler/simulate/parallel.ts";
 import { EXAMPLES, SAMPLE_DATA } from "../helpers/compile.ts";
 
 describe("auto normalisation over worker threads", function () {
@@ -35,5 +36,15 @@ describe("auto normalisation over worker threads", function () {
     const got = await simulateMany([one.snn, many.snn, one.snn], data.images, 70, 16, 3);
     const want = simulateFloat(one.snn, data.images, 70, { timesteps: [16] }).scores.get(16) as Float32Array;
     for (const g of got) expect(Array.from(g)).to.deep.equal(Array.from(want));
+  });
+
+  it("Poisson input: pieces seeded by their global sample index give simulateFloat's scores", async () => {
+    const graph = await importModel(EXAMPLES.mlp);
+    const snn = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" as const, timesteps: 16, encoding: "poisson" as const, normalisation: "percentile" as const, percentile: 99.9 }, ctx).snn;
+    const want = simulateFloat(snn, data.images, 70, { timesteps: [16] }).scores.get(16) as Float32Array;
+    const got = await simulateMany([snn, snn], data.images, 70, 16, 3);
+    for (const g of got) expect(Array.from(g)).to.deep.equal(Array.from(want));
+    const parallel = await simulateParallel(snn, data.images, 70, [16], 3);
+    expect(Array.from(parallel.scores.get(16) as Float32Array)).to.deep.equal(Array.from(want));
   });
 });
