@@ -7,15 +7,16 @@
  * `import` is the one pass that reads user files (model, weight shards, data): everything after it works on
  * bytes in memory. `tfjs-check` awaits tfjs on those bytes. `convert` decides pooling (fold or spiking) from
  * whether the folded layer fits a core (map/pooling.ts); with `auto` normalisation its float SNN trials run on
- * worker threads when there are enough samples (async; the same result). `measure` runs the float SNN on calibration samples:
- * the value ranges quantise needs and the firing rates that weigh placement traffic.
+ * worker threads when there are enough samples (async; the same result). `measure` runs the float SNN on
+ * calibration samples: the value ranges quantise needs and the firing rates that weigh placement traffic (with
+ * `auto` normalisation the chosen network's trial already recorded them on the same samples: reused).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import { convert, type ConversionResult, convertWith } from "../convert/index.ts";
-import { AUTO_SAMPLES } from "../convert/select.ts";
+import { AUTO_SAMPLES, RANGE_SAMPLES } from "../convert/select.ts";
 import { simulateMany } from "../simulate/parallel.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
@@ -128,7 +129,7 @@ export const convertPass: Pass<{ request: CompileRequest } & Imported, { convers
     // `auto` normalisation's float SNN trials over worker threads when there are enough of them (same result).
     const threads = Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY);
     const conversion = threads > 1 && Math.min(request.calibrationSamples, data.count, AUTO_SAMPLES) >= 64
-      ? await convertWith(graph, used, convertCtx, (snns, images, n, t) => simulateMany(snns, images, n, t, threads))
+      ? await convertWith(graph, used, convertCtx, (snns, images, n, t, ranges) => simulateMany(snns, images, n, t, threads, ranges))
       : convert(graph, used, convertCtx);
     return { conversion, request: used };
   },
@@ -141,8 +142,10 @@ export const measurePass: Pass<{ request: CompileRequest; conversion: Conversion
   effect: "pure",
   run: ({ request, conversion, data }) => {
     const snn: SnnGraph = conversion.snn;
-    const n = Math.min(64, data.count);
-    const sim = simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true });
+    const n = Math.min(RANGE_SAMPLES, data.count);
+    // `auto` normalisation's trial of the chosen network recorded these on the same samples at the same T.
+    const recorded = conversion.normalisation?.ranges;
+    const sim = recorded && recorded.samples === n ? recorded : simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true });
     const steps = request.timesteps + snn.readoutDepth;
     const rates = snn.populations.map((p) => (sim.totalSpikes[p.id] ?? 0) / Math.max(1, n * steps * p.size));
     return { activity: { maxAbsV: sim.maxAbsV, maxAbsInput: sim.maxAbsInput, rates } };

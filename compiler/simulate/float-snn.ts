@@ -372,3 +372,20 @@ function gate(st: PopState, states: readonly PopState[], t: number, B: number, s
     slot.n[b] = n;
   }
 }
+
+/** Largest |v|, largest |input + bias| and spikes per population over some samples (simulateFloat's
+ * recordRanges figures: the measure pass's). */
+export interface RangeStats {
+  readonly samples: number;
+  readonly maxAbsV: Float64Array;
+  readonly maxAbsInput: Float64Array;
+  readonly totalSpikes: Float64Array;
+}
+
+/** One piece's simulation: scores at T, and the ranges when the piece lies below `cut`. */
+export function simulatePiece(snn: SnnGraph, images: Float32Array, p: { start: number; n: number }, timesteps: number, cut: number): { scores: Float32Array; ranges: Omit<RangeStats, "samples"> | null } {
+  const per = (snn.populations[snn.input.population] as Population).size;
+  const record = p.start < cut;
+  const sim = simulateFloat(snn, images.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [timesteps], sampleOffset: p.start, recordRanges: record });
+  return { scores: sim.scores.get(timesteps) as Float32Array, ranges: record ? { maxAbsV: sim.maxAbsV, maxAbsInput: sim.maxAbsInput, totalSpikes: sim.totalSpikes } : null };
+}
