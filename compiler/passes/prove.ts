@@ -132,7 +132,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     };
   },
   dump: ({ evaluation: e }) => ({ accuracy: e.accuracy, curve: e.curve, diagnostics: e.diagnostics, counters: e.run.counters, scores: e.run.scores }),
-  note: ({ evaluation: e }) => `${e.evalCount} samples, ${(e.run.counters.synapticOps / e.run.emulationSeconds / 1e6).toFixed(0)} M synaptic events/s on ${e.threads} thread${e.threads > 1 ? "s" : ""}` +
+  note: ({ evaluation: e }) => `${e.evalCount} samples, ${(e.run.counters.synapticOps / e.run.emulationSeconds / 1e6).toFixed(0)} M synaptic events/s on ${e.threads} thread${e.threads > 1 ? "s (wall time shared with the ANN, curve and diagnostics)" : ""}` +
     (e.diagnostics.worst ? `; largest per-layer error: ${e.diagnostics.worst}` : ""),
 };
 
