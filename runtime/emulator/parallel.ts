@@ -1,5 +1,5 @@
 /**
- * @fileoverview Large batches over worker threads. The samples are cut into chunks of at most 16; workers
+ * @fileoverview Large batches over worker threads. The samples are cut into chunks (chunkSize); workers
  * take chunks from a shared counter (SharedArrayBuffer, Atomics.add) as they get to them, so a thread that
  * gets less of the machine simply does fewer chunks. Each worker gets a copy of the loaded network (structured
  * clone of its typed arrays: about 10× cheaper than decoding the binary and loading it again).
@@ -32,9 +32,10 @@ export function threadsFor(count: number, options: ParallelOptions = {}): number
   return Math.max(1, Math.min(want, Math.floor(count / 8)));
 }
 
-/** Samples per chunk for `count` samples on `threads` threads: at most 16, and at most an equal share. */
+/** Samples per chunk for `count` samples on `threads` threads: at most 16, and small enough for 8 chunks per
+ * thread, so that the last chunk to finish costs a thread at most about 1/8 of its share. */
 export function chunkSize(count: number, threads: number): number {
-  return Math.max(1, Math.min(16, Math.ceil(count / Math.max(1, threads))));
+  return Math.max(1, Math.min(16, Math.ceil(count / (8 * Math.max(1, threads)))));
 }
 
 /** What a worker gets (worker.ts). */
