@@ -1,6 +1,7 @@
 // Builds dist/: the compiler, runtime and back ends compiled to JavaScript (tsc, type-checking left to
 // `npm run typecheck`), then a stamp file whose time compiler/cli/snnc.js compares with the sources' to
-// notice a stale build. Run by `npm ci` / `npm install` (the `prepare` script) and `npm run build`.
+// notice a stale build; then the standalone emulator's bundle, hoisted, type-checked and transpiled once
+// (dist/emulator-bundle.json, used by `emulator-gen` while its sources are unchanged). Run by `npm ci` / `npm install` (the `prepare` script) and `npm run build`.
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,3 +21,10 @@ try {
 const r = spawnSync(process.execPath, [tsc, "-p", join(root, "compiler", "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 writeFileSync(join(root, "dist", ".stamp"), `${new Date().toISOString()}\n`);
+try {
+  const { prebuildEmulator } = await import(new URL("../dist/compiler/emulator-gen/generate.js", import.meta.url).href);
+  prebuildEmulator();
+} catch (e) {
+  // Not fatal: without the cache, emulator-gen bundles and checks the emulator in each compile process.
+  console.warn(`snnc: the standalone emulator's bundle was not prebuilt (${e instanceof Error ? e.message : String(e)})`);
+}

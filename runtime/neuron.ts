@@ -204,14 +204,17 @@ function stepIf(
   let k = count;
   let active = 0;
   if (loihi && clearInput) {
-    // The emulator's case, with the flags taken out of the loop and the activity count without a branch.
+    // The emulator's case, with the flags taken out of the loop, one range test for both wraps in the common
+    // case, the activity count without a branch and the input cleared by one fill after the loop.
+    const lim = Math.min(qHalf, half);
     for (let i = start; i < end; i++) {
       let qi = q[i] as number;
-      q[i] = 0;
       const received = qi !== 0 ? 1 : 0;
       // q wraps at the input width, u at S bits (two's complement); the common case needs neither.
-      if (qi < -qHalf || qi >= qHalf) qi = wrapBits(qi, qBits);
-      if (qi < -half || qi >= half) qi = wrapBits(qi, S);
+      if (qi < -lim || qi >= lim) {
+        if (qi < -qHalf || qi >= qHalf) qi = wrapBits(qi, qBits);
+        if (qi < -half || qi >= half) qi = wrapBits(qi, S);
+      }
       u[i] = qi;
       let x = (v[i] as number) + qi + (bias[i] as number);
       x = x > max ? max : x < -max ? -max : x;
@@ -226,6 +229,7 @@ function stepIf(
         active += received;
       }
     }
+    q.fill(0, start, end);
     if (activity) activity[0] = (activity[0] as number) + active;
     return k;
   }

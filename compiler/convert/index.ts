@@ -14,8 +14,8 @@ import type { SnnGraph } from "../ir/snn.ts";
 import { type Calibration, calibrate } from "./calibrate.ts";
 import { lowerAnn, type RawSnn } from "./lower.ts";
 import { calibrationSites, type ConvertOptions, defaultPooling, methodParams, normalisationOf } from "./methods.ts";
-import { normalise } from "./normalise.ts";
-import { type AutoResult, selectNormalisation } from "./select.ts";
+import { normalise, type NormaliseOptions } from "./normalise.ts";
+import { type AutoResult, selectNormalisation, selectNormalisationWith, type SimulateMany } from "./select.ts";
 import { restructureResiduals, tuneThresholds } from "./ttrbr.ts";
 
 export interface ConversionResult {
@@ -33,7 +33,14 @@ export interface ConvertContext {
   onProgress?(stage: string, done: number, total: number): void;
 }
 
-export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext): ConversionResult {
+interface Prepared {
+  readonly raw: RawSnn;
+  readonly calibration: Calibration;
+  readonly samples: number;
+  readonly normaliseOptions: NormaliseOptions;
+}
+
+function prepare(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext): Prepared {
   let raw = lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average", foldPooling: (options.pooling ?? defaultPooling(options.method)) === "fold" }, ctx.warn);
   if (options.method === "ttrbr") raw = restructureResiduals(raw);
   const samples = Math.min(ctx.calibrationSamples, ctx.calibration.count);
@@ -42,13 +49,33 @@ export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertCo
     samples,
     onBatch: (d) => ctx.onProgress?.("calibrate", d, samples),
   });
-  const normaliseOptions = { method: options.method, encoding: options.encoding, seed: options.seed };
-  if (normalisationOf(options) === "auto") {
-    const auto = selectNormalisation(raw, calibration, ctx.calibration, samples, options, normaliseOptions, ctx.warn);
-    return { snn: auto.snn, raw, calibration, normalisation: auto };
-  }
+  return { raw, calibration, samples, normaliseOptions: { method: options.method, encoding: options.encoding, seed: options.seed } };
+}
+
+function fixed(p: Prepared, options: ConvertOptions, ctx: ConvertContext): ConversionResult {
+  const { raw, calibration, normaliseOptions } = p;
   const params = methodParams(raw, calibration, options, ctx.warn);
   let snn = normalise(raw, params, normaliseOptions);
   if (options.method === "ttrbr") snn = tuneThresholds(raw, params, calibration, ctx.calibration, options, normaliseOptions);
   return { snn, raw, calibration };
+}
+
+export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext): ConversionResult {
+  const p = prepare(graph, options, ctx);
+  if (normalisationOf(options) === "auto") {
+    const auto = selectNormalisation(p.raw, p.calibration, ctx.calibration, p.samples, options, p.normaliseOptions, ctx.warn);
+    return { snn: auto.snn, raw: p.raw, calibration: p.calibration, normalisation: auto };
+  }
+  return fixed(p, options, ctx);
+}
+
+/** convert, with `auto` normalisation's float SNN trials run by `simulate` (e.g. over worker threads): the
+ * same result. */
+export async function convertWith(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext, simulate: SimulateMany): Promise<ConversionResult> {
+  const p = prepare(graph, options, ctx);
+  if (normalisationOf(options) === "auto") {
+    const auto = await selectNormalisationWith(p.raw, p.calibration, ctx.calibration, p.samples, options, p.normaliseOptions, ctx.warn, simulate);
+    return { snn: auto.snn, raw: p.raw, calibration: p.calibration, normalisation: auto };
+  }
+  return fixed(p, options, ctx);
 }

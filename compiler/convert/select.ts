@@ -7,13 +7,16 @@
  * Candidates: error search per layer (convert/search.ts), the 99.9th percentile, the maximum. Each layer's
  * search is blind to the errors of the layers before it; this measures the whole network at once, so a network
  * where clipping compounds (deep residual nets) and one where it does not (shallow CNNs) each get what serves it.
+ * Each trial also records its network's state ranges and spikes on the first RANGE_SAMPLES samples, which the
+ * measure pass would otherwise simulate again for the chosen one. The trials can run elsewhere (worker threads:
+ * selectNormalisationWith) with the same result.
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Warning } from "../diagnostics.ts";
 import { shapeSize } from "../ir/ann.ts";
 import type { SnnGraph } from "../ir/snn.ts";
 import { runAnn } from "../interp/ann-float.ts";
-import { simulateFloat } from "../simulate/float-snn.ts";
+import { type RangeStats, simulatePiece } from "../simulate/float-snn.ts";
 import type { Calibration } from "./calibrate.ts";
 import type { RawSnn } from "./lower.ts";
 import { type ConvertOptions, methodParams } from "./methods.ts";
@@ -52,10 +55,28 @@ export interface AutoResult {
   /** Per candidate: class disagreements with the ANN and the score error, on `samples` samples. */
   readonly tried: readonly { label: string; disagreements: number; scoreError: number }[];
   readonly samples: number;
+  /** The chosen network's state ranges and spikes on the first RANGE_SAMPLES samples at T, recorded by its
+   * trial (the measure pass uses them instead of simulating those samples again). */
+  readonly ranges: RangeStats;
 }
 
-/** `limit`: the calibration sample count the user allowed (--calibration-samples); at most AUTO_SAMPLES are used. */
-export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
+/** Samples the measure pass takes its ranges from (the first ones of the calibration data). */
+export const RANGE_SAMPLES = 64;
+
+/** Float SNN scores [n, classes] at T of each network on the same n images (the first n samples of `images`)
+ * and its ranges on the first `rangeSamples` of them; simulateFloat's, on this thread or several
+ * (compiler/simulate/parallel.ts's simulateMany: the same figures). */
+export type SimulateMany = (snns: readonly SnnGraph[], images: Float32Array, n: number, timesteps: number, rangeSamples: number) => Promise<{ scores: Float32Array[]; ranges: RangeStats[] }>;
+
+interface Prepared {
+  readonly candidates: readonly { readonly label: string; readonly snn: SnnGraph }[];
+  readonly images: Float32Array;
+  readonly n: number;
+  readonly ann: Float32Array;
+  readonly classes: number;
+}
+
+function prepare(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): Prepared {
   const n = Math.max(1, Math.min(AUTO_SAMPLES, limit, data.count));
   const images = data.images.subarray(0, n * shapeSize(raw.inputShape));
   const graph = raw.calibrationGraph;
@@ -63,14 +84,17 @@ export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset
   // Compare with the logits: the input of a final softmax.
   const logitsNode = out?.op.kind === "activation" && out.op.activation === "softmax" ? (out.inputs[0] as string) : (graph.outputs[0] as string);
   const ann = runAnn(graph, images, n, { keep: new Set([logitsNode]) }).get(logitsNode) as Float32Array;
-  const classes = ann.length / n;
-  let best: { snn: SnnGraph; label: string; dis: number; err: number } | null = null;
+  const candidates = AUTO_CANDIDATES.map((c) => ({ label: c.label, snn: normalise(raw, methodParams(raw, cal, { ...options, ...c.options }, warn), norm) }));
+  return { candidates, images, n, ann, classes: ann.length / n };
+}
+
+function pick(p: Prepared, simulated: readonly Float32Array[], ranges: readonly RangeStats[]): AutoResult {
+  const { n, ann, classes } = p;
+  let best: { snn: SnnGraph; label: string; dis: number; err: number; ranges: RangeStats } | null = null;
   const tried: { label: string; disagreements: number; scoreError: number }[] = [];
-  for (const c of AUTO_CANDIDATES) {
-    const params = methodParams(raw, cal, { ...options, ...c.options }, warn);
-    const snn = normalise(raw, params, norm);
-    const sim = simulateFloat(snn, images, n, { timesteps: [options.timesteps] });
-    const scores = sim.scores.get(options.timesteps) as Float32Array;
+  for (let k = 0; k < p.candidates.length; k++) {
+    const c = p.candidates[k] as Prepared["candidates"][number];
+    const scores = simulated[k] as Float32Array;
     let dis = 0;
     let err = 0;
     for (let i = 0; i < n; i++) {
@@ -81,8 +105,35 @@ export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset
     }
     err /= n * classes;
     tried.push({ label: c.label, disagreements: dis, scoreError: err });
-    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn, label: c.label, dis, err };
+    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn: c.snn, label: c.label, dis, err, ranges: ranges[k] as RangeStats };
   }
   const b = best as NonNullable<typeof best>;
-  return { snn: b.snn, chosen: b.label, tried, samples: n };
+  return { snn: b.snn, chosen: b.label, tried, samples: n, ranges: b.ranges };
+}
+
+/** `limit`: the calibration sample count the user allowed (--calibration-samples); at most AUTO_SAMPLES are used. */
+export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
+  const p = prepare(raw, cal, data, limit, options, norm, warn);
+  const T = options.timesteps;
+  const cut = Math.min(RANGE_SAMPLES, p.n);
+  const scores: Float32Array[] = [];
+  const ranges: RangeStats[] = [];
+  for (const c of p.candidates) {
+    // Two pieces (the same scores as one run): the first `cut` samples also record the ranges.
+    const head = simulatePiece(c.snn, p.images, { start: 0, n: cut }, T, cut);
+    const tail = cut < p.n ? simulatePiece(c.snn, p.images, { start: cut, n: p.n - cut }, T, cut) : null;
+    const all = new Float32Array(head.scores.length + (tail?.scores.length ?? 0));
+    all.set(head.scores, 0);
+    if (tail) all.set(tail.scores, head.scores.length);
+    scores.push(all);
+    ranges.push({ samples: cut, ...(head.ranges as Omit<RangeStats, "samples">) });
+  }
+  return pick(p, scores, ranges);
+}
+
+/** selectNormalisation with the candidates' simulations run by `simulate` (the same choice and figures). */
+export async function selectNormalisationWith(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void, simulate: SimulateMany): Promise<AutoResult> {
+  const p = prepare(raw, cal, data, limit, options, norm, warn);
+  const sim = await simulate(p.candidates.map((c) => c.snn), p.images, p.n, options.timesteps, Math.min(RANGE_SAMPLES, p.n));
+  return pick(p, sim.scores, sim.ranges);
 }

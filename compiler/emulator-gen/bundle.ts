@@ -11,12 +11,28 @@
  * Fold: the initializer of one named constant is replaced by a literal. Check: the single script is
  * type-checked against ambient declarations of the few Node APIs it uses (node-shim.ts). Invariants: no
  * module's text is edited beyond renames, stripped imports/exports and the folded constant.
+ * Cache: `npm run build` (compiler/build.js) hoists, checks and transpiles the emulator once and writes the
+ * result to dist/emulator-bundle.json with the sha256 of every file it was made from (the bundled modules,
+ * this bundler, the Node shim, binary-parser's declarations) and the TypeScript version; bundle() uses it
+ * only when every hash still matches, so an edited source is bundled and checked afresh, as without it.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Node, Project, type SourceFile, ts } from "ts-morph";
+import type { Node as NodeT, Project as ProjectT, SourceFile } from "ts-morph";
+
+type TsMorph = typeof import("ts-morph");
+let tsMorph: TsMorph | null = null;
+/** ts-morph (and its TypeScript) loaded on first use: about 0.7 s that a compile served by the cache skips. */
+function morph(): TsMorph {
+  return (tsMorph ??= createRequire(import.meta.url)("ts-morph") as TsMorph);
+}
+/** The ts-morph release the cache was made with (its TypeScript is bundled with it). */
+function morphVersion(): string {
+  return (createRequire(import.meta.url)("ts-morph/package.json") as { version: string }).version;
+}
 import { nodeModuleShim, NODE_GLOBALS } from "./node-shim.ts";
 
 /** The package whose code is inlined into the JavaScript (its license is kept with it). */
@@ -50,8 +66,8 @@ export function sourceRoot(): string {
   }
 }
 
-function specifiers(sf: SourceFile): { spec: string; node: Node }[] {
-  const out: { spec: string; node: Node }[] = [];
+function specifiers(sf: SourceFile): { spec: string; node: NodeT }[] {
+  const out: { spec: string; node: NodeT }[] = [];
   for (const d of sf.getImportDeclarations()) out.push({ spec: d.getModuleSpecifierValue(), node: d });
   for (const d of sf.getExportDeclarations()) {
     const spec = d.getModuleSpecifierValue();
@@ -61,7 +77,7 @@ function specifiers(sf: SourceFile): { spec: string; node: Node }[] {
 }
 
 /** Loads the graph into an in-memory project; returns its files in dependency order. */
-function gather(project: Project, root: string, entry: string): SourceFile[] {
+function gather(project: ProjectT, root: string, entry: string): SourceFile[] {
   const order: SourceFile[] = [];
   const state = new Map<string, "open" | "done">();
   const visit = (file: string): SourceFile => {
@@ -84,8 +100,9 @@ function gather(project: Project, root: string, entry: string): SourceFile[] {
 }
 
 /** Names a module declares at its top level, with their name nodes. */
-function topLevelNames(sf: SourceFile): { name: string; node: Node }[] {
-  const out: { name: string; node: Node }[] = [];
+function topLevelNames(sf: SourceFile): { name: string; node: NodeT }[] {
+  const { Node } = morph();
+  const out: { name: string; node: NodeT }[] = [];
   for (const st of sf.getStatements()) {
     if (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st) || Node.isInterfaceDeclaration(st) || Node.isTypeAliasDeclaration(st) || Node.isEnumDeclaration(st)) {
       const id = st.getNameNode();
@@ -142,7 +159,63 @@ interface Hoisted {
 /** Per process: sources do not change while snnc runs, so the graph is hoisted (and checked) once. */
 const hoistCache = new Map<string, Hoisted>();
 
+/** The build-time cache of hoisted, checked and transpiled bundles (see the file overview). */
+export function bundleCacheFile(root: string): string {
+  return join(root, "dist", "emulator-bundle.json");
+}
+
+interface CachedBundle {
+  readonly key: string;
+  readonly typescript: string;
+  /** Files the bundle was made from (relative to the root) → sha256 of their text. */
+  readonly hashes: Record<string, string>;
+  readonly body: string;
+  readonly modules: readonly string[];
+  readonly inlines: boolean;
+  readonly js: string;
+}
+
+const sha256 = (file: string): string | null => (existsSync(file) ? createHash("sha256").update(readFileSync(file)).digest("hex") : null);
+
+/** Besides the bundled modules, the files whose text shapes the bundle. */
+const BUNDLER_FILES = ["compiler/emulator-gen/bundle.ts", "compiler/emulator-gen/node-shim.ts", "runtime/format/binary-parser.d.ts"];
+
+function cacheKey(req: BundleRequest): string {
+  return `${req.entry}|${req.fold.module}|${req.fold.name}`;
+}
+
+/** A checked bundle from dist/emulator-bundle.json when it was made from exactly the current sources. */
+function fromCache(req: BundleRequest, root: string): Hoisted | null {
+  const file = bundleCacheFile(root);
+  if (!existsSync(file)) return null;
+  let c: CachedBundle;
+  try {
+    c = JSON.parse(readFileSync(file, "utf8")) as CachedBundle;
+  } catch {
+    return null;
+  }
+  if (c.key !== cacheKey(req) || c.typescript !== morphVersion() || typeof c.body !== "string" || typeof c.js !== "string") return null;
+  const files = [...c.modules, ...BUNDLER_FILES];
+  if (Object.keys(c.hashes).length !== files.length) return null;
+  for (const f of files) if (c.hashes[f] === undefined || sha256(join(root, f)) !== c.hashes[f]) return null;
+  return { body: c.body, modules: c.modules, inlines: c.inlines, checked: true, js: c.js };
+}
+
+/** Hoists, type-checks and transpiles `req` now and writes the cache (compiler/build.js, after tsc). */
+export function writeBundleCache(req: BundleRequest): string {
+  const root = sourceRoot();
+  const b = bundle(req, { useCache: false });
+  const h = hoistCache.get(cacheKey(req)) as Hoisted;
+  const hashes: Record<string, string> = {};
+  for (const f of [...b.modules, ...BUNDLER_FILES]) hashes[f] = sha256(join(root, f)) ?? "";
+  const cached: CachedBundle = { key: cacheKey(req), typescript: morphVersion(), hashes, body: h.body, modules: h.modules, inlines: h.inlines, js: h.js as string };
+  const file = bundleCacheFile(root);
+  writeFileSync(file, JSON.stringify(cached));
+  return file;
+}
+
 function hoist(req: BundleRequest, root: string): Hoisted {
+  const { Node, Project, ts } = morph();
   const project = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, allowImportingTsExtensions: true, noEmit: true, noLib: true, types: [] },
@@ -208,6 +281,7 @@ function hoist(req: BundleRequest, root: string): Hoisted {
 }
 
 function typeCheck(source: string): void {
+  const { Project, ts } = morph();
   const checker = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: {
@@ -225,20 +299,21 @@ function typeCheck(source: string): void {
 
 /**
  * Bundles `req.entry` with `req.fold.value` folded in. The hoisted text is built, type-checked and
- * transpiled once per process; later calls only substitute the value (a JSON literal of the same declared
+ * transpiled once per process (or read from the build's cache when its sources are unchanged); later calls only substitute the value (a JSON literal of the same declared
  * type) in the TypeScript and in the JavaScript.
  */
-export function bundle(req: BundleRequest): Bundle {
+export function bundle(req: BundleRequest, options: { readonly useCache?: boolean } = {}): Bundle {
   const root = sourceRoot();
-  const key = `${req.entry}|${req.fold.module}|${req.fold.name}`;
+  const key = cacheKey(req);
   let h = hoistCache.get(key);
-  if (!h) hoistCache.set(key, (h = hoist(req, root)));
+  if (!h) hoistCache.set(key, (h = (options.useCache !== false ? fromCache(req, root) : null) ?? hoist(req, root)));
   const source = [...req.header.map((l) => `// ${l}`), "", h.body.replace(FOLD_MARK, () => JSON.stringify(req.fold.value, null, 2))].join("\n");
   if (!h.checked) {
     typeCheck(source);
     h.checked = true;
   }
   if (h.js === null) {
+    const { ts } = morph();
     const out = ts.transpileModule(h.body, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleDetection: ts.ModuleDetectionKind.Legacy } }).outputText;
     if (out.split(FOLD_MARK).length !== 2) throw new Error("internal: the folded constant's mark is not unique in the emitted JavaScript");
     h.js = out;

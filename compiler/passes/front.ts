@@ -6,13 +6,18 @@
  *
  * `import` is the one pass that reads user files (model, weight shards, data): everything after it works on
  * bytes in memory. `tfjs-check` awaits tfjs on those bytes. `convert` decides pooling (fold or spiking) from
- * whether the folded layer fits a core (map/pooling.ts). `measure` runs the float SNN on calibration samples:
- * the value ranges quantise needs and the firing rates that weigh placement traffic.
+ * whether the folded layer fits a core (map/pooling.ts); with `auto` normalisation its float SNN trials run on
+ * worker threads when there are enough samples (async; the same result). `measure` runs the float SNN on
+ * calibration samples: the value ranges quantise needs and the firing rates that weigh placement traffic (with
+ * `auto` normalisation the chosen network's trial already recorded them on the same samples: reused).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { convert, type ConversionResult } from "../convert/index.ts";
+import { availableParallelism } from "node:os";
+import { convert, type ConversionResult, convertWith } from "../convert/index.ts";
+import { AUTO_SAMPLES, RANGE_SAMPLES } from "../convert/select.ts";
+import { simulateMany } from "../simulate/parallel.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
 import { fail, type Warning } from "../diagnostics.ts";
@@ -147,8 +152,8 @@ export type Conversion = ConversionResult | NirLowering;
 export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | null } & Imported, { conversion: Conversion; request: CompileRequest }> = {
   name: "convert",
   summary: "ANN to float SNN: pooling choice, calibration, thresholds, normalised weights, delays; NIR: discretisation with dt",
-  effect: "pure",
-  run: (s, ctx) => {
+  effect: "async",
+  run: async (s, ctx) => {
     const request = s.request;
     if (s.nir) {
       const dt = nirTimeStep(s.nirChecked as FlatNir, request.dt, request.model, ctx.warn);
@@ -161,10 +166,15 @@ export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | 
     if (choice.warning) ctx.warn(choice.warning);
     // The request as compiled: the report states the pooling actually used.
     const used: CompileRequest = request.pooling === choice.pooling ? request : { ...request, pooling: choice.pooling };
-    const conversion = convert(graph, used, {
+    const convertCtx = {
       calibration: data, calibrationSamples: request.calibrationSamples, warn: ctx.warn,
-      onProgress: (stage, done, total) => ctx.progress(stage, done, total),
-    });
+      onProgress: (stage: string, done: number, total: number) => ctx.progress(stage, done, total),
+    };
+    // `auto` normalisation's float SNN trials over worker threads when there are enough of them (same result).
+    const threads = Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY);
+    const conversion = threads > 1 && Math.min(request.calibrationSamples, data.count, AUTO_SAMPLES) >= 64
+      ? await convertWith(graph, used, convertCtx, (snns, images, n, t, ranges) => simulateMany(snns, images, n, t, threads, ranges))
+      : convert(graph, used, convertCtx);
     return { conversion, request: used };
   },
   dump: (o) => o.conversion.snn,
@@ -176,8 +186,11 @@ export const measurePass: Pass<{ request: CompileRequest; conversion: Conversion
   effect: "pure",
   run: ({ request, conversion, data }) => {
     const snn: SnnGraph = conversion.snn;
-    const n = Math.min(64, data.count);
-    const sim = simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true, ...(data.frames ? { frames: data.frames } : {}) });
+    const n = Math.min(RANGE_SAMPLES, data.count);
+    // `auto` normalisation's trial of the chosen network recorded these on the same samples at the same T.
+    const recorded = "normalisation" in conversion ? conversion.normalisation?.ranges : undefined;
+    const sim = recorded && recorded.samples === n ? recorded
+      : simulateFloat(snn, data.images, n, { timesteps: [request.timesteps], recordRanges: true, ...(data.frames ? { frames: data.frames } : {}) });
     const steps = request.timesteps + snn.readoutDepth;
     const rates = snn.populations.map((p) => (sim.totalSpikes[p.id] ?? 0) / Math.max(1, n * steps * p.size));
     return { activity: { maxAbsV: sim.maxAbsV, maxAbsInput: sim.maxAbsInput, rates } };

@@ -6,14 +6,14 @@
  *
  * `verify` is the proof: the emulator, reading only the binary, must reproduce the reference integer model
  * spike for spike. `evaluate` runs the emulator on the evaluation samples (worker threads from 64 samples
- * on: async), the ANN for its accuracy, the float SNN for accuracy against timesteps (worker threads when
- * there are enough samples) and the per-layer diagnostics. `emulator-gen` runs only for a bit-exact binary
+ * on: async, started first so that they run while this thread computes the ANN's accuracy, the float SNN's
+ * accuracy against timesteps and the per-layer diagnostics; then this thread joins the emulation). `emulator-gen` runs only for a bit-exact binary
  * and when asked (`request.emulator`). `report` comes last: its pass timings cover every pass before it.
  */
 import { availableParallelism } from "node:os";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { type EmuNetwork, loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulateParallel, threadsFor } from "../../runtime/emulator/parallel.ts";
+import { startEmulation } from "../../runtime/emulator/parallel.ts";
 import type { EmulateResult } from "../../runtime/emulator/run.ts";
 import { type Diagnostics, layerDiagnostics } from "../convert/diagnostics.ts";
 import { sliceDataset } from "../data/dataset.ts";
@@ -82,14 +82,15 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
   name: "evaluate",
   summary: "emulator on the evaluation samples (accuracy, spikes, synaptic ops); accuracy vs timesteps; per-layer diagnostics",
   effect: "async",
-  run: async ({ request, graph, conversion, quantised, binary, net, data }) => {
+  run: async ({ request, graph, conversion, quantised, net, data }) => {
     const evalSet = sliceDataset(data, 0, Math.min(request.samples, data.count));
     const raster: { t: number; pop: number; neuron: number }[] = [];
     const parallel = request.workers === undefined ? {} : { workers: request.workers };
-    const threads = threadsFor(evalSet.count, parallel);
     // Event data: frames per sample (every simulator below presents frame t at step t).
     const frames = evalSet.frames ?? 1;
-    const run = await emulateParallel(binary, net, evalSet.images, evalSet.count, {
+    // The emulator's workers start now; this thread runs the ANN, the curve and the diagnostics meanwhile and
+    // then joins the emulation (runtime/emulator/parallel.ts), so both cores stay busy throughout.
+    const job = startEmulation(net, evalSet.images, evalSet.count, {
       timesteps: request.timesteps, recordCounts: true, frames,
       onSpikes: (sample, t, idx, _payload, n) => {
         if (sample !== 0) return;
@@ -99,6 +100,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
         }
       },
     }, parallel);
+    const threads = job.threads;
     const labels = evalSet.labels;
     // The reference: the ANN, or for a NIR graph the float SNN it describes (at the compile's T).
     const annClasses = !labels ? null : graph ? predictClasses(graph, evalSet.images, evalSet.count)
@@ -113,7 +115,8 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     const per = quantised.q.populations[quantised.q.input.population]?.size ?? 0;
     const curveSamples = Math.min(100, evalSet.count);
     const curveTs = [...new Set([4, 8, 16, 32, 64, request.timesteps])].filter((t) => t <= Math.max(64, request.timesteps)).sort((a, b) => a - b);
-    const curveThreads = Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
+    // With the emulator's workers running, the curve stays on this thread (its workers would only compete).
+    const curveThreads = threads > 1 ? 1 : Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
     const curveImages = evalSet.images.subarray(0, curveSamples * per * frames);
     const floatScores = !labels ? null
       : curveThreads > 1 && frames === 1 ? (await simulateParallel(snn, curveImages, curveSamples, curveTs, curveThreads)).scores
@@ -124,6 +127,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
       : [];
     const diagnostics: Diagnostics = graph ? layerDiagnostics(graph, snn, evalSet.images, 64, request.timesteps)
       : { timesteps: request.timesteps, samples: 0, layers: [], worst: null };
+    const run = await job.finish();
     return {
       evaluation: {
         run, threads, evalCount: evalSet.count, raster, diagnostics,
@@ -133,7 +137,7 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     };
   },
   dump: ({ evaluation: e }) => ({ accuracy: e.accuracy, curve: e.curve, diagnostics: e.diagnostics, counters: e.run.counters, scores: e.run.scores }),
-  note: ({ evaluation: e }) => `${e.evalCount} samples, ${(e.run.counters.synapticOps / e.run.emulationSeconds / 1e6).toFixed(0)} M synaptic events/s on ${e.threads} thread${e.threads > 1 ? "s" : ""}` +
+  note: ({ evaluation: e }) => `${e.evalCount} samples, ${(e.run.counters.synapticOps / e.run.emulationSeconds / 1e6).toFixed(0)} M synaptic events/s on ${e.threads} thread${e.threads > 1 ? "s (wall time shared with the ANN, curve and diagnostics)" : ""}` +
     (e.diagnostics.worst ? `; largest per-layer error: ${e.diagnostics.worst}` : ""),
 };
 

@@ -26,6 +26,9 @@ export interface FloatSimOptions {
   readonly onBatch?: (done: number) => void;
   /** Input frames per sample (event data [N, T, ...]): frame t at step t, nothing after the last. */
   readonly frames?: number;
+  /** Global index of the first sample (Poisson seeds follow it, so a batch cut into pieces gives the same
+   * spikes as one run). */
+  readonly sampleOffset?: number;
 }
 
 export interface FloatSimResult {
@@ -102,7 +105,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
     const frame = frames > 1 ? new Float32Array(B * per) : null;
     let pixels = frame ?? input;
-    const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + start + b));
+    const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + (options.sampleOffset ?? 0) + start + b));
     const readoutCounts = out.neuron.kind === "countReadout" ? new Float32Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
       if (frame) {
@@ -399,4 +402,21 @@ function gate(st: PopState, states: readonly PopState[], t: number, B: number, s
     }
     slot.n[b] = n;
   }
+}
+
+/** Largest |v|, largest |input + bias| and spikes per population over some samples (simulateFloat's
+ * recordRanges figures: the measure pass's). */
+export interface RangeStats {
+  readonly samples: number;
+  readonly maxAbsV: Float64Array;
+  readonly maxAbsInput: Float64Array;
+  readonly totalSpikes: Float64Array;
+}
+
+/** One piece's simulation: scores at T, and the ranges when the piece lies below `cut`. */
+export function simulatePiece(snn: SnnGraph, images: Float32Array, p: { start: number; n: number }, timesteps: number, cut: number): { scores: Float32Array; ranges: Omit<RangeStats, "samples"> | null } {
+  const per = (snn.populations[snn.input.population] as Population).size;
+  const record = p.start < cut;
+  const sim = simulateFloat(snn, images.subarray(p.start * per, (p.start + p.n) * per), p.n, { timesteps: [timesteps], sampleOffset: p.start, recordRanges: record });
+  return { scores: sim.scores.get(timesteps) as Float32Array, ranges: record ? { maxAbsV: sim.maxAbsV, maxAbsInput: sim.maxAbsInput, totalSpikes: sim.totalSpikes } : null };
 }

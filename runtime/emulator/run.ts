@@ -116,6 +116,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   let totalCompartments = 0;
   for (let k = 0; k < nCores; k++) totalCompartments += coreCompartments[k] as number;
   const axonStart = net.axonStart;
+  const coreOf = net.coreOf;
   const axonCore = net.axonCore;
   const axonSynapses = net.axonSynapses;
   const isInput = new Uint8Array(N);
@@ -183,7 +184,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       let maxLatency = 0;
       for (let j = 0; j < n; j++) {
         const s = spikeIdx[j] as number;
-        const core = net.coreOf[s] as number;
+        const core = coreOf[s] as number;
         stepSpikes[core] = (stepSpikes[core] as number) + 1;
         counts[s] = (counts[s] as number) + 1;
         const o = outIndex[s] as number;

@@ -1,11 +1,12 @@
 /**
- * @fileoverview Worker of parallel.ts: runs its shard of samples on its copy of the loaded network.
+ * @fileoverview Worker of parallel.ts: takes chunks of samples from the shared counter and runs them on its
+ * copy of the loaded network; posts every chunk's result, tagged with its chunk number, at the end.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { EmuNetwork } from "./network.ts";
-import { emulate } from "./run.ts";
+import type { EmulateResult } from "./run.ts";
+import { type ChunkJob, runChunks } from "./parallel.ts";
 
-const job = workerData as { net: EmuNetwork; images: Float32Array; count: number; timesteps: number; recordCounts: boolean; sampleOffset: number; frames: number };
-const net = job.net;
-const result = emulate(net, job.images, job.count, { timesteps: job.timesteps, recordCounts: job.recordCounts, sampleOffset: job.sampleOffset, frames: job.frames });
-parentPort?.postMessage(result);
+const job = workerData as ChunkJob;
+const out: { chunk: number; result: EmulateResult }[] = [];
+runChunks(job, job.net.input.neurons.length, out);
+parentPort?.postMessage(out);

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { loadDataset } from "../../compiler/data/dataset.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulateParallel, threadsFor } from "../../runtime/emulator/parallel.ts";
+import { chunkSize, emulateParallel, threadsFor } from "../../runtime/emulator/parallel.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
 import { compileCached, EXAMPLES, request, SAMPLE_DATA } from "../helpers/compile.ts";
 
@@ -18,6 +18,13 @@ describe("emulator on worker threads", function () {
     expect(threadsFor(1000, { workers: 1 })).to.equal(1);
     expect(threadsFor(1000, { workers: 3 })).to.equal(3);
     expect(threadsFor(16, { workers: 4, minSamples: 1 })).to.equal(2);
+  });
+
+  it("chunkSize: at most 16 samples, at least 8 chunks per thread when the batch allows", () => {
+    expect(chunkSize(1000, 2)).to.equal(16);
+    expect(chunkSize(100, 2)).to.equal(7);
+    expect(chunkSize(30, 3)).to.equal(2);
+    expect(chunkSize(3, 4)).to.equal(1);
   });
 
   for (const encoding of ["current", "poisson"] as const) {
@@ -39,8 +46,8 @@ describe("emulator on worker threads", function () {
       expect(Array.from(many.popSynOps)).to.deep.equal(Array.from(one.popSynOps));
       expect(Array.from(many.coreSynOps)).to.deep.equal(Array.from(one.coreSynOps));
       expect(Array.from(many.routeSpikes)).to.deep.equal(Array.from(one.routeSpikes));
-      // The calling thread ran the first shard with the callbacks.
-      expect([...seen].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i));
+      // The calling thread ran the first chunk with the callbacks (and no other sample had them).
+      expect([...seen].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: chunkSize(30, 3) }, (_, i) => i));
       expect(one.counters.spikes).to.be.greaterThan(0);
     });
   }
