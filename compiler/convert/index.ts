@@ -4,6 +4,7 @@
  *   lower (structure, raw weights) → [ttrbr: restructure residual blocks] → calibrate (activation
  *   statistics) → method parameters (thresholds, spike values, neurons) → normalise (weights, delays,
  *   depth, initial membranes) → [ttrbr: tune thresholds on measured layer errors]
+ * `ecmt` has its own lowering and calibration (convert/ecmt/: transformer layers, compute nodes).
  * With `auto` normalisation (ecc's default) the parameters and normalisation run once per candidate and the
  * float SNN closest to the ANN on calibration samples is kept (select.ts).
  */
@@ -16,6 +17,7 @@ import { lowerAnn, type RawSnn } from "./lower.ts";
 import { calibrationSites, type ConvertOptions, defaultPooling, methodParams, normalisationOf } from "./methods.ts";
 import { normalise } from "./normalise.ts";
 import { type AutoResult, selectNormalisation } from "./select.ts";
+import { convertEcmt } from "./ecmt/index.ts";
 import { restructureResiduals, tuneThresholds } from "./ttrbr.ts";
 
 export interface ConversionResult {
@@ -34,6 +36,7 @@ export interface ConvertContext {
 }
 
 export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext): ConversionResult {
+  if (options.method === "ecmt") return convertEcmt(graph, options, ctx);
   let raw = lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average", foldPooling: (options.pooling ?? defaultPooling(options.method)) === "fold" }, ctx.warn);
   if (options.method === "ttrbr") raw = restructureResiduals(raw);
   const samples = Math.min(ctx.calibrationSamples, ctx.calibration.count);

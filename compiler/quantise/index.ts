@@ -240,6 +240,9 @@ function neuronKind(p: Population, snn: SnnGraph): NeuronKind {
     case "readout": return "readout";
     case "countReadout": return "count-readout";
     case "maxGate": return "max-gate";
+    case "compute":
+      throw fail("SNNC320", `compute node (${p.neuron.op.kind}, expectation compensation) has no integer model on the processor cores yet`, { layer: p.name },
+        "integer compute nodes are not implemented yet: measure --method ecmt with the float simulator (bench/transformer.ts)");
   }
 }
 

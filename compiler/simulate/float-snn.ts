@@ -10,6 +10,7 @@
  */
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
+import { ecMatmulStep, ecUnaryStep, matmulSizes } from "./compute.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 
 export interface FloatSimOptions {
@@ -53,6 +54,32 @@ interface PopState {
   /** Multi-threshold ReLU neurons: cumulative output E (v holds the cumulative input S). */
   readonly emitted: Float32Array | null;
   readonly counts: Float32Array | null;
+  /** Compute nodes: accumulated inputs and cumulative output (compute.ts). */
+  readonly compute: ComputeState | null;
+}
+
+interface ComputeState {
+  /** Accumulated input S [B, size] (single-operand ops) or operands S_L [B, left] and S_R [B, right] (matmul). */
+  readonly S: Float64Array;
+  readonly SR: Float64Array | null;
+  /** This step's operand inputs (matmul). */
+  readonly IL: Float32Array | null;
+  readonly IR: Float32Array | null;
+  /** Cumulative output E [B, size]. */
+  readonly E: Float64Array;
+  readonly payload: Float64Array;
+  readonly scratchA: Float64Array;
+  readonly scratchB: Float64Array;
+}
+
+function computeState(p: Population, B: number): ComputeState | null {
+  if (p.neuron.kind !== "compute") return null;
+  const op = p.neuron.op;
+  const n = p.size;
+  const base = { E: new Float64Array(B * n), payload: new Float64Array(n), scratchA: new Float64Array(n), scratchB: new Float64Array(n) };
+  if (op.kind !== "matmul") return { ...base, S: new Float64Array(B * n), SR: null, IL: null, IR: null };
+  const sz = matmulSizes(op);
+  return { ...base, S: new Float64Array(B * sz.left), SR: new Float64Array(B * sz.right), IL: new Float32Array(B * sz.left), IR: new Float32Array(B * sz.right) };
 }
 
 export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number, options: FloatSimOptions): FloatSimResult {
@@ -90,6 +117,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
         emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
         counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
+        compute: computeState(p, B),
       };
     });
     const pixels = images.subarray(start * per, (start + B) * per);
@@ -111,6 +139,20 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
           }
         } else if (p.neuron.kind === "maxGate") {
           gate(st, states, t, B, slot);
+        } else if (st.compute) {
+          const cs = st.compute;
+          st.current.fill(0);
+          cs.IL?.fill(0);
+          cs.IR?.fill(0);
+          for (const pr of p.inputs) {
+            const src = states[pr.source] as PopState;
+            if (t - pr.delay < 0) continue;
+            const srcSlot = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
+            const dst = pr.operand === "left" ? cs.IL : pr.operand === "right" ? cs.IR : st.current;
+            if (!dst) throw new Error(`internal: operand projection into ${p.name}`);
+            synapticEvents += scatterProjection(pr.conn, srcSlot, dst, B, src.pop.size, dst.length / B);
+          }
+          computeUpdate(st, cs, B, slot, t);
         } else {
           st.current.fill(0);
           for (const pr of p.inputs) {
@@ -279,6 +321,8 @@ function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCoun
       }
       return;
     }
+    case "compute":
+      throw new Error(`internal: compute node ${p.name} in the neuron update`);
     case "readout":
     case "maxGate":
       for (let b = 0; b < B; b++) {
@@ -291,6 +335,47 @@ function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCoun
         slot.n[b] = 0;
       }
       return;
+  }
+}
+
+/** One step of an ECMT compute node (ir/snn.ts): accumulate the input, then from its window's first step on
+ * emit the expectation-compensated output as graded payloads (zeros are not sent). */
+function computeUpdate(st: PopState, cs: ComputeState, B: number, slot: SpikeSlot, t: number): void {
+  const p = st.pop;
+  if (p.neuron.kind !== "compute") return;
+  const { op, offset } = p.neuron;
+  const n = p.size;
+  const tau = t - p.depth + 1;
+  const inWindow = tau >= 1;
+  for (let b = 0; b < B; b++) {
+    if (op.kind === "matmul") {
+      const SL = cs.S;
+      const SR = cs.SR as Float64Array;
+      const IL = cs.IL as Float32Array;
+      const IR = cs.IR as Float32Array;
+      const l = IL.length / B;
+      const r = IR.length / B;
+      for (let i = 0; i < l; i++) SL[b * l + i] = (SL[b * l + i] as number) + (IL[b * l + i] as number);
+      for (let i = 0; i < r; i++) SR[b * r + i] = (SR[b * r + i] as number) + (IR[b * r + i] as number);
+      if (inWindow) ecMatmulStep(op, tau, SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA);
+    } else {
+      const S = cs.S;
+      for (let j = 0; j < n; j++) S[b * n + j] = (S[b * n + j] as number) + (st.current[b * n + j] as number) + (inWindow && offset ? (offset[j] as number) : 0);
+      if (inWindow) ecUnaryStep(op, tau, S.subarray(b * n, (b + 1) * n), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA, cs.scratchB);
+    }
+    let k = 0;
+    if (inWindow) {
+      const base = b * n;
+      for (let j = 0; j < n; j++) {
+        const v = cs.payload[j] as number;
+        if (v !== 0) {
+          slot.idx[base + k] = j;
+          slot.val[base + k] = v;
+          k++;
+        }
+      }
+    }
+    slot.n[b] = k;
   }
 }
 
