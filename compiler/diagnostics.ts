@@ -71,6 +71,8 @@ export const DIAGNOSTICS = {
   SNNC403: "routing table overflow",
   SNNC404: "mapping check failed",
   SNNC405: "network exceeds a field of the placement binary",
+  SNNC410: "compute node does not fit a processor core",
+  SNNC411: "not enough processor cores for the compute nodes",
   SNNC501: "not an snnc binary",
   SNNC502: "binary format version not supported",
   SNNC503: "binary checksum mismatch",

@@ -17,6 +17,7 @@ import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
 import { fail } from "../diagnostics.ts";
 import { importModel } from "../import/index.ts";
+import { planComputeNodes } from "../map/compute.ts";
 import type { AnnGraph } from "../ir/ann.ts";
 import type { SnnGraph } from "../ir/snn.ts";
 import { choosePooling } from "../map/pooling.ts";
@@ -144,6 +145,11 @@ export const quantisePass: Pass<{ conversion: ConversionResult; activity: Activi
   name: "quantise",
   summary: "weights, biases and thresholds to the target's fixed point",
   effect: "pure",
-  run: ({ conversion, activity }, ctx) => ({ quantised: quantise(conversion.snn, ctx.target, activity, ctx.warn) }),
+  run: ({ conversion, activity }, ctx) => {
+    // ECMT compute nodes must fit the target's processor cores (SNNC410/411 naming the layer) before anything
+    // is quantised.
+    planComputeNodes(conversion.snn, ctx.target);
+    return { quantised: quantise(conversion.snn, ctx.target, activity, ctx.warn) };
+  },
   dump: (o) => ({ network: o.quantised.q, layers: o.quantised.layers }),
 };

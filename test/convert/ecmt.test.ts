@@ -10,7 +10,9 @@ import { lowerEcmt } from "../../compiler/convert/ecmt/lower.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { SnncError } from "../../compiler/diagnostics.ts";
 import type { AnnGraph } from "../../compiler/ir/ann.ts";
-import type { ComputeOp } from "../../compiler/ir/snn.ts";
+import type { ComputeOp, Population } from "../../compiler/ir/snn.ts";
+import { computeNodeCost, planComputeNodes } from "../../compiler/map/compute.ts";
+import { loadTarget } from "../../compiler/target/load.ts";
 import { ecMatmulStep, ecUnaryStep } from "../../compiler/simulate/compute.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
 import { referenceLogits, tinyVit, tinyVitData } from "../helpers/tiny-vit.ts";
@@ -185,5 +187,43 @@ describe("ecmt: conversion of a tiny ViT", () => {
     expect(codeOf(() => lowerEcmt(bad, () => {}))).to.deep.equal({ code: "SNNC212", layer: "mha" });
     const pool: AnnGraph = { ...g, nodes: g.nodes.map((n) => (n.name === "tokens" ? { ...n, op: { kind: "maxPool" as const, poolSize: [1, 1] as const, strides: [1, 1] as const, padding: "valid" as const } } : n)) };
     expect(codeOf(() => lowerEcmt(pool, () => {}))).to.deep.equal({ code: "SNNC210", layer: "tokens" });
+  });
+});
+
+describe("ecmt: compute nodes on the processor cores", () => {
+  const data = tinyVitData(16);
+  const { snn } = convert(tinyVit(), { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" }, { calibration: data, calibrationSamples: 16, warn: () => {} });
+
+  for (const name of ["loihi", "loihi2", "spinnaker", "spinnaker2"]) {
+    it(`${name}: every compute node is placed within memory and cycle budget`, () => {
+      const target = loadTarget(name);
+      const plan = planComputeNodes(snn, target);
+      expect(plan.nodes.map((n) => n.op)).to.deep.equal(["layerNorm", "matmul", "softmax", "matmul", "layerNorm", "gelu", "layerNorm"]);
+      const proc = target.processors;
+      if (!proc) throw new Error("no processors");
+      for (const n of plan.nodes) {
+        const rowsPerProcessor = Math.ceil(n.rows / n.processors);
+        expect((n.stateBytes / n.rows) * rowsPerProcessor + n.lutBytes).to.be.at.most(proc.dataMemoryBytes.value);
+        expect((n.cyclesPerStep / n.rows) * rowsPerProcessor).to.be.at.most(proc.clockHz.value * proc.stepBudgetSeconds.value);
+      }
+      expect(plan.processorsNeeded).to.be.at.most(plan.processorsAvailable);
+      expect(plan.joulesPerStep).to.be.greaterThan(0);
+    });
+  }
+
+  it("matmul state by hand: Q·Kᵀ of 5 tokens, 2 heads of 4 keeps S_L, S_R (40 + 40 words) and S_LR, E (50 + 50 words)", () => {
+    const scores = snn.populations.find((p) => p.name === "mha/scores") as Population;
+    expect(computeNodeCost(scores, snn.populations).stateBytes).to.equal(4 * (40 + 40 + 100));
+  });
+
+  it("bad input: no processor memory left for S(t) is SNNC410 naming the layer; no processors is SNNC320", () => {
+    const t = loadTarget("loihi2");
+    const proc = t.processors as NonNullable<typeof t.processors>;
+    const small = { ...t, processors: { ...proc, dataMemoryBytes: { ...proc.dataMemoryBytes, value: 1040 } } };
+    expect(codeOf(() => planComputeNodes(snn, small))).to.deep.equal({ code: "SNNC410", layer: "ln1" });
+    const { processors: _none, ...bare } = t;
+    expect(codeOf(() => planComputeNodes(snn, bare))).to.deep.equal({ code: "SNNC320", layer: "ln1" });
+    const few = { ...t, system: { ...t.system, chips: { kind: "mesh2d" as const, width: 1, height: 1 } }, processors: { ...proc, perChip: { ...proc.perChip, value: 2 } } };
+    expect(codeOf(() => planComputeNodes(snn, few)).code).to.equal("SNNC411");
   });
 });
