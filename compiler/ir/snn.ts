@@ -40,7 +40,9 @@ export interface WindowGeometry {
 export type Connectivity =
   /** weights [srcSize, dstSize], row = source neuron (NHWC flat), column = target neuron. */
   | { readonly kind: "dense"; readonly weights: Float32Array }
-  /** kernel [kh, kw, inC, outC]; source is the [inH, inW, inC] population, padded by the geometry. */
+  /** kernel [kh, kw, inC, outC]; source is the [inH, inW, inC] population, padded by the geometry; the
+   * outputs are the first outH·outW·outC neurons (flat NHWC) of the target, which may have more (ecmt: the
+   * patch embedding fills the patch tokens of a sequence whose class token comes last). */
   | { readonly kind: "conv"; readonly geometry: WindowGeometry; readonly kernel: Float32Array }
   /** kernel [kh, kw, inC, multiplier]; output channel = c * multiplier + m. */
   | { readonly kind: "depthwise"; readonly geometry: WindowGeometry; readonly kernel: Float32Array; readonly multiplier: number }

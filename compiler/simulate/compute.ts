@@ -109,3 +109,32 @@ export function ecMatmulStep(op: Extract<ComputeOp, { kind: "matmul" }>, tau: nu
     E[i] = prod[i] as number;
   }
 }
+
+/**
+ * ECMT's count of a matmul node's operations in one step (its SOPMonitor for AtNeuron, cal_sop1_2): the
+ * products with nonzero factors of x·y, x·S_R(τ) and S_L(τ)·y, where x, y are the step's operand inputs and
+ * S_L(τ) = S_L + x, S_R(τ) = S_R + y the sums after this step's input (the forward hook sees them updated).
+ */
+export function matmulSops(op: Extract<ComputeOp, { kind: "matmul" }>, x: ArrayLike<number>, y: ArrayLike<number>, SL: ArrayLike<number>, SR: ArrayLike<number>): number {
+  const { heads: H, rows: M, inner: K, cols: N } = op;
+  let ops = 0;
+  for (let m = 0; m < M; m++) {
+    for (let h = 0; h < H; h++) {
+      for (let k = 0; k < K; k++) {
+        const li = m * H * K + h * K + k;
+        const xNz = (x[li] as number) !== 0;
+        const sNz = (SL[li] as number) + (x[li] as number) !== 0;
+        if (!xNz && !sNz) continue;
+        for (let n = 0; n < N; n++) {
+          const ri = op.rightTransposed ? n * H * K + h * K + k : k * H * N + h * N + n;
+          const yNz = (y[ri] as number) !== 0;
+          const tNz = (SR[ri] as number) + (y[ri] as number) !== 0;
+          if (xNz && yNz) ops++;
+          if (xNz && tNz) ops++;
+          if (sNz && yNz) ops++;
+        }
+      }
+    }
+  }
+  return ops;
+}

@@ -10,7 +10,7 @@
  */
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
-import { ecMatmulStep, ecUnaryStep, matmulSizes } from "./compute.ts";
+import { ecMatmulStep, ecUnaryStep, matmulSizes, matmulSops } from "./compute.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 
 export interface FloatSimOptions {
@@ -36,6 +36,13 @@ export interface FloatSimResult {
   readonly totalSpikes: Float64Array;
   /** Synaptic events (spike × fan-out target) over all samples and steps. */
   readonly synapticEvents: number;
+  /**
+   * ECMT's operation count (its SOPMonitor), cumulative over all samples up to the last step of each checkpoint
+   * T: events through weighted layers (dense, conv, depthwise, pooling; not the one-to-one links into and out of
+   * compute nodes) plus, for each matmul compute node, the three partial products x·y, x·S_R, S_L·y with
+   * nonzero factors (compute.ts matmulSops).
+   */
+  readonly ecmtOpsAt: ReadonlyMap<number, number>;
   /** Per population: largest |v| before reset and largest |input + bias| in one step (recordRanges). */
   readonly maxAbsV: Float64Array;
   readonly maxAbsInput: Float64Array;
@@ -100,12 +107,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const maxAbsInput = new Float64Array(pops.length);
   const ranges = options.recordRanges === true;
   let synapticEvents = 0;
+  let ecmtOps = 0;
+  const ecmtOpsAt = new Map<number, number>();
   const maxDelayFrom = pops.map(() => 1);
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
 
   for (let start = 0; start < count; start += batchSize) {
     const B = Math.min(batchSize, count - start);
+    ecmtOps = 0;
     const states: PopState[] = pops.map((p, i) => {
       const v = new Float32Array(B * p.size);
       for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
@@ -150,16 +160,20 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             const srcSlot = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
             const dst = pr.operand === "left" ? cs.IL : pr.operand === "right" ? cs.IR : st.current;
             if (!dst) throw new Error(`internal: operand projection into ${p.name}`);
-            synapticEvents += scatterProjection(pr.conn, srcSlot, dst, B, src.pop.size, dst.length / B);
+            const ev = scatterProjection(pr.conn, srcSlot, dst, B, src.pop.size, dst.length / B);
+            synapticEvents += ev;
+            if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
-          computeUpdate(st, cs, B, slot, t);
+          ecmtOps += computeUpdate(st, cs, B, slot, t);
         } else {
           st.current.fill(0);
           for (const pr of p.inputs) {
             const src = states[pr.source] as PopState;
             const srcSlot = src.ring[(t - pr.delay + src.ring.length * 1000) % src.ring.length] as SpikeSlot;
             if (t - pr.delay < 0) continue;
-            synapticEvents += scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+            synapticEvents += ev;
+            if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
           if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
           update(st, B, slot, t, readoutCounts);
@@ -179,6 +193,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         }
       }
       const T = checkpointAt.get(t);
+      if (T !== undefined) ecmtOpsAt.set(T, (ecmtOpsAt.get(T) ?? 0) + ecmtOps);
       if (T !== undefined) {
         const dst = scores.get(T) as Float32Array;
         const src = readoutCounts ?? (states[snn.output] as PopState).v;
@@ -187,7 +202,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     }
     options.onBatch?.(start + B);
   }
-  return { scores, classes, counts, totalSpikes, synapticEvents, maxAbsV, maxAbsInput };
+  return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, maxAbsV, maxAbsInput };
 }
 
 /** Before the update: the input this step and the membrane it will produce. */
@@ -340,9 +355,10 @@ function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCoun
 
 /** One step of an ECMT compute node (ir/snn.ts): accumulate the input, then from its window's first step on
  * emit the expectation-compensated output as graded payloads (zeros are not sent). */
-function computeUpdate(st: PopState, cs: ComputeState, B: number, slot: SpikeSlot, t: number): void {
+function computeUpdate(st: PopState, cs: ComputeState, B: number, slot: SpikeSlot, t: number): number {
   const p = st.pop;
-  if (p.neuron.kind !== "compute") return;
+  let ops = 0;
+  if (p.neuron.kind !== "compute") return 0;
   const { op, offset } = p.neuron;
   const n = p.size;
   const tau = t - p.depth + 1;
@@ -355,6 +371,7 @@ function computeUpdate(st: PopState, cs: ComputeState, B: number, slot: SpikeSlo
       const IR = cs.IR as Float32Array;
       const l = IL.length / B;
       const r = IR.length / B;
+      ops += matmulSops(op, IL.subarray(b * l, (b + 1) * l), IR.subarray(b * r, (b + 1) * r), SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r));
       for (let i = 0; i < l; i++) SL[b * l + i] = (SL[b * l + i] as number) + (IL[b * l + i] as number);
       for (let i = 0; i < r; i++) SR[b * r + i] = (SR[b * r + i] as number) + (IR[b * r + i] as number);
       if (inWindow) ecMatmulStep(op, tau, SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA);
@@ -377,6 +394,7 @@ function computeUpdate(st: PopState, cs: ComputeState, B: number, slot: SpikeSlo
     }
     slot.n[b] = k;
   }
+  return ops;
 }
 
 /** ECMT multi-threshold rule: the largest level λ = 2^k (k < levels) with v ≥ λ - 1/2 fires (payload λ);

@@ -7,7 +7,8 @@
  * linear expressions (weighted terms from populations + per-channel bias + per-element offset). Rules:
  *   Conv2D/Dense on a spiking population          → linear terms (a compute node's output is first quantised)
  *   Reshape of a linear expression or population   → the same terms/neurons, flat NHWC order kept
- *   ClassToken / PositionEmbedding on a linear     → the terms moved one token down (dense) / a per-element offset
+ *   ClassToken / PositionEmbedding on a linear     → a per-element offset (the class token is kept as the last
+ *                                                    token internally; slices and the table follow)
  *   Add                                            → sum of terms, biases and offsets
  *   LayerNormalization, GELU, in-graph Softmax     → an EC compute node on the linear expression
  *   MultiHeadAttention                             → quantise input → q, k, v quantisers (MT neurons on the
@@ -26,7 +27,6 @@ import type { AnnGraph, AnnNode, MultiHeadAttentionOp, Shape } from "../../ir/an
 import { shapeSize } from "../../ir/ann.ts";
 import { window2d } from "../../ir/shape.ts";
 import type { ComputeOp, Connectivity } from "../../ir/snn.ts";
-import { scatterProjection } from "../../simulate/scatter.ts";
 import type { RawPop, RawSnn, RawTerm, SiteKind } from "../lower.ts";
 import type { Shape3 } from "../views.ts";
 
@@ -49,6 +49,11 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
   }
   const pops: RawPop[] = [];
   const values = new Map<string, Value>();
+  /** Patch tokens before the class token was added (the class token is then internal token `classTokenLast`). */
+  let classTokenLast: number | null = null;
+  /** The ANN's token index of internal token t, and back. */
+  const annToken = (t: number, tokens: number): number => (classTokenLast === null || tokens !== classTokenLast + 1 ? t : t === classTokenLast ? 0 : t + 1);
+  const internalToken = (i: number, tokens: number): number => (classTokenLast === null || tokens !== classTokenLast + 1 ? i : i === 0 ? classTokenLast : i - 1);
   const quantisers = new Map<number, number>();
   const outputName = graph.outputs[0] as string;
   const add = (p: Omit<RawPop, "id" | "relu6"> & { relu6?: boolean }): number => {
@@ -163,23 +168,30 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
         break;
       }
       case "classToken": {
+        // The class token is kept as the LAST token internally (attention, LayerNorm and token-wise layers do
+        // not depend on token order): the patch embedding's terms then fill the first tokens unchanged (a
+        // convolution's outputs are the first neurons of the target population) and no weight is copied.
         const x = asLinear(arg(), layer);
         const [, tokens, F] = x.shape;
         if (op.token.length !== F || shape[1] !== tokens + 1) throw fail("SNNC212", `class token has ${op.token.length} features, the sequence ${F}`, { layer });
-        const n = tokens * F;
-        const terms = x.terms.map((t) => ({ ...t, conn: shiftedDense(t.conn, size((pops[t.source] as RawPop).shape), n, F) }));
-        const offset = new Float32Array(n + F);
-        offset.set(op.token, 0);
+        if (classTokenLast !== null) throw fail("SNNC210", "a second class token", { layer });
+        classTokenLast = tokens;
+        const offset = new Float32Array((tokens + 1) * F);
         const inner = offsetOf(x);
-        if (inner) offset.set(inner, F);
-        value = { kind: "linear", terms, bias: null, offset, shape, softmax: false };
+        if (inner) offset.set(inner, 0);
+        offset.set(op.token, tokens * F);
+        value = { kind: "linear", terms: x.terms, bias: null, offset, shape, softmax: false };
         break;
       }
       case "positionEmbedding": {
         const x = asLinear(arg(), layer);
         if (op.table.length !== size(x.shape)) throw fail("SNNC212", `position table has ${op.table.length} values, the sequence ${size(x.shape)}`, { layer });
         const offset = x.offset ? Float32Array.from(x.offset) : new Float32Array(size(x.shape));
-        for (let i = 0; i < offset.length; i++) offset[i] = (offset[i] as number) + (op.table[i] as number);
+        const F = x.shape[2];
+        for (let i = 0; i < offset.length; i++) {
+          const t = Math.floor(i / F);
+          offset[i] = (offset[i] as number) + (op.table[annToken(t, x.shape[1]) * F + (i % F)] as number);
+        }
         value = { ...x, offset };
         break;
       }
@@ -214,7 +226,7 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
         const tokenWeights = new Float32Array(tokens);
         if (op.kind === "tokenSlice") {
           if (op.index < 0 || op.index >= tokens) throw fail("SNNC212", `token ${op.index} of ${tokens}`, { layer });
-          tokenWeights[op.index] = 1;
+          tokenWeights[internalToken(op.index, tokens)] = 1;
         } else tokenWeights.fill(1 / tokens);
         value = { kind: "reduce", pop: x.pop, tokenWeights, srcShape: x.shape, shape };
         break;
@@ -292,20 +304,4 @@ function sum(acc: Float32Array | null, b: Float32Array): Float32Array {
   const out = acc ? Float32Array.from(acc) : new Float32Array(b.length);
   for (let i = 0; i < b.length; i++) out[i] = (out[i] as number) + (b[i] as number);
   return out;
-}
-
-/** The connectivity as a dense [srcSize, dst + shift] matrix whose targets are moved `shift` neurons on
- * (the class token takes the first row of the sequence). */
-function shiftedDense(conn: Connectivity, srcSize: number, dstSize: number, shift: number): Connectivity {
-  const cols = dstSize + shift;
-  const weights = new Float32Array(srcSize * cols);
-  const row = new Float32Array(dstSize);
-  const slot = { idx: new Int32Array(1), val: new Float32Array([1]), n: new Int32Array([1]), stride: 1 };
-  for (let i = 0; i < srcSize; i++) {
-    row.fill(0);
-    slot.idx[0] = i;
-    scatterProjection(conn, slot, row, 1, srcSize, dstSize);
-    weights.set(row, i * cols + shift);
-  }
-  return { kind: "dense", weights };
 }
