@@ -37,8 +37,9 @@ export interface FloatSimResult {
   /** Synaptic events (spike × fan-out target) over all samples and steps. */
   readonly synapticEvents: number;
   /**
-   * ECMT's operation count (its SOPMonitor), cumulative over all samples up to the last step of each checkpoint
-   * T: events through weighted layers (dense, conv, depthwise, pooling; not the one-to-one links into and out of
+   * ECMT's operation count (its SOPMonitor), over all samples, for each checkpoint T: the operations of every
+   * population in the steps that T's readout depends on (before its window and its window's first T steps),
+   * events through weighted layers (dense, conv, depthwise, pooling; not the one-to-one links into and out of
    * compute nodes) plus, for each matmul compute node, the three partial products x·y, x·S_R, S_L·y with
    * nonzero factors (compute.ts matmulSops).
    */
@@ -107,15 +108,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const maxAbsInput = new Float64Array(pops.length);
   const ranges = options.recordRanges === true;
   let synapticEvents = 0;
+  // operations by the receiving population's local step t − depth (offset by D: pre-window steps)
+  const opsByLocal = new Float64Array(steps + D + 1);
   let ecmtOps = 0;
-  const ecmtOpsAt = new Map<number, number>();
   const maxDelayFrom = pops.map(() => 1);
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
 
   for (let start = 0; start < count; start += batchSize) {
     const B = Math.min(batchSize, count - start);
-    ecmtOps = 0;
     const states: PopState[] = pops.map((p, i) => {
       const v = new Float32Array(B * p.size);
       for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
@@ -165,6 +166,8 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
           ecmtOps += computeUpdate(st, cs, B, slot, t);
+          opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
+          ecmtOps = 0;
         } else {
           st.current.fill(0);
           for (const pr of p.inputs) {
@@ -175,6 +178,8 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             synapticEvents += ev;
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
+          opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
+          ecmtOps = 0;
           if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
           update(st, B, slot, t, readoutCounts);
         }
@@ -193,7 +198,6 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         }
       }
       const T = checkpointAt.get(t);
-      if (T !== undefined) ecmtOpsAt.set(T, (ecmtOpsAt.get(T) ?? 0) + ecmtOps);
       if (T !== undefined) {
         const dst = scores.get(T) as Float32Array;
         const src = readoutCounts ?? (states[snn.output] as PopState).v;
@@ -202,6 +206,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     }
     options.onBatch?.(start + B);
   }
+  const ecmtOpsAt = new Map(options.timesteps.map((T) => [T, opsByLocal.subarray(0, D + T).reduce((a, v) => a + v, 0)]));
   return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, maxAbsV, maxAbsInput };
 }
 
