@@ -10,7 +10,7 @@
  */
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
-import { ecMatmulStep, ecUnaryStep, matmulSizes, matmulSops } from "./compute.ts";
+import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 
 export interface FloatSimOptions {
@@ -24,6 +24,9 @@ export interface FloatSimOptions {
   /** Only simulate populations up to this id (they are in topological order): for layer-wise tuning. */
   readonly stopAfter?: number;
   readonly onBatch?: (done: number) => void;
+  /** Run compute nodes in fixed point (runtime/compute.ts): their inputs rounded to s16.15 each step, their
+   * payloads the fixed-point ones. Measures what the integer compute nodes cost in accuracy. */
+  readonly fixedCompute?: boolean;
 }
 
 export interface FloatSimResult {
@@ -66,30 +69,6 @@ interface PopState {
   readonly compute: ComputeState | null;
 }
 
-interface ComputeState {
-  /** Accumulated input S [B, size] (single-operand ops) or operands S_L [B, left] and S_R [B, right] (matmul). */
-  readonly S: Float64Array;
-  readonly SR: Float64Array | null;
-  /** This step's operand inputs (matmul). */
-  readonly IL: Float32Array | null;
-  readonly IR: Float32Array | null;
-  /** Cumulative output E [B, size]. */
-  readonly E: Float64Array;
-  readonly payload: Float64Array;
-  readonly scratchA: Float64Array;
-  readonly scratchB: Float64Array;
-}
-
-function computeState(p: Population, B: number): ComputeState | null {
-  if (p.neuron.kind !== "compute") return null;
-  const op = p.neuron.op;
-  const n = p.size;
-  const base = { E: new Float64Array(B * n), payload: new Float64Array(n), scratchA: new Float64Array(n), scratchB: new Float64Array(n) };
-  if (op.kind !== "matmul") return { ...base, S: new Float64Array(B * n), SR: null, IL: null, IR: null };
-  const sz = matmulSizes(op);
-  return { ...base, S: new Float64Array(B * sz.left), SR: new Float64Array(B * sz.right), IL: new Float32Array(B * sz.left), IR: new Float32Array(B * sz.right) };
-}
-
 export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number, options: FloatSimOptions): FloatSimResult {
   const tMax = Math.max(...options.timesteps);
   const D = snn.readoutDepth;
@@ -128,7 +107,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
         emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
         counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
-        compute: computeState(p, B),
+        compute: computeState(p, B, options.fixedCompute === true),
       };
     });
     const pixels = images.subarray(start * per, (start + B) * per);
@@ -165,7 +144,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             synapticEvents += ev;
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
-          ecmtOps += computeUpdate(st, cs, B, slot, t);
+          ecmtOps += computeUpdate(p, st.current, cs, B, slot, t);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
           ecmtOps = 0;
         } else {
@@ -356,50 +335,6 @@ function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCoun
       }
       return;
   }
-}
-
-/** One step of an ECMT compute node (ir/snn.ts): accumulate the input, then from its window's first step on
- * emit the expectation-compensated output as graded payloads (zeros are not sent). */
-function computeUpdate(st: PopState, cs: ComputeState, B: number, slot: SpikeSlot, t: number): number {
-  const p = st.pop;
-  let ops = 0;
-  if (p.neuron.kind !== "compute") return 0;
-  const { op, offset } = p.neuron;
-  const n = p.size;
-  const tau = t - p.depth + 1;
-  const inWindow = tau >= 1;
-  for (let b = 0; b < B; b++) {
-    if (op.kind === "matmul") {
-      const SL = cs.S;
-      const SR = cs.SR as Float64Array;
-      const IL = cs.IL as Float32Array;
-      const IR = cs.IR as Float32Array;
-      const l = IL.length / B;
-      const r = IR.length / B;
-      ops += matmulSops(op, IL.subarray(b * l, (b + 1) * l), IR.subarray(b * r, (b + 1) * r), SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r));
-      for (let i = 0; i < l; i++) SL[b * l + i] = (SL[b * l + i] as number) + (IL[b * l + i] as number);
-      for (let i = 0; i < r; i++) SR[b * r + i] = (SR[b * r + i] as number) + (IR[b * r + i] as number);
-      if (inWindow) ecMatmulStep(op, tau, SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA);
-    } else {
-      const S = cs.S;
-      for (let j = 0; j < n; j++) S[b * n + j] = (S[b * n + j] as number) + (st.current[b * n + j] as number) + (inWindow && offset ? (offset[j] as number) : 0);
-      if (inWindow) ecUnaryStep(op, tau, S.subarray(b * n, (b + 1) * n), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA, cs.scratchB);
-    }
-    let k = 0;
-    if (inWindow) {
-      const base = b * n;
-      for (let j = 0; j < n; j++) {
-        const v = cs.payload[j] as number;
-        if (v !== 0) {
-          slot.idx[base + k] = j;
-          slot.val[base + k] = v;
-          k++;
-        }
-      }
-    }
-    slot.n[b] = k;
-  }
-  return ops;
 }
 
 /** ECMT multi-threshold rule: the largest level λ = 2^k (k < levels) with v ≥ λ - 1/2 fires (payload λ);
