@@ -33,6 +33,7 @@ import { simulateFloat } from "../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
 import { tinyVit, tinyVitData } from "../test/helpers/tiny-vit.ts";
 import { benchData } from "./lib/fashion.ts";
+import { isBenchVitJson, loadBenchVit } from "./lib/vit-json.ts";
 
 const arg = (name: string, d: string): string => {
   const i = process.argv.indexOf(name);
@@ -63,7 +64,8 @@ if (TINY) {
   labels = null;
   describe = `tiny ViT (tests' hand-made, random weights), ${SAMPLES} random 8×8 images; labels = the ANN's own predictions`;
 } else {
-  graph = await importModel(MODEL as string);
+  // the stand-in ViT of bench/lib/train-vit-torch.py, or any model the importer reads
+  graph = isBenchVitJson(MODEL as string) ? loadBenchVit(MODEL as string) : await importModel(MODEL as string);
   const d = benchData(SAMPLES);
   calibration = d.calibration;
   evalSet = d.evalSet;
