@@ -12,6 +12,7 @@ import { SnncError } from "../../compiler/diagnostics.ts";
 import type { AnnGraph } from "../../compiler/ir/ann.ts";
 import type { ComputeOp, Population } from "../../compiler/ir/snn.ts";
 import { computeNodeCost, planComputeNodes } from "../../compiler/map/compute.ts";
+import { energyReport } from "../../compiler/report/energy.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
 import { ecMatmulStep, ecUnaryStep } from "../../compiler/simulate/compute.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
@@ -238,5 +239,21 @@ describe("ecmt: compute nodes on the processor cores", () => {
     expect(codeOf(() => planComputeNodes(snn, bare))).to.deep.equal({ code: "SNNC320", layer: "ln1" });
     const few = { ...t, system: { ...t.system, chips: { kind: "mesh2d" as const, width: 1, height: 1 } }, processors: { ...proc, perChip: { ...proc.perChip, value: 2 } } };
     expect(codeOf(() => planComputeNodes(snn, few)).code).to.equal("SNNC411");
+  });
+});
+
+describe("ecmt: energy report", () => {
+  it("charges compute-node cycles at the target's joules per cycle, next to the seed's AC/MAC convention", () => {
+    const t = loadTarget("spinnaker2");
+    const counters = { synapticOps: 1000, activeUpdates: 10, idleUpdates: 0, spikes: 100, hopsX: 0, hopsY: 0, latency: 0, chips: 1, cores: 1 };
+    const plain = energyReport(t, counters, 2000, 0);
+    const withCompute = energyReport(t, { ...counters, computeCycles: 5000 }, 2000, 0);
+    const term = withCompute.breakdown.find((b) => b.term === "compute-node ops (processor cycles)");
+    expect(term?.joules).to.be.closeTo(5000 * 2e-11, 1e-20);
+    expect(term?.grade).to.equal("estimate");
+    expect(withCompute.snnJoulesPerInference - plain.snnJoulesPerInference).to.be.closeTo(5000 * 2e-11, 1e-20);
+    expect(plain.breakdown.some((b) => b.term.startsWith("compute-node"))).to.equal(false);
+    // the seed's convention: 1000 ops × 0.9 pJ against 2000 MACs × 4.6 pJ
+    expect(withCompute.convention.ratioToAnn).to.be.closeTo((1000 * 0.9) / (2000 * 4.6), 1e-12);
   });
 });
