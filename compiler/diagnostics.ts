@@ -59,7 +59,6 @@ export const DIAGNOSTICS = {
   SNNC202: "method cannot convert this network",
   SNNC203: "calibration failed",
   SNNC210: "transformer layer cannot be converted by ecmt",
-  SNNC211: "unsupported attention variant",
   SNNC212: "mismatched transformer dimensions",
   SNNC301: "bad target file",
   SNNC302: "value not representable on the target",
