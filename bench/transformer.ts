@@ -4,6 +4,7 @@
  * convention, and the compute nodes' placement and worst-case energy on each target's processor cores.
  *
  *   npx tsx bench/transformer.ts examples/fashion-mnist/vit/model.json [--samples 2000] [--calibration 256] [--targets loihi2,spinnaker2]
+ *                                [--percentile 99] [--levels 8] [--out NAME]
  *   npx tsx bench/transformer.ts --tiny [--samples 200]     (the tests' hand-made tiny ViT on random 8×8
  *                                                           images: agreement with the ANN, not accuracy)
  *
@@ -45,6 +46,8 @@ const SAMPLES = Number(arg("--samples", TINY ? "200" : "2000"));
 const CAL = Number(arg("--calibration", "256"));
 const TARGETS = arg("--targets", "loihi,loihi2,spinnaker,spinnaker2").split(",");
 const TS = [1, 2, 4, 8, 16, 32];
+const PERCENTILE = process.argv.includes("--percentile") ? Number(arg("--percentile", "99")) : undefined;
+const LEVELS = Number(arg("--levels", "8"));
 
 if (!TINY && !MODEL) {
   console.error("usage: tsx bench/transformer.ts MODEL.json [--samples N] [--calibration N] [--targets a,b] | --tiny");
@@ -73,7 +76,7 @@ if (TINY) {
   describe = d.describe;
 }
 const n = evalSet.count;
-const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" as const };
+const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" as const, mtLevels: LEVELS, ...(PERCENTILE !== undefined ? { percentile: PERCENTILE } : {}) };
 const conversion = convert(graph, options, { calibration, calibrationSamples: Math.min(CAL, calibration.count), warn: (w) => console.error(`warning ${w.code}: ${w.message}`) });
 const { snn, raw } = conversion;
 
@@ -134,4 +137,5 @@ for (const p of plans) {
 const seconds = (Date.now() - t0) / 1000;
 console.log(`\n${seconds.toFixed(1)} s`);
 mkdirSync("bench/results", { recursive: true });
-writeFileSync(`bench/results/transformer${TINY ? "-tiny" : ""}.json`, `${JSON.stringify({ describe, model: TINY ? "tiny" : MODEL, samples: n, ann: annAcc, macs, rows, plans, seconds }, null, 2)}\n`);
+const outName = arg("--out", `transformer${TINY ? "-tiny" : ""}`);
+writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({ describe, model: TINY ? "tiny" : MODEL, samples: n, percentile: PERCENTILE ?? 99, levels: LEVELS, ann: annAcc, macs, rows, plans, seconds }, null, 2)}\n`);
