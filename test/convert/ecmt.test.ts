@@ -140,7 +140,7 @@ describe("ecmt: conversion of a tiny ViT", () => {
   const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" as const };
   const ctx = { calibration: data, calibrationSamples: 48, warn: () => {} };
 
-  for (const readout of ["classToken", "mean"] as const) {
+  for (const readout of ["classToken", "mean", "meanThenNorm"] as const) {
     it(`lowers exactly (${readout} readout): the lowered ANN's logits equal the reference's`, () => {
       const g = tinyVit({ readout });
       const raw = lowerEcmt(g, () => {});
@@ -151,6 +151,7 @@ describe("ecmt: conversion of a tiny ViT", () => {
         for (let j = 0; j < 3; j++) expect(logits[b * 3 + j]).to.be.closeTo(ref[j] as number, 1e-4);
       }
       expect(raw.pops.filter((p) => p.site === "compute").map((p) => p.compute?.op.kind)).to.deep.equal(["layerNorm", "matmul", "softmax", "matmul", "layerNorm", "gelu", "layerNorm"]);
+      if (readout === "meanThenNorm") expect(raw.pops.find((p) => p.name === "pick")?.shape).to.deep.equal([1, 1, 8]);
     });
   }
 

@@ -12,7 +12,7 @@ import { seededRng } from "../../compiler/util/rng.ts";
 
 export interface TinyVitOptions {
   readonly seed?: number;
-  readonly readout?: "classToken" | "mean";
+  readonly readout?: "classToken" | "mean" | "meanThenNorm";
   readonly approximateGelu?: boolean;
 }
 
@@ -43,9 +43,15 @@ export function tinyVit(options: TinyVitOptions = {}): AnnGraph {
   node("fc1", { kind: "dense", units: 16, kernel: r(F * 16, 0.5), bias: r(16, 0.1), activation: options.approximateGelu ? "geluTanh" : "gelu" }, ["ln2"], [N, 16], "Dense");
   node("fc2", { kind: "dense", units: F, kernel: r(16 * F, 0.4), bias: r(F, 0.1), activation: "linear" }, ["fc1"], [N, F], "Dense");
   node("add2", { kind: "add" }, ["add1", "fc2"], [N, F], "Add");
-  node("ln3", { kind: "layerNorm", epsilon: 1e-6, gamma: r(F, 0.2, 1), beta: r(F, 0.1) }, ["add2"], [N, F], "LayerNormalization");
-  if (options.readout === "mean") node("pick", { kind: "globalAvgPool1d" }, ["ln3"], [F], "GlobalAveragePooling1D");
-  else node("pick", { kind: "tokenSlice", index: 0 }, ["ln3"], [F], "ClassTokenSlice");
+  if (options.readout === "meanThenNorm") {
+    // token mean of the residual stream, then the final LayerNorm on the [F] vector
+    node("mean", { kind: "globalAvgPool1d" }, ["add2"], [F], "GlobalAveragePooling1D");
+    node("pick", { kind: "layerNorm", epsilon: 1e-6, gamma: r(F, 0.2, 1), beta: r(F, 0.1) }, ["mean"], [F], "LayerNormalization");
+  } else {
+    node("ln3", { kind: "layerNorm", epsilon: 1e-6, gamma: r(F, 0.2, 1), beta: r(F, 0.1) }, ["add2"], [N, F], "LayerNormalization");
+    if (options.readout === "mean") node("pick", { kind: "globalAvgPool1d" }, ["ln3"], [F], "GlobalAveragePooling1D");
+    else node("pick", { kind: "tokenSlice", index: 0 }, ["ln3"], [F], "ClassTokenSlice");
+  }
   node("head", { kind: "dense", units: 3, kernel: r(F * 3, 0.8), bias: r(3, 0.05), activation: "softmax" }, ["pick"], [3], "Dense");
   return { name: "tiny-vit", format: "tfjs-layers", nodes, inputs: ["input"], outputs: ["head"] };
 }

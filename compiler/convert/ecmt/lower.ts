@@ -16,7 +16,9 @@
  *                                                    1/√keyDim on its input) → quantiser → matmul A·V node →
  *                                                    quantiser → output kernel as linear terms
  *   ReLU on a linear expression                    → ECMT ReLU neurons (as --method mt)
- *   TokenSlice / GlobalAveragePooling1D            → folded into the next Dense (per-token weights)
+ *   TokenSlice / GlobalAveragePooling1D            → of a population: folded into the next Dense (per-token
+ *                                                    weights); of a linear expression: its terms reduced to
+ *                                                    dense maps onto the features
  *   the graph output (linear, softmax)             → the readout (the final Dense reads the compute node's
  *                                                    graded output directly, as ECMT's head reads its norm)
  * Multi-threshold quantisers sit on every linear → non-linear path: every Conv/Dense reads spikes.
@@ -27,6 +29,7 @@ import type { AnnGraph, AnnNode, MultiHeadAttentionOp, Shape } from "../../ir/an
 import { shapeSize } from "../../ir/ann.ts";
 import { window2d } from "../../ir/shape.ts";
 import type { ComputeOp, Connectivity } from "../../ir/snn.ts";
+import { scatterProjection } from "../../simulate/scatter.ts";
 import type { RawPop, RawSnn, RawTerm, SiteKind } from "../lower.ts";
 import type { Shape3 } from "../views.ts";
 
@@ -221,14 +224,14 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
       case "tokenSlice":
       case "globalAvgPool1d": {
         const x = arg();
-        if (x.kind !== "pop") throw fail("SNNC210", `${node.sourceClass} of a pre-activation: put a LayerNormalization before it`, { layer });
+        if (x.kind === "reduce") throw fail("SNNC210", `${node.sourceClass} of a token slice or mean`, { layer });
         const tokens = x.shape[1];
         const tokenWeights = new Float32Array(tokens);
         if (op.kind === "tokenSlice") {
           if (op.index < 0 || op.index >= tokens) throw fail("SNNC212", `token ${op.index} of ${tokens}`, { layer });
           tokenWeights[internalToken(op.index, tokens)] = 1;
         } else tokenWeights.fill(1 / tokens);
-        value = { kind: "reduce", pop: x.pop, tokenWeights, srcShape: x.shape, shape };
+        value = x.kind === "pop" ? { kind: "reduce", pop: x.pop, tokenWeights, srcShape: x.shape, shape } : reduceLinear(pops, x, tokenWeights, shape);
         break;
       }
       default:
@@ -298,6 +301,36 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
     output = add({ name: outputName, shape: out.shape, site: "readout", terms: out.terms, bias: out.bias, statsNode: outputName });
   } else throw fail("SNNC210", "ecmt needs a Dense (or other linear) output layer as the readout", { layer: outputName });
   return { name: graph.name, pops, input: 0, output, inputShape: graph.nodes[0]?.shape ?? [], calibrationGraph: graph };
+}
+
+/** A token slice or mean of a linear expression (e.g. the residual stream before the final LayerNorm): each
+ * term becomes a dense map onto the F features (its columns weighted per token and summed), the per-element
+ * offset and the bias a per-feature bias. */
+function reduceLinear(pops: readonly RawPop[], x: LinV, tokenWeights: Float32Array, shape: Shape3): LinV {
+  const [, tokens, F] = x.shape;
+  const n = tokens * F;
+  const terms = x.terms.map((t) => {
+    const src = pops[t.source] as RawPop;
+    const srcSize = src.shape[0] * src.shape[1] * src.shape[2];
+    const weights = new Float32Array(srcSize * F);
+    const row = new Float32Array(n);
+    const slot = { idx: new Int32Array(1), val: new Float32Array([1]), n: new Int32Array([1]), stride: 1 };
+    for (let i = 0; i < srcSize; i++) {
+      row.fill(0);
+      slot.idx[0] = i;
+      scatterProjection(t.conn, slot, row, 1, srcSize, n);
+      for (let k = 0; k < n; k++) {
+        const w = row[k] as number;
+        if (w !== 0) weights[i * F + (k % F)] = (weights[i * F + (k % F)] as number) + w * (tokenWeights[Math.floor(k / F)] as number);
+      }
+    }
+    return { ...t, conn: { kind: "dense" as const, weights } };
+  });
+  const weightSum = tokenWeights.reduce((a, v) => a + v, 0);
+  const bias = new Float32Array(F);
+  for (let f = 0; f < F; f++) bias[f] = (x.bias ? (x.bias[f] as number) : 0) * weightSum;
+  if (x.offset) for (let k = 0; k < n; k++) bias[k % F] = (bias[k % F] as number) + (x.offset[k] as number) * (tokenWeights[Math.floor(k / F)] as number);
+  return { kind: "linear", terms, bias, offset: null, shape, softmax: false };
 }
 
 function sum(acc: Float32Array | null, b: Float32Array): Float32Array {
