@@ -65,6 +65,8 @@ export const DIAGNOSTICS = {
   SNNC303: "target lacks a feature the network needs",
   SNNC315: "target value exceeds a field of the placement binary or a limit",
   SNNC320: "target has no processor model for a compute node",
+  SNNC321: "compute nodes have no placement binary or emulator yet",
+  SNNC322: "compute-node weight out of the s16.15 range",
   SNNC401: "network does not fit the target system",
   SNNC402: "a layer cannot be split to fit one core",
   SNNC403: "routing table overflow",

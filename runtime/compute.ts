@@ -146,6 +146,13 @@ export function applyFixed(op: FixedOp, x: ArrayLike<number>, out: Int32Array | 
   }
 }
 
+/** S[i] ← clampAccum(S[i] + input[i] (+ offset[i] inside the window)): the accumulation every compute node does
+ * each step before its EC step (single-operand nodes: S; matmul: S_L and S_R, without offset). */
+export function ecAccumulate(S: Int32Array | Float64Array, input: ArrayLike<number>, offset: ArrayLike<number> | null, inWindow: boolean): void {
+  const n = S.length;
+  for (let i = 0; i < n; i++) S[i] = clampAccum((S[i] as number) + (input[i] as number) + (inWindow && offset ? (offset[i] as number) : 0));
+}
+
 /** One EC step of a single-operand node: S already holds this step's accumulated input. */
 export function ecFixedStep(op: FixedOp, tau: number, S: ArrayLike<number>, E: Int32Array | Float64Array, payload: Int32Array | Float64Array, mean: Float64Array, fx: Float64Array): void {
   const n = E.length;

@@ -7,15 +7,14 @@
  * built here from Math and stored in the binary so the runtime never evaluates a transcendental.
  * Invariant: the LUTs' sizes and domains are runtime/compute.ts's constants.
  */
+import type { QComputeNode } from "../ir/quantised.ts";
 import type { ComputeNeuron } from "../ir/snn.ts";
 import { gelu, geluTanh } from "../interp/ops.ts";
 import {
-  EXP_FRAC, EXP_LUT_SIZE, type FixedMatmul, type FixedOp, GELU_LUT_SIZE, GELU_MIN, ONE, RSQRT_FRAC, RSQRT_LUT_SIZE,
+  EXP_FRAC, EXP_LUT_SIZE, GELU_LUT_SIZE, GELU_MIN, ONE, RSQRT_FRAC, RSQRT_LUT_SIZE,
 } from "../../runtime/compute.ts";
 
-export type FixedComputeNode =
-  | { readonly kind: "unary"; readonly op: FixedOp; readonly offset: Int32Array | null }
-  | { readonly kind: "matmul"; readonly op: FixedMatmul };
+export type FixedComputeNode = QComputeNode;
 
 const toAccum = (x: number): number => Math.max(-(2 ** 31 - 1), Math.min(2 ** 31 - 1, Math.round(x * ONE)));
 
