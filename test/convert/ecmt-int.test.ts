@@ -1,0 +1,62 @@
+/**
+ * ECMT's integer back end on the hand-made tiny ViT: quantise keeps the compute nodes (s16.15 operator and
+ * LUTs, s16.15 input weights, payloadShift 15 out of them) and the integer reference model (simulate/int-snn.ts)
+ * runs the network end to end in integers; its scores agree with the float SNN whose compute nodes run in the
+ * same fixed point (fixedCompute), within measured bounds. The remaining difference is the neurons' (the
+ * multi-threshold negative side is a power of two ≥ 1 in integers, docs/conversion.md).
+ */
+import { expect } from "chai";
+import { convert } from "../../compiler/convert/index.ts";
+import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
+import { quantise } from "../../compiler/quantise/index.ts";
+import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
+import { simulateInt } from "../../compiler/simulate/int-snn.ts";
+import { loadTarget } from "../../compiler/target/load.ts";
+import { ONE } from "../../runtime/compute.ts";
+import { tinyVit, tinyVitData } from "../helpers/tiny-vit.ts";
+
+describe("ecmt: integer compute nodes (quantise + integer reference model)", () => {
+  const data = tinyVitData(48);
+  const { snn } = convert(tinyVit({ approximateGelu: true }), { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" }, { calibration: data, calibrationSamples: 48, warn: () => {} });
+  const Ts = [8, 32];
+  const float = simulateFloat(snn, data.images, data.count, { timesteps: Ts, fixedCompute: true, recordRanges: true });
+  const { q } = quantise(snn, loadTarget("loihi2"), float, () => {});
+
+  it("quantise keeps every compute node with its fixed-point operator, s16.15 input weights and payloadShift 15 out of it", () => {
+    const computes = q.populations.filter((p) => p.compute);
+    expect(computes.map((p) => p.name)).to.deep.equal(snn.populations.filter((p) => p.neuron.kind === "compute").map((p) => p.name));
+    for (const p of computes) {
+      expect(p.scale).to.equal(ONE);
+      const src = snn.populations[p.id];
+      p.inputs.forEach((pr, k) => {
+        expect([pr.posShift, pr.negShift]).to.deep.equal([0, 0]);
+        expect(pr.operand).to.equal(src?.inputs[k]?.operand);
+      });
+    }
+    for (const p of q.populations) {
+      for (const pr of p.inputs) expect(pr.payloadShift ?? 0).to.equal(q.populations[pr.source]?.compute ? 15 : 0);
+    }
+    const ln = q.populations.find((p) => p.name === "ln1")?.compute;
+    expect(ln?.kind === "unary" && ln.op.kind === "layerNorm" && ln.op.lut.length > 0).to.equal(true);
+  });
+
+  it("integer scores track the float SNN with fixed-point compute nodes: same class on ≥ 95%, |Δ| ≤ 30% (T = 8), 10% (T = 32) of the score range", () => {
+    const S = q.populations[q.output]?.scale as number;
+    for (const [T, bound] of [[8, 0.3], [32, 0.1]] as const) {
+      const f = float.scores.get(T) as Float32Array;
+      const int = simulateInt(q, data.images, data.count, { timesteps: T });
+      const range = Math.max(...f.map(Math.abs));
+      let worst = 0;
+      let same = 0;
+      for (let b = 0; b < data.count; b++) {
+        for (let j = 0; j < 3; j++) worst = Math.max(worst, Math.abs((int.scores[b * 3 + j] as number) / S - (f[b * 3 + j] as number)));
+        const am = (x: ArrayLike<number>): number => [0, 1, 2].reduce((best, j) => ((x[b * 3 + j] as number) > (x[b * 3 + best] as number) ? j : best), 0);
+        if (am(f) === am(int.scores)) same++;
+      }
+      expect(worst / range, `T = ${T}`).to.be.at.most(bound);
+      expect(same / data.count, `T = ${T}`).to.be.at.least(0.95);
+      // every compute node emitted payloads (the network ran through them)
+      for (const p of q.populations) if (p.compute) expect(int.spikes[p.id], p.name).to.be.greaterThan(0);
+    }
+  });
+});
