@@ -4,7 +4,7 @@
  * convention, and the compute nodes' placement and worst-case energy on each target's processor cores.
  *
  *   npx tsx bench/transformer.ts examples/fashion-mnist/vit/model.json [--samples 2000] [--calibration 256] [--targets loihi2,spinnaker2]
- *                                [--percentile 99] [--levels 8] [--out NAME]
+ *                                [--percentile 99] [--levels 8] [--out NAME] [--int loihi2 [--int-ts 4,8]]
  *   npx tsx bench/transformer.ts --tiny [--samples 200]     (the tests' hand-made tiny ViT on random 8×8
  *                                                           images: agreement with the ANN, not accuracy)
  *
@@ -14,8 +14,9 @@
  * matmul nodes' three partial products, summed over every step up to T's readout; E_ANN = MACs × E_MAC
  * (E_AC 0.9 pJ, E_MAC 4.6 pJ, Horowitz 45 nm). Unlike ECMT's monitor, the patch embedding counts on both sides.
  * Figures are of the float SNN, and of the float SNN with its compute nodes in the processors' fixed point
- * (runtime/compute.ts); the integer neurons, the binary section and the emulator for compute nodes are not
- * implemented yet.
+ * (runtime/compute.ts); with --int TARGET also of the integer reference model (quantise for TARGET, ranges from
+ * the float SNN on 64 images as the compile does; simulate/int-snn.ts) at the --int-ts timesteps. The binary
+ * section and the emulator for compute nodes are not implemented yet.
  * Writes bench/results/transformer.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -30,7 +31,9 @@ import { argmaxRows } from "../compiler/interp/ann-float.ts";
 import { planComputeNodes } from "../compiler/map/compute.ts";
 import { annMacs } from "../compiler/report/build.ts";
 import { E_AC, E_MAC } from "../compiler/report/energy.ts";
+import { quantise } from "../compiler/quantise/index.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
+import { simulateInt } from "../compiler/simulate/int-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
 import { tinyVit, tinyVitData } from "../test/helpers/tiny-vit.ts";
 import { benchData } from "./lib/fashion.ts";
@@ -99,6 +102,24 @@ const annAcc = acc(annPred);
 const sim = simulateFloat(snn, evalSet.images, n, { timesteps: TS, batchSize: 32 });
 // the same network with the compute nodes in the processors' fixed point (runtime/compute.ts)
 const fixedSim = simulateFloat(snn, evalSet.images, n, { timesteps: TS, batchSize: 32, fixedCompute: true });
+// the integer reference model (compute nodes in runtime/compute.ts, neurons in the target's integer model)
+const INT_TARGET = process.argv.includes("--int") ? arg("--int", "loihi2") : null;
+const INT_TS = arg("--int-ts", "4,8").split(",").map(Number);
+const intRows: { target: string; T: number; accuracy: number }[] = [];
+if (INT_TARGET) {
+  const ranges = simulateFloat(snn, calibration.images, Math.min(64, calibration.count), { timesteps: [Math.max(...INT_TS)], recordRanges: true });
+  const { q } = quantise(snn, loadTarget(INT_TARGET), ranges, (w) => console.error(`warning ${w.code}: ${w.message}`));
+  const classes = (q.populations[q.output] as { size: number }).size;
+  for (const T of INT_TS) {
+    const r = simulateInt(q, evalSet.images, n, { timesteps: T });
+    const pred = Int32Array.from({ length: n }, (_, b) => {
+      let best = 0;
+      for (let j = 1; j < classes; j++) if ((r.scores[b * classes + j] as number) > (r.scores[b * classes + best] as number)) best = j;
+      return best;
+    });
+    intRows.push({ target: INT_TARGET, T, accuracy: acc(pred) });
+  }
+}
 const macs = annMacs(graph);
 const rows = TS.map((T) => {
   const pred = argmaxRows(sim.scores.get(T) as Float32Array, n);
@@ -129,6 +150,7 @@ console.log(`populations ${snn.populations.length} (compute nodes ${computeNodes
 console.log(`| T | ANN ${labels ? "accuracy" : "agreement"} % | float SNN % | Δ points | SNN, fixed-point compute nodes % | ECMT ops/image | E_SNN/E_ANN (0.9 / 4.6 pJ) |`);
 console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.T} | ${annAcc.toFixed(2)} | ${r.accuracy.toFixed(2)} | ${(r.accuracy - annAcc).toFixed(2)} | ${r.fixedAccuracy.toFixed(2)} | ${r.opsPerImage.toFixed(0)} | ${r.energyRatio.toFixed(3)} |`);
+for (const r of intRows) console.log(`integer reference model on ${r.target} (simulate/int-snn.ts), T = ${r.T}: ${r.accuracy.toFixed(2)} % (Δ ${(r.accuracy - annAcc).toFixed(2)} points)`);
 console.log("\ncompute nodes on the processor cores (worst case: every input active):");
 for (const p of plans) {
   if ("error" in p) console.log(`  ${p.target}: ${p.error}`);
@@ -138,4 +160,4 @@ const seconds = (Date.now() - t0) / 1000;
 console.log(`\n${seconds.toFixed(1)} s`);
 mkdirSync("bench/results", { recursive: true });
 const outName = arg("--out", `transformer${TINY ? "-tiny" : ""}`);
-writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({ describe, model: TINY ? "tiny" : MODEL, samples: n, percentile: PERCENTILE ?? 99, levels: LEVELS, ann: annAcc, macs, rows, plans, seconds }, null, 2)}\n`);
+writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({ describe, model: TINY ? "tiny" : MODEL, samples: n, percentile: PERCENTILE ?? 99, levels: LEVELS, ann: annAcc, macs, rows, intRows, plans, seconds }, null, 2)}\n`);
