@@ -91,8 +91,9 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   const layers: LayerQuantisation[] = [];
   const pops: QPopulation[] = [];
 
+  const fine = fineNegativeShifts(snn, ns.gradedSpikes.payloadBits?.value ?? 0);
   const payloadShiftOf = (source: number): { payloadShift?: number } =>
-    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS } : {};
+    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS } : (fine[source] ?? 0) > 0 ? { payloadShift: fine[source] as number } : {};
   for (const p of snn.populations) {
     const loc = { layer: p.name };
     if (p.neuron.kind === "compute") {
@@ -164,9 +165,13 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
       biasErr = Math.max(biasErr, Math.abs((bias[c] as number) - x) / S);
     }
     const vInit = Int32Array.from(p.vInit, (v) => Math.max(-stateMax, Math.min(stateMax, roundHalfAway(v * S))));
-    const negTh = p.neuron.kind === "mt" && p.neuron.negThreshold > 0 ? 2 ** Math.max(0, Math.round(Math.log2(p.neuron.negThreshold))) : 0;
+    const fk = fine[p.id] ?? 0;
+    const negTh = p.neuron.kind === "mt" && p.neuron.negThreshold > 0 ? (fk > 0 ? Math.max(1, Math.round(p.neuron.negThreshold * 2 ** fk)) / 2 ** fk : 2 ** Math.max(0, Math.round(Math.log2(p.neuron.negThreshold)))) : 0;
+    if (fk > 0 && S < 2 ** fk) {
+      throw fail("SNNC302", `negative threshold in steps of 2^-${fk} is below one state unit at scale ${S}`, loc, "lower the number of levels of the multi-threshold neurons");
+    }
     if (kind === "mt") {
-      const payloadMax = 2 ** (mtLevels - 1) * Math.max(1, negTh);
+      const payloadMax = 2 ** (mtLevels - 1) * (fk > 0 ? Math.max(1, negTh) * 2 ** fk : Math.max(1, negTh));
       const bits = ns.gradedSpikes.payloadBits?.value ?? 0;
       if (payloadMax > 2 ** (bits - 1) - 1) {
         throw fail("SNNC302", `graded payload up to ${payloadMax} does not fit ${bits} bits`, loc, "lower the number of levels of the multi-threshold neurons");
@@ -176,7 +181,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
       model: ns.model, kind, reset, size: p.size, channels: C,
       stateBits: ns.stateBits.value, threshold: S, du: rules.du, dv: 0, decayBits: rules.decayBits, inputBits: rules.inputBits,
       bias, vInit, mtLevels: kind === "mt" ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
-      mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
+      mtNegThreshold: negTh * S, mtNegPayload: fk > 0 ? negTh * 2 ** fk : Math.max(1, negTh), ...(fk > 0 ? { mtPosPayload: 2 ** fk } : {}),
     };
     pops.push({ id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: S, thresholdMantissa: S / 2 ** thShift, biasMantissa: biasMant, biasExponent: biasExp });
     layers.push({ name: p.name, scale: S, thresholdMantissa: S / 2 ** thShift, projections: report, biasMaxAbsError: biasErr });
@@ -257,6 +262,24 @@ function neuronKind(p: Population, snn: SnnGraph): NeuronKind {
     case "compute":
       throw new Error(`internal: compute node ${p.name} quantised as a neuron`);
   }
+}
+
+/**
+ * ecmt's signed multi-threshold quantisers calibrate negative thresholds θn that are not powers of two (often
+ * below 1), which payloads of ±2^j (negative ones × an integer θn) cannot carry. For those populations (method
+ * ecmt only: the placement binary has no payload shifts) payloads count units of 2^−k, with k the largest that
+ * the graded payload bits allow (2^(levels−1) · 2^k · max(1, θn) < 2^(bits−1)): θn is rounded to
+ * θn' = round(θn · 2^k) / 2^k, a positive spike of level 2^j sends 2^j · 2^k (mtPosPayload), a negative one
+ * −2^j · round(θn · 2^k) (mtNegPayload), the neuron subtracts 2^j · θn' · S, and every projection out of the
+ * population divides by 2^k (payloadShift k). Returns k per population (0: the power-of-two rule).
+ */
+function fineNegativeShifts(snn: SnnGraph, payloadBits: number): number[] {
+  return snn.populations.map((p) => {
+    const n = p.neuron;
+    if (snn.method !== "ecmt" || n.kind !== "mt" || !(n.negThreshold > 0) || payloadBits <= 1) return 0;
+    const room = (2 ** (payloadBits - 1) - 1) / (2 ** (n.levels - 1) * Math.max(1, n.negThreshold * 1.01));
+    return Math.max(0, Math.floor(Math.log2(room)));
+  });
 }
 
 /** The s16.15 format of the weights into a compute node (rule 5): 32-bit mantissas, no shift. */

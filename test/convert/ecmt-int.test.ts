@@ -2,8 +2,8 @@
  * ECMT's integer back end on the hand-made tiny ViT: quantise keeps the compute nodes (s16.15 operator and
  * LUTs, s16.15 input weights, payloadShift 15 out of them) and the integer reference model (simulate/int-snn.ts)
  * runs the network end to end in integers; its scores agree with the float SNN whose compute nodes run in the
- * same fixed point (fixedCompute), within measured bounds. The remaining difference is the neurons' (the
- * multi-threshold negative side is a power of two ≥ 1 in integers, docs/conversion.md).
+ * same fixed point (fixedCompute), within measured bounds (the remaining difference is the integer neurons'
+ * rounding, docs/conversion.md).
  */
 import { expect } from "chai";
 import { convert } from "../../compiler/convert/index.ts";
@@ -38,15 +38,24 @@ describe("ecmt: integer compute nodes (quantise + integer reference model)", () 
       });
     }
     for (const p of q.populations) {
-      for (const pr of p.inputs) expect(pr.payloadShift ?? 0).to.equal(q.populations[pr.source]?.compute ? 15 : 0);
+      for (const pr of p.inputs) {
+        const src = q.populations[pr.source];
+        expect(pr.payloadShift ?? 0).to.equal(src?.compute ? 15 : Math.log2(src?.params.mtPosPayload ?? 1));
+      }
     }
+    // ecmt's signed quantisers keep their negative thresholds in steps of 2^-k (fc1/spikes: θn ≈ 0.079)
+    const gs = q.populations.find((p) => p.name === "fc1/spikes")?.params;
+    const k = Math.log2(gs?.mtPosPayload ?? 1);
+    expect(k).to.be.greaterThan(0);
+    const thn = (snn.populations.find((p) => p.name === "fc1/spikes")?.neuron as { negThreshold: number }).negThreshold;
+    expect(Math.abs((gs?.mtNegPayload as number) / 2 ** k - thn)).to.be.at.most(2 ** -(k + 1));
     const ln = q.populations.find((p) => p.name === "ln1")?.compute;
     expect(ln?.kind === "unary" && ln.op.kind === "layerNorm" && ln.op.lut.length > 0).to.equal(true);
   });
 
-  it("integer scores track the float SNN with fixed-point compute nodes: same class on ≥ 95%, |Δ| ≤ 30% (T = 8), 10% (T = 32) of the score range", () => {
+  it("integer scores track the float SNN with fixed-point compute nodes: same class on ≥ 95%, |Δ| ≤ 30% (T = 8), 8% (T = 32) of the score range", () => {
     const S = q.populations[q.output]?.scale as number;
-    for (const [T, bound] of [[8, 0.3], [32, 0.1]] as const) {
+    for (const [T, bound] of [[8, 0.3], [32, 0.08]] as const) {
       const f = float.scores.get(T) as Float32Array;
       const int = simulateInt(q, data.images, data.count, { timesteps: T });
       const range = Math.max(...f.map(Math.abs));
