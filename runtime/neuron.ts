@@ -59,6 +59,9 @@ export interface IntPopulationParams {
   readonly mtRelu: number;
   readonly mtNegThreshold: number;
   readonly mtNegPayload: number;
+  /** Multi-threshold positive payload scale (ecmt's fine negative thresholds, quantise
+   * fineNegativeShifts): absent = 1. Not in the placement binary (ecmt stops before it, SNNC321). */
+  readonly mtPosPayload?: number;
 }
 
 export function wrapBits(x: number, bits: number): number {
@@ -102,7 +105,7 @@ export function newIntState(p: IntPopulationParams, batch: number): IntState {
 }
 
 /** The fields of a population's parameters the update rule reads (a profile in the binary). */
-export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "decayBits" | "inputBits" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload">;
+export type NeuronRule = Pick<IntPopulationParams, "model" | "kind" | "reset" | "stateBits" | "threshold" | "du" | "dv" | "decayBits" | "inputBits" | "mtLevels" | "mtRelu" | "mtNegThreshold" | "mtNegPayload" | "mtPosPayload">;
 
 /**
  * One timestep of neurons [start, end) that share one rule. `q` holds each neuron's synaptic input sum
@@ -165,6 +168,7 @@ export function stepRange(
       if (emitted) emitted[i] = (emitted[i] as number) + value;
       else x -= value;
       if (payload < 0) payload *= p.mtNegPayload;
+      else if (payload > 0 && p.mtPosPayload !== undefined) payload *= p.mtPosPayload;
     } else if (canSpike && (loihi ? x > vth : x >= vth)) {
       payload = 1;
       if (reset === "zero") x = 0;

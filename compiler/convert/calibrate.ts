@@ -62,7 +62,8 @@ export function calibrate(graph: AnnGraph, data: Dataset, options: CalibrateOpti
   return new Map([...acc].map(([s, a]) => [s, a.finish()]));
 }
 
-class Accumulator {
+/** Running statistics of one site (also used by the ecmt calibration, convert/ecmt/calibrate.ts). */
+export class Accumulator {
   private max = -Infinity;
   private min = Infinity;
   private sum = 0;

@@ -4,6 +4,7 @@
  *   lower (structure, raw weights) → [ttrbr: restructure residual blocks] → calibrate (activation
  *   statistics) → method parameters (thresholds, spike values, neurons) → normalise (weights, delays,
  *   depth, initial membranes) → [ttrbr: tune thresholds on measured layer errors]
+ * `ecmt` has its own lowering and calibration (convert/ecmt/: transformer layers, compute nodes).
  * With `auto` normalisation (ecc's default) the parameters and normalisation run once per candidate and the
  * float SNN closest to the ANN on calibration samples is kept (select.ts).
  */
@@ -16,6 +17,7 @@ import { lowerAnn, type RawSnn } from "./lower.ts";
 import { calibrationSites, type ConvertOptions, defaultPooling, methodParams, normalisationOf } from "./methods.ts";
 import { normalise, type NormaliseOptions } from "./normalise.ts";
 import { type AutoResult, selectNormalisation, selectNormalisationWith, type SimulateMany } from "./select.ts";
+import { convertEcmt } from "./ecmt/index.ts";
 import { restructureResiduals, tuneThresholds } from "./ttrbr.ts";
 
 export interface ConversionResult {
@@ -61,6 +63,7 @@ function fixed(p: Prepared, options: ConvertOptions, ctx: ConvertContext): Conve
 }
 
 export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext): ConversionResult {
+  if (options.method === "ecmt") return convertEcmt(graph, options, ctx);
   const p = prepare(graph, options, ctx);
   if (normalisationOf(options) === "auto") {
     const auto = selectNormalisation(p.raw, p.calibration, ctx.calibration, p.samples, options, p.normaliseOptions, ctx.warn);
@@ -72,6 +75,7 @@ export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertCo
 /** convert, with `auto` normalisation's float SNN trials run by `simulate` (e.g. over worker threads): the
  * same result. */
 export async function convertWith(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext, simulate: SimulateMany): Promise<ConversionResult> {
+  if (options.method === "ecmt") return convertEcmt(graph, options, ctx);
   const p = prepare(graph, options, ctx);
   if (normalisationOf(options) === "auto") {
     const auto = await selectNormalisationWith(p.raw, p.calibration, ctx.calibration, p.samples, options, p.normaliseOptions, ctx.warn, simulate);

@@ -19,15 +19,19 @@ import { assertNever, fail, type Warning } from "../diagnostics.ts";
 import type { Activation, AnnGraph, AnnNode, Conv2dOp, DenseOp, DepthwiseConv2dOp, PoolOp, Shape } from "../ir/ann.ts";
 import { shapeSize } from "../ir/ann.ts";
 import { window2d } from "../ir/shape.ts";
-import type { Connectivity, WindowGeometry } from "../ir/snn.ts";
+import type { ComputeOp, Connectivity, Operand, WindowGeometry } from "../ir/snn.ts";
 import { concatViews, flatIndexOf, identityView, isSpatial, isWhole, padViews, reshapeViews, type Shape3, to3d, type View } from "./views.ts";
 
-export type SiteKind = "input" | "relu" | "rateNorm" | "clipFloor" | "avgPool" | "maxPool" | "readout" | "relay";
+/** `compute` and `quantise` are made only by the ecmt lowering (convert/ecmt/lower.ts): an ECMT compute node,
+ * and a multi-threshold signed quantiser of a linear expression or of a compute node's output. */
+export type SiteKind = "input" | "relu" | "rateNorm" | "clipFloor" | "avgPool" | "maxPool" | "readout" | "relay" | "compute" | "quantise";
 
 export interface RawTerm {
   readonly source: number;
   readonly conn: Connectivity;
   readonly origin: string;
+  /** Operand of a two-operand compute node (ecmt matmul); absent elsewhere. */
+  readonly operand?: Operand;
 }
 
 export interface RawPop {
@@ -43,6 +47,8 @@ export interface RawPop {
   readonly relu6: boolean;
   readonly rateNormTheta?: number;
   readonly clipFloor?: { readonly levels: number; readonly lambda: number; readonly shift: number };
+  /** Site `compute`: the operator and its constant per-element input (ANN units). */
+  readonly compute?: { readonly op: ComputeOp; readonly offset: Float32Array | null };
 }
 
 export interface RawSnn {

@@ -27,7 +27,7 @@ import type { RawPop, RawSnn } from "./lower.ts";
 import { type PopParams, topologicalPops } from "./normalise.ts";
 import { searchScale } from "./search.ts";
 
-export const METHODS = ["ecc", "rnl", "qcfs", "ttrbr", "mt"] as const;
+export const METHODS = ["ecc", "rnl", "qcfs", "ttrbr", "mt", "ecmt"] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface ConvertOptions {
@@ -66,7 +66,8 @@ export const DEFAULT_CONVERT_OPTIONS: Omit<ConvertOptions, "method"> = {
 export function defaultPercentile(method: Method): number {
   switch (method) {
     case "ecc": return 100;
-    case "mt": return 99;
+    case "mt":
+    case "ecmt": return 99;
     default: return 99.9;
   }
 }
@@ -202,6 +203,9 @@ export function methodParams(raw: RawSnn, cal: Calibration, options: ConvertOpti
         v0 = 0;
         break;
       }
+      case "compute":
+      case "quantise":
+        throw new Error(`internal: site ${p.site} (${p.name}) is made by the ecmt lowering only`);
       case "readout": {
         const s = stat(p);
         threshold = filled(C, positive(Math.max(Math.abs(s.max), Math.abs(s.min))));

@@ -64,6 +64,7 @@ export function normalise(raw: RawSnn, params: ReadonlyMap<number, PopParams>, o
         delay: d - (depth.get(t.source) ?? 0),
         conn: scaleConn(t.conn, sp.spikeValue, pp.threshold),
         origin: t.origin,
+        ...(t.operand ? { operand: t.operand } : {}),
       };
     });
     const bias = p.bias ? p.bias.map((b, c) => b / (pp.threshold[c % pp.threshold.length] as number)) : null;

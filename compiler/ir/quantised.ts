@@ -9,12 +9,33 @@
  *   - each population carries `IntPopulationParams` (runtime/neuron.ts): threshold, bias, initial v, decays;
  *   - average pooling carries a table of mantissas by in-window count (TF pools divide by the count of
  *     in-bounds inputs, which differs at 'same'-padded edges).
- * Invariants: |mantissa| fits the target's weight bits in its sign mode; every effective weight and bias is
- * an exact integer in state units.
+ *   - ECMT compute populations (ir/snn.ts `compute`) carry `compute`: the operator in the processors' fixed
+ *     point (runtime/compute.ts, the one source of its rules): values s16.15 (FRAC_BITS = 15), parameters
+ *     (gamma, beta, offset) s16.15, LayerNorm epsilon s.30, and the LUT the operator reads (GELU s16.15, exp
+ *     u1.30, 1/sqrt u2.28). Their `scale` is 2^15 state units per ANN unit and their `params` carry only
+ *     size and scale (kind readout, never stepped as neurons).
+ * Payload scaling (exact integers; docs/conversion.md "ecmt: integer back end"):
+ *   neuron → compute   the neuron's integer payload p (1, or ±2^k for multi-threshold) times the s16.15
+ *                      weight mantissa round(w · 2^15) (shifts 0): the input is p · m, an s16.15 value;
+ *   compute → any      the payload P is s16.15 (ANN value · 2^15); the projection has payloadShift = 15:
+ *                      per step and target, the exact sum Σ P · (m << shift) is divided by 2^15 and rounded
+ *                      half away from zero once (runtime/compute.ts `shiftRound`), giving state units of the
+ *                      destination (or s16.15 again for a compute destination);
+ *   neuron → neuron    unchanged (payloadShift 0).
+ * Invariants: |mantissa| fits the target's weight bits in its sign mode (compute destinations: 32 bits); every
+ * effective weight and bias is an exact integer in state units; the sums above stay below 2^53 (the
+ * integer simulator checks it).
  */
+import type { FixedMatmul, FixedOp } from "../../runtime/compute.ts";
 import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import type { Shape } from "./ann.ts";
-import type { InputEncoding, WindowGeometry } from "./snn.ts";
+import type { InputEncoding, Operand, WindowGeometry } from "./snn.ts";
+
+/** An ECMT compute node in fixed point: a single-operand operator with its constant input (s16.15 per
+ * element, added every window step), or a product of two operands. */
+export type QComputeNode =
+  | { readonly kind: "unary"; readonly op: FixedOp; readonly offset: Int32Array | null }
+  | { readonly kind: "matmul"; readonly op: FixedMatmul };
 
 export type SignMode = "excitatory" | "inhibitory" | "mixed";
 
@@ -32,8 +53,13 @@ export type QConnectivity =
 
 export interface QProjection {
   readonly source: number;
+  /** Operand of a matmul compute node this projection feeds (ir/snn.ts Projection.operand). */
+  readonly operand?: Operand;
   readonly delay: number;
   readonly conn: QConnectivity;
+  /** Right shift (rounded half away, once per target and step) of Σ payload · weight: 15 when the source is
+   * a compute node (its payloads are s16.15), absent = 0. */
+  readonly payloadShift?: number;
   readonly posShift: number;
   readonly negShift: number;
   readonly signMode: SignMode;
@@ -56,6 +82,8 @@ export interface QPopulation {
   readonly thresholdMantissa: number;
   readonly biasMantissa: Int32Array;
   readonly biasExponent: Int32Array;
+  /** ECMT compute node (absent on neuron populations). */
+  readonly compute?: QComputeNode;
 }
 
 export interface QInput {

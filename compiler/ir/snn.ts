@@ -41,7 +41,9 @@ export interface WindowGeometry {
 export type Connectivity =
   /** weights [srcSize, dstSize], row = source neuron (NHWC flat), column = target neuron. */
   | { readonly kind: "dense"; readonly weights: Float32Array }
-  /** kernel [kh, kw, inC, outC]; source is the [inH, inW, inC] population, padded by the geometry. */
+  /** kernel [kh, kw, inC, outC]; source is the [inH, inW, inC] population, padded by the geometry; the
+   * outputs are the first outH·outW·outC neurons (flat NHWC) of the target, which may have more (ecmt: the
+   * patch embedding fills the patch tokens of a sequence whose class token comes last). */
   | { readonly kind: "conv"; readonly geometry: WindowGeometry; readonly kernel: Float32Array }
   /** kernel [kh, kw, inC, multiplier]; output channel = c * multiplier + m. */
   | { readonly kind: "depthwise"; readonly geometry: WindowGeometry; readonly kernel: Float32Array; readonly multiplier: number }
@@ -55,8 +57,16 @@ export type Connectivity =
 
 export type ConnectivityKind = Connectivity["kind"];
 
+/**
+ * Which operand of a two-operand compute node (a product of two spiking tensors) a projection feeds; absent on
+ * every other projection.
+ */
+export type Operand = "left" | "right";
+
 export interface Projection {
   readonly source: number;
+  /** Operand tag: set on (and only on) the projections into a `compute` population whose op is `matmul`. */
+  readonly operand?: Operand;
   readonly delay: number;
   readonly conn: Connectivity;
   /** The ANN node the weights came from, for messages and reports. */
@@ -85,7 +95,41 @@ export type NeuronModel =
   | { readonly kind: "countReadout"; readonly reset: ResetMode }
   /** Spiking max-pool gate: passes through, each step, the spikes of the window input with the largest
    * accumulated spike count so far (ties: first in window order). */
-  | { readonly kind: "maxGate" };
+  | { readonly kind: "maxGate" }
+  /**
+   * ECMT compute node (not a neuron: it runs on a processor core). Every step τ = t − depth + 1 ≥ 1 of its
+   * window it accumulates its input S(τ) = Σ inputs + offset (operand-wise for `matmul`) and emits the
+   * expectation-compensated output as graded payloads (one per element, in ANN units, 0 = no payload):
+   *   O(τ) = τ·f(S(τ)/τ) − (τ−1)·f(S(τ−1)/(τ−1))          (layerNorm, gelu, softmax)
+   *   O(τ) = S_L(τ)·S_R(τ)/τ − S_L(τ−1)·S_R(τ−1)/(τ−1)      (matmul of the two operands)
+   * so the cumulative output is τ times f of the mean input. Its threshold and spike value are 1 (inputs and
+   * payloads are ANN values); input arriving before the window is accumulated into S as well.
+   */
+  | ComputeNeuron;
+
+/** Operators a compute node evaluates, each with its shape parameters (element layout NHWC flat). */
+export type ComputeOp =
+  /** LayerNorm over groups of `features` consecutive elements: (x − mean)/sqrt(var + epsilon)·gamma + beta. */
+  | { readonly kind: "layerNorm"; readonly features: number; readonly epsilon: number; readonly gamma: Float32Array | null; readonly beta: Float32Array | null }
+  /** Elementwise GELU: exact x·Φ(x), or the tanh approximation. */
+  | { readonly kind: "gelu"; readonly approximate: boolean }
+  /** Softmax over groups of `groupSize` consecutive elements. */
+  | { readonly kind: "softmax"; readonly groupSize: number }
+  /**
+   * Per-head product of two operands. Left operand [rows, heads·inner] (element (m, h·inner + k)); right
+   * operand [cols, heads·inner] when `rightTransposed` (Q·Kᵀ: element (n, h·inner + k)), else
+   * [inner, heads·cols] (A·V: element (k, h·cols + n)); output [rows, heads·cols], element (m, h·cols + n).
+   */
+  | { readonly kind: "matmul"; readonly heads: number; readonly rows: number; readonly inner: number; readonly cols: number; readonly rightTransposed: boolean };
+
+export type ComputeOpKind = ComputeOp["kind"];
+
+export interface ComputeNeuron {
+  readonly kind: "compute";
+  readonly op: ComputeOp;
+  /** Constant input added every window step, per element (biases, position embedding, class token); null = 0. */
+  readonly offset: Float32Array | null;
+}
 
 export type NeuronKind = NeuronModel["kind"];
 

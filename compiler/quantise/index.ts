@@ -21,6 +21,10 @@
  * 4. Features the target lacks: reset by subtraction without native support uses the target's declared soft
  *    reset construction, else SNNC303; graded spikes (mt) and spiking max-pool gates need target support,
  *    else SNNC303 with a hint. Delays above the target's maximum are SNNC303.
+ * 5. ECMT compute nodes (ir/snn.ts `compute`, run on processor cores): scale 2^15 (s16.15), their input
+ *    weights round(w · 2^15) with shifts 0 (SNNC322 when one does not fit 32 bits), the operator and its LUTs
+ *    from quantise/compute.ts; every projection out of a compute node gets payloadShift 15 (its payloads
+ *    are s16.15; ir/quantised.ts, payload scaling).
  * Weights that quantise to zero or lose precision are reported per layer (quantisation report), never
  * dropped silently.
  */
@@ -29,9 +33,11 @@ import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import { mantissaExponent, roundHalfAway } from "../../runtime/input.ts";
 import { assertNever, fail, type Warning } from "../diagnostics.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn, SignMode } from "../ir/quantised.ts";
-import type { Connectivity, Leak, Population, SnnGraph } from "../ir/snn.ts";
+import type { ComputeNeuron, Connectivity, Leak, Population, SnnGraph } from "../ir/snn.ts";
 import type { Target } from "../target/schema.ts";
 import { checkInputBound } from "../verify/input-bound.ts";
+import { FRAC_BITS, ONE } from "../../runtime/compute.ts";
+import { quantiseComputeNode } from "./compute.ts";
 import { connWeights, quantiseConn, type WeightFormat } from "./weights.ts";
 
 export interface PopulationRanges {
@@ -85,8 +91,17 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   const layers: LayerQuantisation[] = [];
   const pops: QPopulation[] = [];
 
+  const fine = fineNegativeShifts(snn, ns.gradedSpikes.payloadBits?.value ?? 0);
+  const payloadShiftOf = (source: number): { payloadShift?: number } =>
+    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS } : (fine[source] ?? 0) > 0 ? { payloadShift: fine[source] as number } : {};
   for (const p of snn.populations) {
     const loc = { layer: p.name };
+    if (p.neuron.kind === "compute") {
+      const { pop, layer } = quantiseComputePopulation(p, p.neuron, ns.model, ns.stateBits.value, payloadShiftOf);
+      pops.push(pop);
+      layers.push(layer);
+      continue;
+    }
     const kind = neuronKind(p, snn);
     if (kind === "mt" && !ns.gradedSpikes.supported) {
       throw fail("SNNC303", `multi-threshold neurons send graded spikes; target ${target.name} has none`, loc,
@@ -129,7 +144,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     for (const pr of p.inputs) {
       const fmt = formatOf(pr.conn);
       const { conn, stats } = quantiseConn(pr.conn, S, fmt);
-      projections.push({ source: pr.source, delay: pr.delay, conn, posShift: fmt.posShift, negShift: fmt.negShift, signMode: fmt.signMode, weightExponent: fmt.weightExponent, origin: pr.origin });
+      projections.push({ source: pr.source, ...payloadShiftOf(pr.source), delay: pr.delay, conn, posShift: fmt.posShift, negShift: fmt.negShift, signMode: fmt.signMode, weightExponent: fmt.weightExponent, origin: pr.origin });
       report.push({ origin: pr.origin, format: describeFormat(fmt), ...stats });
       if (stats.zeroed > 0.2) {
         warn({ code: "SNNC-W301", message: `${(stats.zeroed * 100).toFixed(1)}% of the nonzero weights from ${pr.origin} quantise to 0 (${describeFormat(fmt)})`, loc });
@@ -150,9 +165,13 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
       biasErr = Math.max(biasErr, Math.abs((bias[c] as number) - x) / S);
     }
     const vInit = Int32Array.from(p.vInit, (v) => Math.max(-stateMax, Math.min(stateMax, roundHalfAway(v * S))));
-    const negTh = p.neuron.kind === "mt" && p.neuron.negThreshold > 0 ? 2 ** Math.max(0, Math.round(Math.log2(p.neuron.negThreshold))) : 0;
+    const fk = fine[p.id] ?? 0;
+    const negTh = p.neuron.kind === "mt" && p.neuron.negThreshold > 0 ? (fk > 0 ? Math.max(1, Math.round(p.neuron.negThreshold * 2 ** fk)) / 2 ** fk : 2 ** Math.max(0, Math.round(Math.log2(p.neuron.negThreshold)))) : 0;
+    if (fk > 0 && S < 2 ** fk) {
+      throw fail("SNNC302", `negative threshold in steps of 2^-${fk} is below one state unit at scale ${S}`, loc, "lower the number of levels of the multi-threshold neurons");
+    }
     if (kind === "mt") {
-      const payloadMax = 2 ** (mtLevels - 1) * Math.max(1, negTh);
+      const payloadMax = 2 ** (mtLevels - 1) * (fk > 0 ? Math.max(1, negTh) * 2 ** fk : Math.max(1, negTh));
       const bits = ns.gradedSpikes.payloadBits?.value ?? 0;
       if (payloadMax > 2 ** (bits - 1) - 1) {
         throw fail("SNNC302", `graded payload up to ${payloadMax} does not fit ${bits} bits`, loc, "lower the number of levels of the multi-threshold neurons");
@@ -163,7 +182,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
       model: ns.model, kind, reset, size: p.size, channels: C,
       stateBits: ns.stateBits.value, threshold: S, du: decay.du, dv: decay.dv, decayBits: decay.decayBits, inputBits: rules.inputBits,
       bias, vInit, mtLevels: kind === "mt" ? mtLevels : 0, mtRelu: p.neuron.kind === "mt" && p.neuron.relu ? 1 : 0,
-      mtNegThreshold: negTh * S, mtNegPayload: Math.max(1, negTh),
+      mtNegThreshold: negTh * S, mtNegPayload: fk > 0 ? negTh * 2 ** fk : Math.max(1, negTh), ...(fk > 0 ? { mtPosPayload: 2 ** fk } : {}),
     };
     pops.push({ id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: S, thresholdMantissa: S / 2 ** thShift, biasMantissa: biasMant, biasExponent: biasExp });
     layers.push({ name: p.name, scale: S, thresholdMantissa: S / 2 ** thShift, projections: report, biasMaxAbsError: biasErr });
@@ -274,7 +293,57 @@ function neuronKind(p: Population, snn: SnnGraph): NeuronKind {
     case "readout": return "readout";
     case "countReadout": return "count-readout";
     case "maxGate": return "max-gate";
+    case "compute":
+      throw new Error(`internal: compute node ${p.name} quantised as a neuron`);
   }
+}
+
+/**
+ * ecmt's signed multi-threshold quantisers calibrate negative thresholds θn that are not powers of two (often
+ * below 1), which payloads of ±2^j (negative ones × an integer θn) cannot carry. For those populations (method
+ * ecmt only: the placement binary has no payload shifts) payloads count units of 2^−k, with k the largest that
+ * the graded payload bits allow (2^(levels−1) · 2^k · max(1, θn) < 2^(bits−1)): θn is rounded to
+ * θn' = round(θn · 2^k) / 2^k, a positive spike of level 2^j sends 2^j · 2^k (mtPosPayload), a negative one
+ * −2^j · round(θn · 2^k) (mtNegPayload), the neuron subtracts 2^j · θn' · S, and every projection out of the
+ * population divides by 2^k (payloadShift k). Returns k per population (0: the power-of-two rule).
+ */
+function fineNegativeShifts(snn: SnnGraph, payloadBits: number): number[] {
+  return snn.populations.map((p) => {
+    const n = p.neuron;
+    if (snn.method !== "ecmt" || n.kind !== "mt" || !(n.negThreshold > 0) || payloadBits <= 1) return 0;
+    const room = (2 ** (payloadBits - 1) - 1) / (2 ** (n.levels - 1) * Math.max(1, n.negThreshold * 1.01));
+    return Math.max(0, Math.floor(Math.log2(room)));
+  });
+}
+
+/** The s16.15 format of the weights into a compute node (rule 5): 32-bit mantissas, no shift. */
+const COMPUTE_WEIGHTS: WeightFormat = { signMode: "mixed", posShift: 0, negShift: 0, weightExponent: null, maxMantissa: 2 ** 31 - 1, even: false };
+
+/** Rule 5: a compute population in fixed point. `params` carry only size and scale (never stepped as neurons). */
+function quantiseComputePopulation(p: Population, neuron: ComputeNeuron, model: IntPopulationParams["model"], stateBits: number,
+  payloadShiftOf: (source: number) => { payloadShift?: number }): { pop: QPopulation; layer: LayerQuantisation } {
+  const loc = { layer: p.name };
+  const projections: QProjection[] = [];
+  const report: LayerQuantisation["projections"][number][] = [];
+  for (const pr of p.inputs) {
+    const w = maxAbs(connWeights(pr.conn));
+    if (w * ONE > COMPUTE_WEIGHTS.maxMantissa) {
+      throw fail("SNNC322", `weight ${w.toPrecision(4)} from ${pr.origin} into compute node ${neuron.op.kind} does not fit s16.15 (|w| < 65536)`, loc);
+    }
+    const { conn, stats } = quantiseConn(pr.conn, ONE, COMPUTE_WEIGHTS);
+    projections.push({ source: pr.source, ...(pr.operand ? { operand: pr.operand } : {}), ...payloadShiftOf(pr.source), delay: pr.delay, conn, posShift: 0, negShift: 0, signMode: "mixed", weightExponent: null, origin: pr.origin });
+    report.push({ origin: pr.origin, format: "s16.15 (compute node)", ...stats });
+  }
+  const C = p.shape[2];
+  const params: IntPopulationParams = {
+    model, kind: "readout", reset: "zero", size: p.size, channels: C, stateBits, threshold: ONE, du: 0, dv: 0, decayBits: 0, inputBits: 0,
+    bias: new Int32Array(C), vInit: new Int32Array(C), mtLevels: 0, mtRelu: 0, mtNegThreshold: 0, mtNegPayload: 1,
+  };
+  const pop: QPopulation = {
+    id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: ONE,
+    thresholdMantissa: ONE, biasMantissa: new Int32Array(C), biasExponent: new Int32Array(C), compute: quantiseComputeNode(neuron),
+  };
+  return { pop, layer: { name: p.name, scale: ONE, thresholdMantissa: ONE, projections: report, biasMaxAbsError: 0 } };
 }
 
 function resetOf(p: Population, target: Target, loc: { layer: string }): ResetRule {

@@ -124,6 +124,13 @@ export function annMacs(graph: AnnGraph): number {
     if (op.kind === "dense") macs += shapeSize(inShape) * op.units;
     else if (op.kind === "conv2d") macs += shapeSize(n.shape) * op.kernelSize[0] * op.kernelSize[1] * (inShape[2] ?? 0);
     else if (op.kind === "depthwiseConv2d") macs += shapeSize(n.shape) * op.kernelSize[0] * op.kernelSize[1];
+    else if (op.kind === "multiHeadAttention") {
+      // q, k, v and output projections per token, then Q·Kᵀ and A·V per head
+      const tokens = inShape[0] ?? 1;
+      const features = inShape[1] ?? 0;
+      macs += tokens * features * op.heads * (2 * op.keyDim + op.valueDim) + tokens * op.heads * op.valueDim * op.outDim
+        + op.heads * tokens * tokens * (op.keyDim + op.valueDim);
+    }
   }
   return macs;
 }

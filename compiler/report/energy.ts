@@ -5,6 +5,7 @@
  * SNN (target model):
  *   E = synOps·E_synop + activeUpdates·E_active + idleUpdates·E_idle + spikes·E_spike
  *       + hopsX·E_hopX + hopsY·E_hopY + (chips·P_chip + cores·P_core)·latency
+ *       + computeCycles·E_cycle (ECMT compute nodes on the processor cores, when there are any)
  * ANN (Horowitz, ISSCC 2014, 45 nm, fp32): E = MACs·E_MAC with E_MAC = 3.7 + 0.9 = 4.6 pJ.
  * The SNN under the same convention (as conversion papers report it): the first (encoding) layer's
  * synaptic ops are charged E_MAC, all others E_AC = 0.9 pJ.
@@ -25,6 +26,8 @@ export interface EnergyCounters {
   readonly latency: number;
   readonly chips: number;
   readonly cores: number;
+  /** Processor cycles of ECMT compute nodes per inference (absent or 0: no compute nodes). */
+  readonly computeCycles?: number;
 }
 
 export interface EnergyTerm {
@@ -65,6 +68,7 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
       : [term("hops (east-west)", c.hopsX, e.hopJoulesX), term("hops (north-south)", c.hopsY, e.hopJoulesY)]),
     term("static power × latency (chips, s)", c.chips * c.latency, { value: e.staticWattsPerChip.value, source: e.staticWattsPerChip.source, grade: e.staticWattsPerChip.grade }),
     term("static power × latency (cores, s)", c.cores * c.latency, { value: e.staticWattsPerCore.value, source: e.staticWattsPerCore.source, grade: e.staticWattsPerCore.grade }),
+    ...(c.computeCycles && target.processors ? [term("compute-node ops (processor cycles)", c.computeCycles, target.processors.joulesPerCycle)] : []),
   ];
   const snn = breakdown.reduce((a, t) => a + t.joules, 0);
   const ann = annMacs * E_MAC.value;

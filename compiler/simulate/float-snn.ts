@@ -10,6 +10,7 @@
  */
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
+import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 
 export interface FloatSimOptions {
@@ -29,6 +30,9 @@ export interface FloatSimOptions {
   /** Global index of the first sample (Poisson seeds follow it, so a batch cut into pieces gives the same
    * spikes as one run). */
   readonly sampleOffset?: number;
+  /** Run compute nodes in fixed point (runtime/compute.ts): their inputs rounded to s16.15 each step, their
+   * payloads the fixed-point ones. Measures what the integer compute nodes cost in accuracy. */
+  readonly fixedCompute?: boolean;
 }
 
 export interface FloatSimResult {
@@ -41,6 +45,14 @@ export interface FloatSimResult {
   readonly totalSpikes: Float64Array;
   /** Synaptic events (spike × fan-out target) over all samples and steps. */
   readonly synapticEvents: number;
+  /**
+   * ECMT's operation count (its SOPMonitor), over all samples, for each checkpoint T: the operations of every
+   * population in the steps that T's readout depends on (before its window and its window's first T steps),
+   * events through weighted layers (dense, conv, depthwise, pooling; not the one-to-one links into and out of
+   * compute nodes) plus, for each matmul compute node, the three partial products x·y, x·S_R, S_L·y with
+   * nonzero factors (compute.ts matmulSops).
+   */
+  readonly ecmtOpsAt: ReadonlyMap<number, number>;
   /** Per population: largest |v| before reset and largest |input + bias| in one step (recordRanges). */
   readonly maxAbsV: Float64Array;
   readonly maxAbsInput: Float64Array;
@@ -61,6 +73,8 @@ interface PopState {
   readonly counts: Float32Array | null;
   /** Leaky populations (NIR): the synaptic current i (ir/snn.ts Leak). */
   readonly syn: Float32Array | null;
+  /** Compute nodes: accumulated inputs and cumulative output (compute.ts). */
+  readonly compute: ComputeState | null;
 }
 
 export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number, options: FloatSimOptions): FloatSimResult {
@@ -82,6 +96,9 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const maxAbsInput = new Float64Array(pops.length);
   const ranges = options.recordRanges === true;
   let synapticEvents = 0;
+  // operations by the receiving population's local step t − depth (offset by D: pre-window steps)
+  const opsByLocal = new Float64Array(steps + D + 1);
+  let ecmtOps = 0;
   const maxDelayFrom = pops.map(() => 1);
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
@@ -100,6 +117,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
         counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
         syn: p.leak ? new Float32Array(B * p.size) : null,
+        compute: computeState(p, B, options.fixedCompute === true),
       };
     });
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
@@ -128,15 +146,37 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
           }
         } else if (p.neuron.kind === "maxGate") {
           gate(st, states, t, B, slot);
+        } else if (st.compute) {
+          const cs = st.compute;
+          st.current.fill(0);
+          cs.IL?.fill(0);
+          cs.IR?.fill(0);
+          for (const pr of p.inputs) {
+            const src = states[pr.source] as PopState;
+            if (t - pr.delay < 0) continue;
+            const srcSlot = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
+            const dst = pr.operand === "left" ? cs.IL : pr.operand === "right" ? cs.IR : st.current;
+            if (!dst) throw new Error(`internal: operand projection into ${p.name}`);
+            const ev = scatterProjection(pr.conn, srcSlot, dst, B, src.pop.size, dst.length / B);
+            synapticEvents += ev;
+            if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
+          }
+          ecmtOps += computeUpdate(p, st.current, cs, B, slot, t);
+          opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
+          ecmtOps = 0;
         } else {
           st.current.fill(0);
           for (const pr of p.inputs) {
             const src = states[pr.source] as PopState;
             const srcSlot = src.ring[(t - pr.delay + src.ring.length * 1000) % src.ring.length] as SpikeSlot;
             if (t - pr.delay < 0) continue;
-            synapticEvents += scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+            synapticEvents += ev;
+            if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
           if (p.leak) leak(st, p.leak.vKeep, p.leak.iKeep, B);
+          opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
+          ecmtOps = 0;
           if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
           update(st, B, slot, t, readoutCounts);
         }
@@ -163,7 +203,8 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     }
     options.onBatch?.(start + B);
   }
-  return { scores, classes, counts, totalSpikes, synapticEvents, maxAbsV, maxAbsInput };
+  const ecmtOpsAt = new Map(options.timesteps.map((T) => [T, opsByLocal.subarray(0, D + T).reduce((a, v) => a + v, 0)]));
+  return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, maxAbsV, maxAbsInput };
 }
 
 /**
@@ -313,6 +354,8 @@ function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCoun
       }
       return;
     }
+    case "compute":
+      throw new Error(`internal: compute node ${p.name} in the neuron update`);
     case "readout":
     case "maxGate":
       for (let b = 0; b < B; b++) {

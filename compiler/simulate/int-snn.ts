@@ -6,11 +6,16 @@
  *
  * Timing as ir/snn.ts: the run lasts T + readoutDepth steps; scores are the readout's v (or its spike count
  * inside the window) at the end. `onSpikes` sees every population's spikes at every step (verify, traces).
+ * ECMT compute populations step in fixed point (simulate/int-compute.ts, runtime/compute.ts); projections with
+ * a payloadShift (out of compute nodes) add, per target and step, their exact sum Σ payload · weight divided by
+ * 2^payloadShift and rounded half away from zero (ir/quantised.ts, payload scaling).
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
 import { type IntState, newIntState, stepPopulation } from "../../runtime/neuron.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../ir/quantised.ts";
 import { windowCount } from "../ir/shape.ts";
+import { shiftRound } from "../../runtime/compute.ts";
+import { type IntComputeState, newIntComputeState, stepCompute } from "./int-compute.ts";
 
 export interface IntSimOptions {
   readonly timesteps: number;
@@ -74,6 +79,8 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
     const states: IntState[] = pops.map((p) => newIntState(p.params, B));
     const rings: Ring[][] = pops.map((p, i) => Array.from({ length: ringLen[i] as number }, () => ({ idx: new Int32Array(B * p.size), payload: new Int32Array(B * p.size), count: new Int32Array(B) })));
     const q64 = pops.map((p) => new Float64Array(B * p.size));
+    const computes: (IntComputeState | null)[] = pops.map((p) => newIntComputeState(p, B));
+    const scratch = new Float64Array(B * Math.max(...pops.map((p, i) => Math.max(p.size, (computes[i]?.inL.length ?? 0) / B, (computes[i]?.inR?.length ?? 0) / B))));
     const frames = options.frames ?? 1;
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
     // Input: current encoding → per-neuron bias; Poisson → spikes from xorshift32. Event input (frames > 1):
@@ -102,15 +109,27 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
       if (frames > 1 && t > 0) present(pixelsAt(t < frames ? t : -1));
       for (const p of pops) {
         const ring = (rings[p.id] as Ring[])[t % (ringLen[p.id] as number)] as Ring;
+        const cs = computes[p.id];
         if (p.id === inPop.id && poisson) {
           emitPoisson(p, poisson, B, ring);
+        } else if (cs) {
+          cs.inL.fill(0);
+          cs.inR?.fill(0);
+          p.inputs.forEach((pr, k) => {
+            if (t - pr.delay < 0) return;
+            const src = (rings[pr.source] as Ring[])[(t - pr.delay) % (ringLen[pr.source] as number)] as Ring;
+            const dst = pr.operand === "right" ? cs.inR : cs.inL;
+            if (!dst) throw new Error(`internal: operand projection into ${p.name}`);
+            synapticEvents += deliverScaled(pr, (weights[p.id] as (Float64Array | null)[])[k] as Float64Array, src, dst, scratch, B, (pops[pr.source] as QPopulation).size, dst.length / B);
+          });
+          stepCompute(p, cs, B, t, ring.idx, ring.payload, ring.count);
         } else {
           const qp = q64[p.id] as Float64Array;
           qp.fill(0);
           p.inputs.forEach((pr, k) => {
             if (t - pr.delay < 0) return;
             const src = (rings[pr.source] as Ring[])[(t - pr.delay) % (ringLen[pr.source] as number)] as Ring;
-            synapticEvents += deliver(pr.conn, (weights[p.id] as (Float64Array | null)[])[k] as Float64Array, src, qp, B, (pops[pr.source] as QPopulation).size, p.size);
+            synapticEvents += deliverScaled(pr, (weights[p.id] as (Float64Array | null)[])[k] as Float64Array, src, qp, scratch, B, (pops[pr.source] as QPopulation).size, p.size);
           });
           if (p.params.reset === "two-compartment" && t > 0) {
             // NxTF soft reset: the neuron's self-synapse (weight −threshold, delay 1) subtracts last step's spike.
@@ -159,6 +178,23 @@ function emitPoisson(p: QPopulation, poisson: { thresholds: Float64Array; rngs: 
     }
     ring.count[b] = k;
   }
+}
+
+/** deliver, then (payloadShift > 0) the projection's per-target sums divided by 2^payloadShift, rounded half
+ * away from zero; the sums must be exact (below 2^53). */
+function deliverScaled(pr: QProjection, w: Float64Array, src: Ring, q: Float64Array, scratch: Float64Array, B: number, srcSize: number, dstSize: number): number {
+  const shift = pr.payloadShift ?? 0;
+  if (shift === 0) return deliver(pr.conn, w, src, q, B, srcSize, dstSize);
+  const s = scratch.subarray(0, B * dstSize);
+  s.fill(0);
+  const events = deliver(pr.conn, w, src, s, B, srcSize, dstSize);
+  for (let i = 0; i < B * dstSize; i++) {
+    const x = s[i] as number;
+    if (x === 0) continue;
+    if (Math.abs(x) >= 2 ** 53) throw new Error(`internal: input sum from ${pr.origin} exceeds 2^53 (not exact)`);
+    q[i] = (q[i] as number) + shiftRound(x, shift);
+  }
+  return events;
 }
 
 /** Adds payload × effective weight of every synapse of every spike to the targets' input sums. */

@@ -166,6 +166,35 @@ const energySchema = object({
 });
 export type EnergySpec = Infer<typeof energySchema>;
 
+/**
+ * The chip's general-purpose processor cores, which run ECMT compute nodes (layer norm, softmax, GELU, products
+ * of two spiking tensors: ir/snn.ts `compute`). Costs are in cycles per elementary operation of the
+ * fixed-point kernels (runtime/compute.ts counts them) and joules per cycle; a compute node's per-step work
+ * must fit `stepBudgetSeconds × clockHz` cycles and its state `dataMemoryBytes`.
+ */
+const processorsSchema = object({
+  /** The processor's name, for reports (Lakemont x86, ARM968, Cortex-M4F). */
+  kind: str,
+  /** Processor cores per chip usable for compute nodes. */
+  perChip: constant(natural),
+  /** The processors are the neuron cores themselves (SpiNNaker): compute nodes take cores from that pool. */
+  sharedWithNeuronCores: bool,
+  clockHz: constant(pos),
+  /** Data memory per processor core for compute-node state and lookup tables. */
+  dataMemoryBytes: constant(natural),
+  /** Wall time one timestep may take on a processor (the chip's tick where it has one). */
+  stepBudgetSeconds: constant(pos),
+  /** Cycles of one multiply-accumulate with an operand load, one add/compare/shift with a load, one lookup-table
+   * read, one integer division. */
+  cyclesPerMac: constant(pos),
+  cyclesPerAdd: constant(pos),
+  cyclesPerLookup: constant(pos),
+  cyclesPerDivide: constant(pos),
+  joulesPerCycle: constant(pos),
+  notes: arrayOf(str),
+});
+export type ProcessorSpec = Infer<typeof processorsSchema>;
+
 /** The whole target file. */
 export const targetSchema = object({
   schema: oneOf(["snnc-target/1"]),
@@ -179,6 +208,8 @@ export const targetSchema = object({
   routing: routingSchema,
   timing: timingSchema,
   energy: energySchema,
+  /** Absent: the target has no processor model and cannot run compute nodes. */
+  processors: optional(processorsSchema),
 });
 
 export type Target = Infer<typeof targetSchema> & {

@@ -126,6 +126,9 @@ function neuronNode(p: Population, dt: number): { node: NirNode; lossy: number }
     case "maxGate":
       throw fail("SNNC170", `population ${truncateText(p.name)} has ${nm.kind === "mt" ? "multi-threshold (graded-spike)" : "spiking max-gate"} neurons, which NIR has no primitive for`, { layer: p.name },
         "export a network converted with another --method (ecc, rnl, qcfs, ttrbr) and --maxpool average");
+    case "compute":
+      throw fail("SNNC170", `population ${truncateText(p.name)} is an ECMT compute node (${nm.op.kind}), which NIR has no primitive for`, { layer: p.name },
+        "export a network converted with another --method (ecc, rnl, qcfs, ttrbr)");
   }
 }
 

@@ -1,0 +1,89 @@
+/**
+ * @fileoverview `--method ecmt`: AnnGraph → SnnGraph with multi-threshold neurons and Expectation
+ * Compensation compute nodes (Huang et al., arXiv 2502.21193; formula checks in docs/conversion.md).
+ *
+ *   lower (convert/ecmt/lower.ts) → calibrate on the lowered ANN (forward.ts) → parameters (below) →
+ *   normalise (the common rule: weights · σ_source / θ_target)
+ * Parameters per site:
+ *   input     multi-threshold signed quantiser, θ = the input's max (as --method mt)
+ *   quantise  ECMT's TwoSideNeuron: levels ±θp·2^k and ±θn·2^k (k < mtLevels), θp = the p-th percentile of all
+ *             values (p = 99, ECMT's kthvalue at `percent`), θn = −(the (100−p)-th percentile); when that is not
+ *             negative (softmax probabilities) θn = θp, as ECMT's softmax site uses one value for both sides
+ *   relu      ECMT expectation-compensated ReLU (as --method mt)
+ *   compute   θ = spike value = 1: inputs and graded payloads in ANN units
+ *   readout   membrane readout, θ = max |logit|
+ */
+import { fail, type Warning } from "../../diagnostics.ts";
+import type { AnnGraph } from "../../ir/ann.ts";
+import type { NeuronModel } from "../../ir/snn.ts";
+import type { Dataset } from "../../data/dataset.ts";
+import { allValuesPercentile, type Calibration, type SiteStats } from "../calibrate.ts";
+import type { RawSnn } from "../lower.ts";
+import { type ConvertOptions, defaultPercentile } from "../methods.ts";
+import { normalise, type PopParams } from "../normalise.ts";
+import { calibrateRaw } from "./forward.ts";
+import { lowerEcmt } from "./lower.ts";
+
+export interface EcmtContext {
+  readonly calibration: Dataset;
+  readonly calibrationSamples: number;
+  warn(w: Warning): void;
+  onProgress?(stage: string, done: number, total: number): void;
+}
+
+export function convertEcmt(graph: AnnGraph, options: ConvertOptions, ctx: EcmtContext): { raw: RawSnn; calibration: Calibration; snn: ReturnType<typeof normalise> } {
+  const raw = lowerEcmt(graph, ctx.warn);
+  const samples = Math.min(ctx.calibrationSamples, ctx.calibration.count);
+  const calibration = calibrateRaw(raw, ctx.calibration.images, samples, 16, (d) => ctx.onProgress?.("calibrate", d, samples));
+  const params = ecmtParams(raw, calibration, options);
+  const snn = normalise(raw, params, { method: "ecmt", encoding: options.encoding, seed: options.seed });
+  return { raw, calibration, snn };
+}
+
+const filled = (n: number, v: number): Float32Array => new Float32Array(n).fill(v);
+const positive = (x: number, fallback: number): number => (Number.isFinite(x) && x > 1e-12 ? x : fallback);
+
+export function ecmtParams(raw: RawSnn, cal: Calibration, options: ConvertOptions): Map<number, PopParams> {
+  const percentile = options.percentile ?? defaultPercentile("ecmt");
+  const levels = options.mtLevels;
+  const params = new Map<number, PopParams>();
+  for (const p of raw.pops) {
+    const C = p.shape[2];
+    const s = cal.get(p.statsNode) as SiteStats;
+    let threshold: Float32Array;
+    let neuron: NeuronModel;
+    switch (p.site) {
+      case "input":
+        threshold = filled(C, positive(s.max, 1));
+        neuron = { kind: "mt", levels, negThreshold: 0, relu: false };
+        break;
+      case "quantise": {
+        const big = Math.max(Math.abs(s.max), Math.abs(s.min), 1e-6);
+        const thetaP = positive(allValuesPercentile(s, percentile), big);
+        const thetaN = positive(-allValuesPercentile(s, 100 - percentile), thetaP);
+        threshold = filled(C, thetaP);
+        neuron = { kind: "mt", levels, negThreshold: thetaN / thetaP, relu: false };
+        break;
+      }
+      case "relu":
+        threshold = filled(C, positive(allValuesPercentile(s, percentile), positive(s.max, 1)));
+        neuron = { kind: "mt", levels, negThreshold: 1, relu: true };
+        break;
+      case "compute": {
+        const c = p.compute;
+        if (!c) throw new Error(`internal: compute site ${p.name} without an operator`);
+        threshold = filled(C, 1);
+        neuron = { kind: "compute", op: c.op, offset: c.offset };
+        break;
+      }
+      case "readout":
+        threshold = filled(C, positive(Math.max(Math.abs(s.max), Math.abs(s.min)), 1));
+        neuron = { kind: "readout" };
+        break;
+      default:
+        throw fail("SNNC210", `site ${p.site} is not made by the ecmt lowering`, { layer: p.name });
+    }
+    params.set(p.id, { threshold, spikeValue: threshold, neuron, v0: 0 });
+  }
+  return params;
+}
