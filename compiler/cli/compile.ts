@@ -40,6 +40,7 @@ export interface CompileArgs {
   "mt-levels": number;
   "tfjs-check": boolean;
   emulator: boolean;
+  "emit-pynn": boolean;
   "dump-ir"?: string;
   "stop-after"?: string;
 }
@@ -99,6 +100,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("mt-levels", { default: 8, requiresArg: true, coerce: integer("mt-levels"), describe: "levels per sign of multi-threshold neurons (method mt)" })
     .option("tfjs-check", { type: "boolean", default: true, describe: "check the import against tfjs predict" })
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
+    .option("emit-pynn", { type: "boolean", default: false, describe: "also write network_pynn.py (+ network_pynn/): a PyNN script of the network for SpiNNaker (sPyNNaker) or Brian 2 (docs/pynn.md)" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
     .option("stop-after", { type: "string", choices: [...PASS_NAMES], describe: "stop after this pass (with --dump-ir: the IR so far); writes no output files" })
@@ -176,6 +178,12 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     files.set("report.md", renderMarkdown(report));
     files.set("report.html", renderHtml(report));
     files.set("reference.json.gz", outcome.reference);
+    if (a["emit-pynn"]) {
+      const { emitPynn } = await import("../pynn/emit.ts");
+      const pynn = emitPynn(outcome.pipeline.quantised.q, outcome.target, { snncVersion: report.snncVersion, model: a.model, timesteps: report.timesteps });
+      for (const [name, data] of pynn.files) files.set(name, data);
+      for (const w of pynn.warnings) io.warn(w);
+    }
     const written = writeAtomically(outDir, files);
     const mismatch = report.verification.firstMismatch;
     if (!report.verification.bitExact && mismatch) {
