@@ -169,8 +169,19 @@ def main():
     def connect(pre, post, rows, receptor):
         if len(rows) == 0:
             return
-        prj = sim.Projection(pre, post, sim.FromListConnector(rows, column_names=["weight", "delay"]),
-                             sim.StaticSynapse(), receptor_type=receptor)
+        if args.backend != "brian2":
+            prj = sim.Projection(pre, post, sim.FromListConnector(rows, column_names=["weight", "delay"]),
+                                 sim.StaticSynapse(), receptor_type=receptor)
+        else:
+            # pyNN.brian2's FromListConnector sets every synapse's weight one by one (hours for a CNN's
+            # million synapses): create the projection empty and fill its Brian 2 Synapses in one call.
+            prj = sim.Projection(pre, post, sim.FromListConnector(np.zeros((0, 4)), column_names=["weight", "delay"]),
+                                 sim.StaticSynapse(), receptor_type=receptor)
+            syn_obj = prj._brian2_synapses[0][0]
+            syn_obj.connect(i=rows[:, 0].astype(np.int64), j=rows[:, 1].astype(np.int64))
+            syn_obj.weight[:] = rows[:, 2] * brian2.mV
+            syn_obj.delay[:] = rows[:, 3] * brian2.ms
+            prj._n_connections += len(rows)
         projections.append(prj)
 
     syn = np.load(os.path.join(DATA, "synapses.npy"))
