@@ -139,6 +139,10 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     };
     const outDir = a.out ?? defaultOutDir(a.model, a.target);
     checkWritable(outDir); // before any work: a bad -o fails now, not after the compile
+    if (a["emit-pynn"]) {
+      const [{ checkPynnRequest }, { loadTarget }] = await Promise.all([import("../pynn/emit.ts"), import("../target/load.ts")]);
+      checkPynnRequest(loadTarget(a.target), request.encoding);
+    }
     const { runCompile } = await import("../compile.ts");
     const tasks = new Map<string, ReturnType<typeof io.progress.task>>();
     const compiled = await runCompile(request, {

@@ -35,15 +35,20 @@ export interface PynnMeta {
   readonly timesteps: number;
 }
 
-export function emitPynn(q: QuantisedSnn, target: Target, meta: PynnMeta): PynnFiles {
-  const ns = target.neuron;
-  if (ns.model !== "fixed-if") {
-    throw fail("SNNC180", `--emit-pynn writes SpiNNaker integrate-and-fire neurons; target ${target.name}'s neurons are ${ns.model}`, {},
+/** The checks that need no compile (the CLI runs them before compiling): target neuron model, encoding. */
+export function checkPynnRequest(target: Target, encoding: string): void {
+  if (target.neuron.model !== "fixed-if") {
+    throw fail("SNNC180", `--emit-pynn writes SpiNNaker integrate-and-fire neurons; target ${target.name}'s neurons are ${target.neuron.model}`, {},
       "compile for --target spinnaker (or spinnaker2); Loihi 2 reads NIR: use --emit-nir");
   }
-  if (q.input.encoding !== "current") {
-    throw fail("SNNC182", `--emit-pynn supports the current input encoding only, not ${q.input.encoding}`, {}, "compile with --encoding current");
+  if (encoding !== "current") {
+    throw fail("SNNC182", `--emit-pynn supports the current input encoding only, not ${encoding}`, {}, "compile with --encoding current");
   }
+}
+
+export function emitPynn(q: QuantisedSnn, target: Target, meta: PynnMeta): PynnFiles {
+  const ns = target.neuron;
+  checkPynnRequest(target, q.input.encoding);
   const warnings: Warning[] = [];
   const subtract: string[] = [];
   for (const p of q.populations) {

@@ -5,7 +5,7 @@
  * reset-by-subtraction warning. The run is skipped, saying why, when pyNN.brian2 cannot be imported.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
@@ -87,6 +87,14 @@ describe("--emit-pynn", function () {
     const r = emitPynn(sub, outcome.target, { snncVersion: "test", model: "tiny", timesteps: T });
     expect(r.warnings.map((w) => w.code)).to.deep.equal(["SNNC-W180"]);
     expect(r.warnings[0]?.message).to.match(/c1, p1/);
+  });
+
+  it("snnc compile --emit-pynn for a Loihi target: SNNC180 before compiling, exit 1, nothing written", () => {
+    const out = join(dir, "loihi-out");
+    const r = spawnSync(process.execPath, ["compiler/cli/snnc.js", "compile", "examples/fashion-mnist/mlp/model.json", "-t", "loihi2", "--emit-pynn", "-o", out], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/^error SNNC180: /m);
+    expect(existsSync(out)).to.equal(false);
   });
 
   it("refuses a Loihi target (SNNC180) and Poisson input (SNNC182)", () => {
