@@ -38,7 +38,8 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), "snnc-nir-bench-"));
   const events = join(dir, "events.npy");
   run(PYTHON, ["examples/train/srnn_fashion.py", "--out", EXAMPLE, "--events", String(samples), events]);
-  const torchPred = readNpy(readFileSync(join(EXAMPLE, "torch-test-predictions.npy")));
+  // a copy: readNpy slices its argument, and a Node Buffer's slice is a view of its whole pool
+  const torchPred = readNpy(new Uint8Array(readFileSync(join(EXAMPLE, "torch-test-predictions.npy"))));
   const labels = readIdx(maybeGunzip(readFileSync(LABELS), LABELS));
   const record = JSON.parse(readFileSync(join(EXAMPLE, "record.json"), "utf8")) as { testAccuracy: number };
   let torchCorrect = 0;
