@@ -6,7 +6,7 @@
  * exact-score matches with the integer model, and the accuracies. Prints one JSON line per run.
  *
  *   npx tsx bench/pynn.ts [--models mlp,cnn] [--resets zero,subtract] [--samples 1000] [--budget 600]
- *                         [--chunk 100] [--codegen numpy|cython]
+ *                         [--chunk 100] [--codegen numpy|cython] [--offset K: start at test image K]
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runCompile } from "../compiler/compile.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
+import { sliceDataset } from "../compiler/data/dataset.ts";
 import { writeNpy } from "../compiler/data/npy.ts";
 import { emitPynn, PYNN_SCRIPT } from "../compiler/pynn/emit.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   const budget = Number(arg("budget", "600"));
   const chunk = Number(arg("chunk", "100"));
   const codegen = arg("codegen", "numpy");
-  const data = benchData(samples);
+  const offset = Number(arg("offset", "0"));
+  const all = benchData(samples + offset);
+  const data = offset === 0 ? all : { ...all, n: all.n - offset, labels: all.labels.subarray(offset), evalSet: sliceDataset(all.evalSet, offset, all.n - offset), describe: `${all.describe}, from image ${offset}` };
   console.log(`# --emit-pynn on pyNN.brian2 vs snnc, spinnaker, T = ${T}: ${data.describe}; budget ${budget} s per run, chunks of ${chunk}, Brian 2 codegen ${codegen}`);
   const per = 28 * 28;
   for (const model of models) {
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
         if (floatPred[s] === data.labels[s]) floatCorrect++;
       }
       const row = {
-        model, reset, images: n, seconds: Math.round(seconds), synapses: pynn.synapses, warnings: pynn.warnings.map((w) => w.code),
+        model, reset, offset, images: n, seconds: Math.round(seconds), synapses: pynn.synapses, warnings: pynn.warnings.map((w) => w.code),
         agreementWithFloatSnn: agreeFloat / n, agreementWithIntegerModel: agreeInt / n, exactScoresVsIntegerModel: exact / n,
         accuracyPynn: correct / n, accuracyFloatSnn: floatCorrect / n,
       };
