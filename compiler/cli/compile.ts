@@ -40,6 +40,7 @@ export interface CompileArgs {
   "mt-levels": number;
   "tfjs-check": boolean;
   emulator: boolean;
+  "emit-pynn": boolean;
   "dump-ir"?: string;
   "stop-after"?: string;
   dt?: number;
@@ -101,6 +102,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("mt-levels", { default: 8, requiresArg: true, coerce: integer("mt-levels"), describe: "levels per sign of multi-threshold neurons (method mt)" })
     .option("tfjs-check", { type: "boolean", default: true, describe: "check the import against tfjs predict" })
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
+    .option("emit-pynn", { type: "boolean", default: false, describe: "also write network_pynn.py (+ network_pynn/): a PyNN script of the network for SpiNNaker (sPyNNaker) or Brian 2 (docs/pynn.md)" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
     .option("dt", { requiresArg: true, coerce: numberIn("dt", 0, Number.MAX_VALUE), describe: "NIR graphs: the time step that discretises them, in the unit of their time constants (used when the file's metadata has no dt)" })
@@ -144,6 +146,10 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     };
     const outDir = a.out ?? defaultOutDir(a.model, a.target);
     checkWritable(outDir); // before any work: a bad -o fails now, not after the compile
+    if (a["emit-pynn"]) {
+      const [{ checkPynnRequest }, { loadTarget }] = await Promise.all([import("../pynn/emit.ts"), import("../target/load.ts")]);
+      checkPynnRequest(loadTarget(a.target), request.encoding);
+    }
     const { runCompile } = await import("../compile.ts");
     const tasks = new Map<string, ReturnType<typeof io.progress.task>>();
     const compiled = await runCompile(request, {
@@ -189,6 +195,12 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       const conversion = outcome.pipeline.conversion;
       const dt = "dt" in conversion ? conversion.dt : request.dt ?? 0.001;
       files.set("network.nir", await writeNirBytes(exportNir(conversion.snn, dt, io.warn)));
+    }
+    if (a["emit-pynn"]) {
+      const { emitPynn } = await import("../pynn/emit.ts");
+      const pynn = emitPynn(outcome.pipeline.quantised.q, outcome.target, { snncVersion: report.snncVersion, model: a.model, timesteps: report.timesteps });
+      for (const [name, data] of pynn.files) files.set(name, data);
+      for (const w of pynn.warnings) io.warn(w);
     }
     const written = writeAtomically(outDir, files);
     const mismatch = report.verification.firstMismatch;
