@@ -63,7 +63,10 @@ export function readNpy(bytes: Uint8Array, file = "<npy>"): NpyArray {
   if (bytes.length < need) {
     throw fail("SNNC150", `.npy data truncated: ${bytes.length} bytes, shape needs ${need}`, { file, byte: bytes.length });
   }
-  const body = bytes.slice(dataStart, need); // copy: aligned for the typed-array views
+  // A fresh, aligned copy for the typed-array views. Not `bytes.slice`: on a Node Buffer that is a view into
+  // the shared pool, whose `.buffer` is the whole pool.
+  const body = new Uint8Array(need - dataStart);
+  body.set(bytes.subarray(dataStart, need));
   const buf = body.buffer;
   let data: NpyArray["data"];
   switch (kind) {
