@@ -42,7 +42,7 @@ export function convert(graph: AnnGraph, options: ConvertOptions, ctx: ConvertCo
     samples,
     onBatch: (d) => ctx.onProgress?.("calibrate", d, samples),
   });
-  const normaliseOptions = { method: options.method, encoding: options.encoding, seed: options.seed };
+  const normaliseOptions = { method: options.method, encoding: options.encoding, seed: options.seed, timesteps: options.timesteps };
   if (normalisationOf(options) === "auto") {
     const auto = selectNormalisation(raw, calibration, ctx.calibration, samples, options, normaliseOptions, ctx.warn);
     return { snn: auto.snn, raw, calibration, normalisation: auto };
