@@ -4,7 +4,9 @@
  * ANN's: fewest class disagreements, ties broken by the squared difference of the per-sample standardised output
  * scores (so the readout's scale does not matter).
  *
- * Candidates: error search per layer (convert/search.ts), the 99.9th percentile, the maximum. Each layer's
+ * Candidates: error search per layer (convert/search.ts), the 99.9th percentile, the maximum; then the best of
+ * them with its biases calibrated on the measured mean error per channel (convert/biascal.ts), kept if it is
+ * closer to the ANN by the same measure. Each layer's
  * search is blind to the errors of the layers before it; this measures the whole network at once, so a network
  * where clipping compounds (deep residual nets) and one where it does not (shallow CNNs) each get what serves it.
  */
@@ -17,7 +19,8 @@ import { simulateFloat } from "../simulate/float-snn.ts";
 import type { Calibration } from "./calibrate.ts";
 import type { RawSnn } from "./lower.ts";
 import { type ConvertOptions, methodParams } from "./methods.ts";
-import { normalise, type NormaliseOptions } from "./normalise.ts";
+import { calibrateBiases } from "./biascal.ts";
+import { normalise, type NormaliseOptions, type PopParams } from "./normalise.ts";
 
 export interface NormalisationChoice {
   readonly label: string;
@@ -64,11 +67,9 @@ export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset
   const logitsNode = out?.op.kind === "activation" && out.op.activation === "softmax" ? (out.inputs[0] as string) : (graph.outputs[0] as string);
   const ann = runAnn(graph, images, n, { keep: new Set([logitsNode]) }).get(logitsNode) as Float32Array;
   const classes = ann.length / n;
-  let best: { snn: SnnGraph; label: string; dis: number; err: number } | null = null;
+  let best: { snn: SnnGraph; label: string; dis: number; err: number; params: Map<number, PopParams> } | null = null;
   const tried: { label: string; disagreements: number; scoreError: number }[] = [];
-  for (const c of AUTO_CANDIDATES) {
-    const params = methodParams(raw, cal, { ...options, ...c.options }, warn);
-    const snn = normalise(raw, params, norm);
+  const measure = (snn: SnnGraph): { dis: number; err: number } => {
     const sim = simulateFloat(snn, images, n, { timesteps: [options.timesteps] });
     const scores = sim.scores.get(options.timesteps) as Float32Array;
     let dis = 0;
@@ -80,9 +81,25 @@ export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset
       for (let j = 0; j < classes; j++) err += ((a[j] as number) - (s[j] as number)) ** 2;
     }
     err /= n * classes;
+    return { dis, err };
+  };
+  for (const c of AUTO_CANDIDATES) {
+    const params = methodParams(raw, cal, { ...options, ...c.options }, warn);
+    const snn = normalise(raw, params, norm);
+    const { dis, err } = measure(snn);
     tried.push({ label: c.label, disagreements: dis, scoreError: err });
-    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn, label: c.label, dis, err };
+    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn, label: c.label, dis, err, params };
   }
-  const b = best as NonNullable<typeof best>;
+  let b = best as NonNullable<typeof best>;
+  if (options.biasCalibration !== false) {
+    const label = `${b.label} + bias calibration`;
+    // Calibrate on the samples after the ones the choice is measured on, when there are enough.
+    const per = shapeSize(raw.inputShape);
+    const rest = data.count - n >= 32 ? { ...data, images: data.images.subarray(n * per), count: data.count - n } : data;
+    const calibrated = calibrateBiases(raw, b.params, rest, norm).snn;
+    const { dis, err } = measure(calibrated);
+    tried.push({ label, disagreements: dis, scoreError: err });
+    if (dis < b.dis || (dis === b.dis && err < b.err)) b = { snn: calibrated, label, dis, err, params: b.params };
+  }
   return { snn: b.snn, chosen: b.label, tried, samples: n };
 }
