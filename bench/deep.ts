@@ -3,7 +3,7 @@
  * timesteps of the converted networks, float SNN and integer SNN on loihi2.
  *
  *   npx tsx bench/deep.ts agreement [--samples 10000]
- *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 16,32,64] [--only resnet20:default,resnet56]
+ *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt]
  *
  * agreement: for each ONNX example, the classes of snnc's float interpreter against onnxruntime-web's on the test
  * images (disagreements, largest |logit difference|). accuracy: for each row (model × conversion options) and
@@ -95,7 +95,7 @@ if (MODE === "agreement") {
   writeFileSync(out, `${JSON.stringify({ results: merge(out, rows) }, null, 2)}\n`);
 } else {
   const n = Math.min(Number(arg("--samples", "2000")), test.count);
-  const TS = arg("--ts", "16,32,64").split(",").map(Number);
+  const TS = arg("--ts", "8,16,32,64").split(",").map(Number);
   const set = sliceDataset(test, 0, n);
   const labels = set.labels as Int32Array;
   const calibration = loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 256 });
@@ -108,6 +108,7 @@ if (MODE === "agreement") {
     ROWS.push({ model, label: "ecc p99.9", method: "ecc", options: { percentile: 99.9 } });
     ROWS.push({ model, label: "ecc search", method: "ecc", options: { normalisation: "search" } });
     ROWS.push({ model, label: "ttrbr", method: "ttrbr", options: {} });
+    ROWS.push({ model, label: "mt", method: "mt", options: {} });
   }
   const header = `| model | conversion | images | ANN | ${TS.map((t) => `T=${t} float / int`).join(" | ")} | s |`;
   console.log(`# deep accuracy: ${n} Fashion-MNIST test images, calibration ${calibration.count} training images, loihi2\n\n${header}\n|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);

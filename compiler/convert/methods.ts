@@ -38,6 +38,8 @@ export interface ConvertOptions {
    * given, else per method (defaultNormalisation). */
   readonly normalisation?: Normalisation;
   readonly perChannel: boolean;
+  /** `auto` normalisation: also try the chosen candidate with calibrated biases (biascal.ts); default true. */
+  readonly biasCalibration?: boolean;
   readonly reset: ResetMode;
   /** Half-threshold initial membrane; default per method. */
   readonly halfThreshold?: boolean;

@@ -8,7 +8,15 @@
  * al. 2017; SpKeras' current normalisation) in one rule that also covers per-channel scales and Add (every
  * operand of an Add is scaled into the one output scale of the population after it).
  * Depth: input 0, else max over inputs of depth(source) + 1; delay = depth(D) - depth(S), so every path into
- * a population arrives aligned. vInit[c] = v0 - depth * bias[c] (see ir/snn.ts timing semantics).
+ * a population arrives aligned. Pre-window bias (see ir/snn.ts timing semantics): a neuron integrates its bias
+ * from step 0 but its input arrives at step `depth`. A positive bias is cancelled in the initial membrane,
+ * vInit[c] = v0 - depth * bias[c] (the membrane starts negative and reaches v0 at `depth`). A negative bias on a
+ * neuron that fires cannot be cancelled that way: vInit = v0 + depth·|bias| would exceed the threshold and the
+ * neuron would fire spurious spikes before its window (each one losing a threshold of charge and reaching the
+ * next layers as false input), which ruined deep BN-folded networks at small T (ResNet-20: 11% at T = 32).
+ * Instead such a bias is spread over the whole run: bias' = bias · T / (T + depth) with vInit = v0, so the
+ * membrane only falls before the window and the charge at the window's end is again v0 + T·bias + inputs
+ * (exact for the compile's T; a readout at another T' is off by depth·bias·(T − T')/(T + depth)).
  * Invariant: every PopParams vector (threshold, spikeValue) has one entry per channel of its population.
  */
 import type { Connectivity, NeuronModel, Population, Projection, SnnGraph } from "../ir/snn.ts";
@@ -26,6 +34,8 @@ export interface NormaliseOptions {
   readonly method: string;
   readonly encoding: "current" | "poisson";
   readonly seed: number;
+  /** The compile's T: negative biases of firing neurons are spread over T + depth steps (header). */
+  readonly timesteps: number;
 }
 
 /** Populations in an order where every source comes before its consumers. */
@@ -69,7 +79,17 @@ export function normalise(raw: RawSnn, params: ReadonlyMap<number, PopParams>, o
     });
     const bias = p.bias ? p.bias.map((b, c) => b / (pp.threshold[c % pp.threshold.length] as number)) : null;
     const vInit = new Float32Array(C);
-    for (let c = 0; c < C; c++) vInit[c] = pp.v0 - d * (bias ? (bias[c] as number) : 0);
+    const fires = pp.neuron.kind === "if" || pp.neuron.kind === "countReadout";
+    const T = options.timesteps;
+    for (let c = 0; c < C; c++) {
+      const b = bias ? (bias[c] as number) : 0;
+      if (bias && fires && b < 0 && d > 0 && T > 0) {
+        bias[c] = (b * T) / (T + d);
+        vInit[c] = pp.v0;
+      } else {
+        vInit[c] = pp.v0 - d * b;
+      }
+    }
     pops.push({
       id: newId.get(p.id) as number, name: p.name, shape: p.shape, size: p.shape[0] * p.shape[1] * C,
       neuron: pp.neuron, bias, vInit, inputs, depth: d, spikeValue: pp.spikeValue, threshold: pp.threshold,

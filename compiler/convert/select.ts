@@ -4,7 +4,9 @@
  * ANN's: fewest class disagreements, ties broken by the squared difference of the per-sample standardised output
  * scores (so the readout's scale does not matter).
  *
- * Candidates: error search per layer (convert/search.ts), the 99.9th percentile, the maximum. Each layer's
+ * Candidates: error search per layer (convert/search.ts), the 99.9th percentile, the maximum; then the best of
+ * them with its biases calibrated on the measured mean error per channel (convert/biascal.ts), kept if it is
+ * closer to the ANN by the same measure. Each layer's
  * search is blind to the errors of the layers before it; this measures the whole network at once, so a network
  * where clipping compounds (deep residual nets) and one where it does not (shallow CNNs) each get what serves it.
  * Each trial also records its network's state ranges and spikes on the first RANGE_SAMPLES samples, which the
@@ -20,7 +22,8 @@ import { type RangeStats, simulatePiece } from "../simulate/float-snn.ts";
 import type { Calibration } from "./calibrate.ts";
 import type { RawSnn } from "./lower.ts";
 import { type ConvertOptions, methodParams } from "./methods.ts";
-import { normalise, type NormaliseOptions } from "./normalise.ts";
+import { calibrateBiases } from "./biascal.ts";
+import { normalise, type NormaliseOptions, type PopParams } from "./normalise.ts";
 
 export interface NormalisationChoice {
   readonly label: string;
@@ -69,7 +72,11 @@ export const RANGE_SAMPLES = 64;
 export type SimulateMany = (snns: readonly SnnGraph[], images: Float32Array, n: number, timesteps: number, rangeSamples: number) => Promise<{ scores: Float32Array[]; ranges: RangeStats[] }>;
 
 interface Prepared {
-  readonly candidates: readonly { readonly label: string; readonly snn: SnnGraph }[];
+  readonly candidates: readonly { readonly label: string; readonly snn: SnnGraph; readonly params: Map<number, PopParams> }[];
+  readonly raw: RawSnn;
+  readonly data: Dataset;
+  readonly options: ConvertOptions;
+  readonly norm: NormaliseOptions;
   readonly images: Float32Array;
   readonly n: number;
   readonly ann: Float32Array;
@@ -84,51 +91,69 @@ function prepare(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, op
   // Compare with the logits: the input of a final softmax.
   const logitsNode = out?.op.kind === "activation" && out.op.activation === "softmax" ? (out.inputs[0] as string) : (graph.outputs[0] as string);
   const ann = runAnn(graph, images, n, { keep: new Set([logitsNode]) }).get(logitsNode) as Float32Array;
-  const candidates = AUTO_CANDIDATES.map((c) => ({ label: c.label, snn: normalise(raw, methodParams(raw, cal, { ...options, ...c.options }, warn), norm) }));
-  return { candidates, images, n, ann, classes: ann.length / n };
+  const candidates = AUTO_CANDIDATES.map((c) => {
+    const params = methodParams(raw, cal, { ...options, ...c.options }, warn);
+    return { label: c.label, snn: normalise(raw, params, norm), params };
+  });
+  return { candidates, raw, data, options, norm, images, n, ann, classes: ann.length / n };
+}
+
+/** Class disagreements with the ANN and the squared error of the standardised scores. */
+function distance(p: Prepared, scores: Float32Array): { dis: number; err: number } {
+  const { n, ann, classes } = p;
+  let dis = 0;
+  let err = 0;
+  for (let i = 0; i < n; i++) {
+    const a = standardised(ann, classes, i);
+    const s = standardised(scores, classes, i);
+    if (argmax(a) !== argmax(s)) dis++;
+    for (let j = 0; j < classes; j++) err += ((a[j] as number) - (s[j] as number)) ** 2;
+  }
+  return { dis, err: err / (n * classes) };
+}
+
+/** Scores at T on the p.n samples, and the ranges on the first RANGE_SAMPLES of them, on this thread. */
+function trial(p: Prepared, snn: SnnGraph): { scores: Float32Array; ranges: RangeStats } {
+  const T = p.options.timesteps;
+  const cut = Math.min(RANGE_SAMPLES, p.n);
+  // Two pieces (the same scores as one run): the first `cut` samples also record the ranges.
+  const head = simulatePiece(snn, p.images, { start: 0, n: cut }, T, cut);
+  const tail = cut < p.n ? simulatePiece(snn, p.images, { start: cut, n: p.n - cut }, T, cut) : null;
+  const all = new Float32Array(head.scores.length + (tail?.scores.length ?? 0));
+  all.set(head.scores, 0);
+  if (tail) all.set(tail.scores, head.scores.length);
+  return { scores: all, ranges: { samples: cut, ...(head.ranges as Omit<RangeStats, "samples">) } };
 }
 
 function pick(p: Prepared, simulated: readonly Float32Array[], ranges: readonly RangeStats[]): AutoResult {
-  const { n, ann, classes } = p;
-  let best: { snn: SnnGraph; label: string; dis: number; err: number; ranges: RangeStats } | null = null;
+  let best: { snn: SnnGraph; label: string; dis: number; err: number; ranges: RangeStats; params: Map<number, PopParams> } | null = null;
   const tried: { label: string; disagreements: number; scoreError: number }[] = [];
   for (let k = 0; k < p.candidates.length; k++) {
     const c = p.candidates[k] as Prepared["candidates"][number];
-    const scores = simulated[k] as Float32Array;
-    let dis = 0;
-    let err = 0;
-    for (let i = 0; i < n; i++) {
-      const a = standardised(ann, classes, i);
-      const s = standardised(scores, classes, i);
-      if (argmax(a) !== argmax(s)) dis++;
-      for (let j = 0; j < classes; j++) err += ((a[j] as number) - (s[j] as number)) ** 2;
-    }
-    err /= n * classes;
+    const { dis, err } = distance(p, simulated[k] as Float32Array);
     tried.push({ label: c.label, disagreements: dis, scoreError: err });
-    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn: c.snn, label: c.label, dis, err, ranges: ranges[k] as RangeStats };
+    if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn: c.snn, label: c.label, dis, err, ranges: ranges[k] as RangeStats, params: c.params };
   }
-  const b = best as NonNullable<typeof best>;
-  return { snn: b.snn, chosen: b.label, tried, samples: n, ranges: b.ranges };
+  let b = best as NonNullable<typeof best>;
+  if (p.options.biasCalibration !== false) {
+    const label = `${b.label} + bias calibration`;
+    // Calibrate on the samples after the ones the choice is measured on, when there are enough.
+    const per = shapeSize(p.raw.inputShape);
+    const rest = p.data.count - p.n >= 32 ? { ...p.data, images: p.data.images.subarray(p.n * per), count: p.data.count - p.n } : p.data;
+    const calibrated = calibrateBiases(p.raw, b.params, rest, p.norm).snn;
+    const t = trial(p, calibrated);
+    const { dis, err } = distance(p, t.scores);
+    tried.push({ label, disagreements: dis, scoreError: err });
+    if (dis < b.dis || (dis === b.dis && err < b.err)) b = { snn: calibrated, label, dis, err, ranges: t.ranges, params: b.params };
+  }
+  return { snn: b.snn, chosen: b.label, tried, samples: p.n, ranges: b.ranges };
 }
 
 /** `limit`: the calibration sample count the user allowed (--calibration-samples); at most AUTO_SAMPLES are used. */
 export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
   const p = prepare(raw, cal, data, limit, options, norm, warn);
-  const T = options.timesteps;
-  const cut = Math.min(RANGE_SAMPLES, p.n);
-  const scores: Float32Array[] = [];
-  const ranges: RangeStats[] = [];
-  for (const c of p.candidates) {
-    // Two pieces (the same scores as one run): the first `cut` samples also record the ranges.
-    const head = simulatePiece(c.snn, p.images, { start: 0, n: cut }, T, cut);
-    const tail = cut < p.n ? simulatePiece(c.snn, p.images, { start: cut, n: p.n - cut }, T, cut) : null;
-    const all = new Float32Array(head.scores.length + (tail?.scores.length ?? 0));
-    all.set(head.scores, 0);
-    if (tail) all.set(tail.scores, head.scores.length);
-    scores.push(all);
-    ranges.push({ samples: cut, ...(head.ranges as Omit<RangeStats, "samples">) });
-  }
-  return pick(p, scores, ranges);
+  const trials = p.candidates.map((c) => trial(p, c.snn));
+  return pick(p, trials.map((t) => t.scores), trials.map((t) => t.ranges));
 }
 
 /** selectNormalisation with the candidates' simulations run by `simulate` (the same choice and figures). */

@@ -15,8 +15,10 @@
  *     projection delays are chosen so that all paths into a population arrive aligned;
  *   - the input is presented constantly; a run of T timesteps executes T + D steps (D = readout depth) and
  *     the readout integrates the window [D, D + T);
- *   - biases are added every step; `vInit` already subtracts the `depth * bias` a neuron integrates before
- *     its window, so the charge inside the window is exactly T * bias + inputs.
+ *   - biases are added every step; the conversion makes the charge at the end of a neuron's window
+ *     v0 + T * bias + inputs: a positive bias is cancelled in `vInit` (v0 - depth * bias), a negative bias
+ *     of a firing neuron is spread over T + depth steps with vInit = v0 (convert/normalise.ts), so no neuron
+ *     fires before its window.
  */
 import type { Shape } from "./ann.ts";
 
@@ -156,7 +158,7 @@ export interface Population {
   readonly neuron: NeuronModel;
   /** Bias per channel, normalised (fraction of a threshold per step); null = none. */
   readonly bias: Float32Array | null;
-  /** Initial membrane (normalised), per channel; already includes the -depth*bias pre-charge correction. */
+  /** Initial membrane (normalised), per channel; already includes the pre-window bias correction (normalise.ts). */
   readonly vInit: Float32Array;
   readonly inputs: readonly Projection[];
   readonly depth: number;

@@ -90,6 +90,35 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
+def load_onnx_weights(model, path):
+    """Copies the initializers of an ONNX file exported by this script (named like the state_dict) into `model`."""
+    import hashlib
+    import onnx
+    from onnx import numpy_helper
+    with open(path, "rb") as f:
+        raw = f.read()
+    graph = onnx.load_from_string(raw).graph
+    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    # The exporter shares equal tensors and names the copies through Identity nodes.
+    for node in graph.node:
+        if node.op_type == "Identity" and node.input[0] in inits:
+            inits[node.output[0]] = inits[node.input[0]]
+    state = model.state_dict()
+    loaded = 0
+    for name, value in state.items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        if name not in inits or tuple(inits[name].shape) != tuple(value.shape):
+            raise SystemExit(f"{path}: no initializer {name} of shape {tuple(value.shape)}")
+        state[name] = torch.from_numpy(inits[name].copy())
+        loaded += 1
+    model.load_state_dict(state)
+    record = os.path.join(os.path.dirname(path), "training.json")
+    prior = json.load(open(record)) if os.path.exists(record) else None
+    return {"onnx": path, "sha256": hashlib.sha256(raw).hexdigest(), "tensors": loaded,
+            "priorRecord": prior}
+
+
 def evaluate(model, x, y, batch=500):
     model.eval()
     correct = 0
@@ -108,6 +137,8 @@ def main():
     p.add_argument("--lr", type=float, default=0.002)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--init-onnx", default=None,
+                   help="continue training from the weights and BN statistics of an ONNX file this script exported")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -117,6 +148,9 @@ def main():
     xtr, ytr = load("train")
     xte, yte = load("test")
     model = ResNet(a.blocks, widths)
+    init = None
+    if a.init_onnx:
+        init = load_onnx_weights(model, a.init_onnx)
     per_epoch = (len(xtr) + a.batch - 1) // a.batch
     steps = max(1, round(a.epochs * per_epoch))
     warm = min(100, steps // 10)
@@ -173,7 +207,9 @@ def main():
         "framework": f"pytorch {torch.__version__}",
         "script": "examples/train/resnet_fashion.py",
         "command": f"/usr/bin/python3 examples/train/resnet_fashion.py --blocks {a.blocks} --widths {a.widths} "
-                   f"--epochs {a.epochs} --batch {a.batch} --lr {a.lr} --seed {a.seed} --out {a.out}",
+                   f"--epochs {a.epochs} --batch {a.batch} --lr {a.lr} --seed {a.seed}"
+                   + (f" --init-onnx {a.init_onnx}" if a.init_onnx else "") + f" --out {a.out}",
+        "initialisedFrom": init,
         "blocksPerStage": a.blocks,
         "widths": widths,
         "weightLayers": weight_layers,

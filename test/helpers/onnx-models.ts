@@ -130,3 +130,47 @@ export function allOpsModel(): ModelSpec {
     ],
   };
 }
+
+/**
+ * A small deep residual network of the shape torch.onnx.export writes for a CIFAR-style ResNet on [N, 1, 6, 6]:
+ * stem conv-BN-ReLU, BLOCKS basic blocks (conv-BN-ReLU-conv-BN + identity, ReLU), GAP, Gemm to 3 logits. */
+export function residualModel(C = 4, BLOCKS = 4): ModelSpec {
+  const inits: ModelSpec["inits"] = {
+    w0: { dims: [C, 1, 3, 3], data: positive(C * 9, 1, 0.1) },
+    wfc: { dims: [3, C], data: randn(3 * C, 2, 1) }, bfc: { dims: [3], data: randn(3, 3, 0.1) },
+  };
+  const bn = (k: string, seed: number, shift: number) => {
+    inits[`${k}g`] = { dims: [C], data: positive(C, seed, 0.5) };
+    inits[`${k}b`] = { dims: [C], data: Array.from({ length: C }, () => shift) };
+    inits[`${k}m`] = { dims: [C], data: randn(C, seed + 1, 0.05) };
+    inits[`${k}v`] = { dims: [C], data: positive(C, seed + 2, 0.5) };
+    return [`${k}g`, `${k}b`, `${k}m`, `${k}v`];
+  };
+  const nodes: ModelSpec["nodes"] = [
+    { op: "Conv", inputs: ["x", "w0"], outputs: ["c0"], attrs: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
+    { op: "BatchNormalization", inputs: ["c0", ...bn("bn0", 10, 0.1)], outputs: ["n0"], attrs: { epsilon: 1e-5 } },
+    { op: "Relu", inputs: ["n0"], outputs: ["r0"] },
+  ];
+  let prev = "r0";
+  for (let b = 0; b < BLOCKS; b++) {
+    inits[`wa${b}`] = { dims: [C, C, 3, 3], data: randn(C * C * 9, 20 + b, 0.25) };
+    inits[`wb${b}`] = { dims: [C, C, 3, 3], data: randn(C * C * 9, 40 + b, 0.25) };
+    nodes.push(
+      { op: "Conv", inputs: [prev, `wa${b}`], outputs: [`ca${b}`], attrs: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
+      // Negative BN shifts, as trained ResNets have: the biases that broke the pre-charge correction.
+      { op: "BatchNormalization", inputs: [`ca${b}`, ...bn(`na${b}`, 60 + 4 * b, -0.3)], outputs: [`na${b}`], attrs: { epsilon: 1e-5 } },
+      { op: "Relu", inputs: [`na${b}`], outputs: [`ra${b}`] },
+      { op: "Conv", inputs: [`ra${b}`, `wb${b}`], outputs: [`cb${b}`], attrs: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
+      { op: "BatchNormalization", inputs: [`cb${b}`, ...bn(`nb${b}`, 80 + 4 * b, -0.2)], outputs: [`nb${b}`], attrs: { epsilon: 1e-5 } },
+      { op: "Add", inputs: [`nb${b}`, prev], outputs: [`s${b}`] },
+      { op: "Relu", inputs: [`s${b}`], outputs: [`r${b + 1}`] },
+    );
+    prev = `r${b + 1}`;
+  }
+  nodes.push(
+    { op: "GlobalAveragePool", inputs: [prev], outputs: ["gap"] },
+    { op: "Flatten", inputs: ["gap"], outputs: ["fl"] },
+    { op: "Gemm", inputs: ["fl", "wfc", "bfc"], outputs: ["logits"], attrs: { transB: 1 } },
+  );
+  return { input: { name: "x", dims: ["N", 1, 6, 6] }, output: "logits", inits, nodes };
+}

@@ -1,0 +1,75 @@
+/**
+ * Bias calibration (convert/biascal.ts) on a small deep BN-folded residual network (ONNX): the calibrated SNN follows the ANN's logits more closely than the
+ * uncalibrated one on held-out inputs, and `auto` keeps the calibrated network only when it measures closer.
+ */
+import { expect } from "chai";
+import { calibrateBiases } from "../../compiler/convert/biascal.ts";
+import { calibrate } from "../../compiler/convert/calibrate.ts";
+import { convert } from "../../compiler/convert/index.ts";
+import { lowerAnn } from "../../compiler/convert/lower.ts";
+import { calibrationSites, DEFAULT_CONVERT_OPTIONS, methodParams } from "../../compiler/convert/methods.ts";
+import { normalise } from "../../compiler/convert/normalise.ts";
+import type { Dataset } from "../../compiler/data/dataset.ts";
+import { importModel } from "../../compiler/import/index.ts";
+import type { AnnGraph } from "../../compiler/ir/ann.ts";
+import type { SnnGraph } from "../../compiler/ir/snn.ts";
+import { runAnn } from "../../compiler/interp/ann-float.ts";
+import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
+import { seededRng } from "../../compiler/util/rng.ts";
+import { encodeModel, residualModel, saveOnnx } from "../helpers/onnx-models.ts";
+
+function images(count: number, seed: number): Float32Array {
+  const rng = seededRng(seed);
+  return Float32Array.from({ length: count * 36 }, () => rng());
+}
+
+/** RMS(SNN logit estimate − ANN logit) / RMS(ANN logit) on `n` inputs. */
+function logitError(graph: AnnGraph, snn: SnnGraph, x: Float32Array, n: number, T: number): number {
+  const ann = runAnn(graph, x, n).get(graph.outputs[0] as string) as Float32Array;
+  const scores = simulateFloat(snn, x, n, { timesteps: [T] }).scores.get(T) as Float32Array;
+  const theta = snn.populations[snn.output]?.threshold[0] ?? 1;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ann.length; i++) {
+    num += (((scores[i] as number) * theta) / T - (ann[i] as number)) ** 2;
+    den += (ann[i] as number) ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe("bias calibration", function () {
+  this.timeout(60_000);
+  const T = 8;
+  const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" as const, percentile: 100, timesteps: T };
+  const data: Dataset = { images: images(128, 7), labels: null, count: 128, sampleShape: [6, 6, 1], source: "test" };
+  let graph: AnnGraph;
+  before(async () => {
+    graph = await importModel(saveOnnx(encodeModel(residualModel())));
+  });
+
+  it("shrinks the logit error against the ANN on held-out inputs", () => {
+    const raw = lowerAnn(graph, { maxPoolAsAverage: true, foldPooling: false }, () => {});
+    const cal = calibrate(raw.calibrationGraph, data, { sites: calibrationSites(raw), samples: 128 });
+    const params = methodParams(raw, cal, options, () => {});
+    const norm = { method: "ecc", encoding: "current" as const, seed: 1, timesteps: T };
+    const plain = normalise(raw, params, norm);
+    const result = calibrateBiases(raw, params, data, norm, 64, 1);
+    expect(result.meanShift).to.have.length(1);
+    expect(result.meanShift[0] as number).to.be.above(0);
+    const x = images(64, 99);
+    const before = logitError(graph, plain, x, 64, T);
+    const after = logitError(graph, result.snn, x, 64, T);
+    if (process.env.SHOW) console.log(before, after);
+    expect(after).to.be.below(before * 0.8);
+  });
+
+  it("auto reports the calibrated candidate it measured, and can be switched off", () => {
+    const ctx = { calibration: data, calibrationSamples: 128, warn: () => {} };
+    const on = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T }, ctx);
+    const tried = on.normalisation?.tried.map((t) => t.label) ?? [];
+    expect(tried).to.have.length(4);
+    expect(tried[3]).to.match(/\+ bias calibration$/);
+    const off = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T, biasCalibration: false }, ctx);
+    expect(off.normalisation?.tried).to.have.length(3);
+  });
+});
