@@ -41,6 +41,7 @@ export interface CompileArgs {
   "tfjs-check": boolean;
   emulator: boolean;
   "emit-pynn": boolean;
+  "bias-calibration": boolean;
   "dump-ir"?: string;
   "stop-after"?: string;
   dt?: number;
@@ -102,6 +103,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("mt-levels", { default: 8, requiresArg: true, coerce: integer("mt-levels"), describe: "levels per sign of multi-threshold neurons (method mt)" })
     .option("tfjs-check", { type: "boolean", default: true, describe: "check the import against tfjs predict" })
     .option("emulator", { type: "boolean", default: true, describe: "generate emulator/emulator.ts and .js" })
+    .option("bias-calibration", { type: "boolean", default: true, describe: "ecc's auto normalisation also tries its best candidate with biases calibrated on the measured error (--no-bias-calibration: off)" })
     .option("emit-pynn", { type: "boolean", default: false, describe: "also write network_pynn.py (+ network_pynn/): a PyNN script of the network for SpiNNaker (sPyNNaker) or Brian 2 (docs/pynn.md)" })
     .option("workers", { requiresArg: true, coerce: integer("workers"), describe: "threads for emulating large batches (default: all cores from 64 samples on; 1 = single thread)" })
     .option("dump-ir", { type: "string", describe: "write the IR after each pass into this directory" })
@@ -138,6 +140,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       ...(a.chips !== undefined ? { chips: a.chips } : {}),
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
+      ...(a["bias-calibration"] === false ? { biasCalibration: false } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
       ...(a.dt !== undefined ? { dt: a.dt } : {}),
       ...(a["emit-nir"] ? { emitNir: true } : {}),
