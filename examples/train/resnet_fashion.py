@@ -16,7 +16,6 @@ IR, so `snnc run` takes the same [N, 28, 28, 1] .npy inputs as the other example
 Seeded (torch, numpy) and single-threaded so a rerun on the same machine gives the same weights.
 """
 import argparse
-import gzip
 import json
 import math
 import os
@@ -27,21 +26,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+import fashion_idx  # examples/train/fashion_idx.py
 
 
 def load(split):
-    prefix = "train" if split == "train" else "t10k"
-    x = read_idx(os.path.join(DATA, f"{prefix}-images-idx3-ubyte.gz")).astype(np.float32) / 255.0
-    y = read_idx(os.path.join(DATA, f"{prefix}-labels-idx1-ubyte.gz")).astype(np.int64)
+    x, y = fashion_idx.load(split)
     return torch.from_numpy(x[:, None, :, :].copy()), torch.from_numpy(y.copy())
 
 

@@ -45,7 +45,6 @@ torch-test-predictions.npy (int8 [10000], the float model's class per test image
 events-test-0-7.npy (the first 8 test images as events, [8, 28, 84] uint8).
 """
 import argparse
-import gzip
 import json
 import os
 import time
@@ -56,7 +55,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA = "/usr/share/datasets/fashion-mnist"
+from fashion_idx import load  # examples/train/fashion_idx.py
+
 LEVELS = (0.25, 0.5, 0.75)
 T = 28
 N_IN = 28 * len(LEVELS)
@@ -66,21 +66,6 @@ BETA = 0.875
 THETA = 1.0
 DT = 1e-3
 NIR_VERSION = "1.0.6"
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def load(split):
-    prefix = "train" if split == "train" else "t10k"
-    x = read_idx(os.path.join(DATA, f"{prefix}-images-idx3-ubyte.gz")).astype(np.float32) / 255.0
-    y = read_idx(os.path.join(DATA, f"{prefix}-labels-idx1-ubyte.gz")).astype(np.int64)
-    return x, y
 
 
 def encode(images):
