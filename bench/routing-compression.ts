@@ -19,24 +19,14 @@ import type { ChipTable, RouteSpec, RouteTarget } from "../compiler/map/spinnake
 import { compressTables } from "../compiler/map/spinnaker/compress.ts";
 import { checkCompression, checkRoutes } from "../compiler/verify/routes.ts";
 import { isSnncError } from "../compiler/diagnostics.ts";
+import { seededRng } from "../compiler/util/rng.ts";
 
 const W = 12;
 const H = 12;
 const CAPACITY = 1023;
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function network(nBlocks: number, seed: number): { blocks: SourceBlock[]; routes: RouteSpec[] } {
-  const rand = mulberry32(seed);
+  const rand = seededRng(seed);
   const int = (n: number): number => Math.floor(rand() * n);
   const wrap = (v: number, n: number): number => ((v % n) + n) % n;
   const nearChip = (c: readonly [number, number]): [number, number] =>

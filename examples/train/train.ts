@@ -36,17 +36,9 @@ const LR_MIN = 5e-5;
 const SAMPLE_COUNT = 1000;
 const EXAMPLES_DIR = fileURLToPath(new URL("../fashion-mnist/", import.meta.url));
 
-/** mulberry32: a small seeded 32-bit PRNG, returns floats in [0,1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the one seeded PRNG of snnc (compiler/util/rng.ts); re-exported for the training scripts. */
+export { seededRng as mulberry32 } from "../../compiler/util/rng.ts";
+import { seededRng as mulberry32 } from "../../compiler/util/rng.ts";
 
 function shuffled(count: number, rand: () => number): Int32Array {
   const idx = Int32Array.from({ length: count }, (_, i) => i);

@@ -11,17 +11,9 @@ import { saveLayersModel } from "../../compiler/tfjs/io.ts";
 
 type Tf = typeof tfTypes;
 
-/** Seeded uniform numbers (mulberry32), so tests are repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers (mulberry32, compiler/util/rng.ts), so tests are repeatable. */
+export { seededRng as seededRandom } from "../../compiler/util/rng.ts";
+import { seededRng as seededRandom } from "../../compiler/util/rng.ts";
 
 export function randomArray(n: number, rand: () => number, lo = 0, hi = 1): Float32Array {
   const a = new Float32Array(n);
