@@ -84,6 +84,63 @@ interface EpochLog {
   readonly seconds: number;
 }
 
+/** One pass over the shuffled training split in batches: the shared inner loop of train.ts and variants.ts. */
+export interface EpochResult {
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly seen: number;
+}
+
+/**
+ * Trains `model` for one epoch: a mulberry32 shuffle, then per batch a fresh Dropout seed from the same stream
+ * (a fixed tfjs Dropout seed would repeat one mask every step) and `trainOnBatch`. Logs every 200 batches.
+ */
+export async function trainEpoch(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  train: FashionSplit,
+  rand: () => number,
+  opts: { readonly batchSize: number; readonly limitBatches: number | null; readonly epoch: number },
+): Promise<EpochResult> {
+  const { batchSize } = opts;
+  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as { seed?: number }[];
+  const xBuf = new Float32Array(batchSize * PIXELS);
+  const yBuf = new Float32Array(batchSize * 10);
+  const te = performance.now();
+  const order = shuffled(train.count, rand);
+  let batches = Math.ceil(train.count / batchSize);
+  if (opts.limitBatches !== null) batches = Math.min(batches, opts.limitBatches);
+  let lossSum = 0;
+  let accSum = 0;
+  let seen = 0;
+  for (let b = 0; b < batches; b++) {
+    const start = b * batchSize;
+    const n = Math.min(batchSize, train.count - start);
+    yBuf.fill(0);
+    for (let i = 0; i < n; i++) {
+      const k = order[start + i] ?? 0;
+      xBuf.set(train.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
+      yBuf[i * 10 + (train.labels[k] ?? 0)] = 1;
+    }
+    for (const d of dropouts) d.seed = Math.floor(rand() * 2 ** 31);
+    const x = tf.tensor4d(xBuf.subarray(0, n * PIXELS), [n, 28, 28, 1]);
+    const y = tf.tensor2d(yBuf.subarray(0, n * 10), [n, 10]);
+    const [loss = NaN, acc = NaN] = (await model.trainOnBatch(x, y)) as number[];
+    x.dispose();
+    y.dispose();
+    lossSum += loss * n;
+    accSum += acc * n;
+    seen += n;
+    if ((b + 1) % 200 === 0) {
+      const s = (performance.now() - te) / 1000;
+      console.log(`  epoch ${opts.epoch + 1} batch ${b + 1}/${batches}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  ${s.toFixed(0)}s`);
+    }
+  }
+  // Restore the Dropout configs (no seed) for evaluation and saving.
+  for (const d of dropouts) delete d.seed;
+  return { loss: lossSum / seen, accuracy: accSum / seen, seen };
+}
+
 interface TrainOptions {
   readonly epochs: number;
   readonly seed: number;
@@ -101,11 +158,7 @@ async function trainModel(tf: Tf, name: ModelName, data: FashionMnist, opts: Tra
   const params = model.countParams();
   console.log(`\n== ${name}: ${params} parameters, ${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${tf.getBackend()}`);
 
-  // Dropout layers get a fresh seed per batch (a fixed tfjs Dropout seed would repeat one mask every step).
-  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as { seed?: number }[];
   const { train, test } = data;
-  const xBuf = new Float32Array(batchSize * PIXELS);
-  const yBuf = new Float32Array(batchSize * 10);
   const history: EpochLog[] = [];
   const t0 = performance.now();
   let memoryAfterFirstEpoch = -1;
@@ -114,38 +167,10 @@ async function trainModel(tf: Tf, name: ModelName, data: FashionMnist, opts: Tra
     const te = performance.now();
     const lr = learningRate(e, epochs);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const order = shuffled(train.count, rand);
-    let batches = Math.ceil(train.count / batchSize);
-    if (opts.limitBatches !== null) batches = Math.min(batches, opts.limitBatches);
-    let lossSum = 0;
-    let accSum = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      const start = b * batchSize;
-      const n = Math.min(batchSize, train.count - start);
-      yBuf.fill(0);
-      for (let i = 0; i < n; i++) {
-        const k = order[start + i] ?? 0;
-        xBuf.set(train.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
-        yBuf[i * 10 + (train.labels[k] ?? 0)] = 1;
-      }
-      for (const d of dropouts) d.seed = Math.floor(rand() * 2 ** 31);
-      const x = tf.tensor4d(xBuf.subarray(0, n * PIXELS), [n, 28, 28, 1]);
-      const y = tf.tensor2d(yBuf.subarray(0, n * 10), [n, 10]);
-      const [loss = NaN, acc = NaN] = (await model.trainOnBatch(x, y)) as number[];
-      x.dispose();
-      y.dispose();
-      lossSum += loss * n;
-      accSum += acc * n;
-      seen += n;
-      if ((b + 1) % 200 === 0) {
-        const s = (performance.now() - te) / 1000;
-        console.log(`  epoch ${e + 1} batch ${b + 1}/${batches}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  ${s.toFixed(0)}s`);
-      }
-    }
+    const { loss, accuracy } = await trainEpoch(tf, model, train, rand, { batchSize, limitBatches: opts.limitBatches, epoch: e });
     const correct = countCorrect(tf, model, test);
     const seconds = (performance.now() - te) / 1000;
-    const log: EpochLog = { epoch: e + 1, learningRate: lr, loss: lossSum / seen, accuracy: accSum / seen, testAccuracy: correct / test.count, seconds };
+    const log: EpochLog = { epoch: e + 1, learningRate: lr, loss, accuracy, testAccuracy: correct / test.count, seconds };
     history.push(log);
     const mem = tf.memory();
     if (e === 0) memoryAfterFirstEpoch = mem.numTensors;
@@ -159,8 +184,6 @@ async function trainModel(tf: Tf, name: ModelName, data: FashionMnist, opts: Tra
     console.warn(`warning: tensor count changed from ${memoryAfterFirstEpoch} to ${tf.memory().numTensors} during training (leak?)`);
   }
 
-  // Restore the Dropout configs (no seed) before saving.
-  for (const d of dropouts) delete d.seed;
   const testCorrect = countCorrect(tf, model, test);
   const dir = join(opts.outDir, name);
   await saveLayersModel(model, dir);

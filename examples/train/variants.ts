@@ -46,7 +46,7 @@ import { loadLayersModel, saveLayersModel } from "../../compiler/tfjs/io.ts";
 import { type CustomLayers, QCFS_SHIFT, RATE_NORM_EPSILON, RATE_NORM_MOMENTUM, RATE_NORM_SCALE_INIT, type QcfsLayer, type RateNormLayer, registerCustomLayers } from "./custom-layers.ts";
 import { type FashionMnist, type FashionSplit, loadFashionMnist } from "./fashion.ts";
 import { INPUT_SHAPE } from "./models.ts";
-import { DEFAULT_BATCH, DEFAULT_SEED, mulberry32 } from "./train.ts";
+import { DEFAULT_BATCH, DEFAULT_SEED, mulberry32, trainEpoch } from "./train.ts";
 import { registeredKernels, registerWasmGradients } from "./wasm-grad.ts";
 
 type Tf = typeof import("@tensorflow/tfjs");
@@ -382,10 +382,7 @@ async function trainVariant(tf: Tf, layers: CustomLayers, variant: Variant, data
       `\n   baseline ${baselineCorrect}/${data.test.count}; initialised variant ${initCorrect}/${data.test.count}; init ${JSON.stringify(init)}`,
   );
 
-  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as { seed?: number }[];
   const { train, test } = data;
-  const xBuf = new Float32Array(batchSize * PIXELS);
-  const yBuf = new Float32Array(batchSize * 10);
   const history: EpochLog[] = [];
   const t0 = performance.now();
   let memoryAfterFirstEpoch = -1;
@@ -394,43 +391,15 @@ async function trainVariant(tf: Tf, layers: CustomLayers, variant: Variant, data
     const te = performance.now();
     const lr = fineTuneLearningRate(e, epochs);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const order = shuffled(train.count, rand);
-    let batches = Math.ceil(train.count / batchSize);
-    if (opts.limitBatches !== null) batches = Math.min(batches, opts.limitBatches);
-    let lossSum = 0;
-    let accSum = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      const start = b * batchSize;
-      const n = Math.min(batchSize, train.count - start);
-      yBuf.fill(0);
-      for (let i = 0; i < n; i++) {
-        const k = order[start + i] ?? 0;
-        xBuf.set(train.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
-        yBuf[i * 10 + (train.labels[k] ?? 0)] = 1;
-      }
-      for (const d of dropouts) d.seed = Math.floor(rand() * 2 ** 31);
-      const x = tf.tensor4d(xBuf.subarray(0, n * PIXELS), [n, 28, 28, 1]);
-      const y = tf.tensor2d(yBuf.subarray(0, n * 10), [n, 10]);
-      const [loss = NaN, acc = NaN] = (await model.trainOnBatch(x, y)) as number[];
-      x.dispose();
-      y.dispose();
-      lossSum += loss * n;
-      accSum += acc * n;
-      seen += n;
-      if ((b + 1) % 200 === 0) {
-        const s = (performance.now() - te) / 1000;
-        console.log(`  epoch ${e + 1} batch ${b + 1}/${batches}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  ${s.toFixed(0)}s`);
-      }
-    }
+    const { loss, accuracy } = await trainEpoch(tf, model, train, rand, { batchSize, limitBatches: opts.limitBatches, epoch: e });
     const correct = countCorrect(tf, model, test);
     const seconds = (performance.now() - te) / 1000;
     const log: EpochLog = {
       epoch: e + 1,
       ...(variant === "rnl" ? { stage: 1 } : {}),
       learningRate: lr,
-      loss: lossSum / seen,
-      accuracy: accSum / seen,
+      loss,
+      accuracy,
       testAccuracy: correct / test.count,
       seconds,
       activations: activationParams(model, variant),
@@ -458,7 +427,6 @@ async function trainVariant(tf: Tf, layers: CustomLayers, variant: Variant, data
   }
   const trainSeconds = (performance.now() - t0) / 1000;
 
-  for (const d of dropouts) delete d.seed;
   const testCorrect = countCorrect(tf, model, test);
   const dir = join(opts.outDir, dirName);
   await saveLayersModel(model, dir);
