@@ -12,6 +12,7 @@
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { stepRange } from "../neuron.ts";
 import { deliver } from "./deliver.ts";
+import { type KernelChoice, wasmEngine } from "./kernels.ts";
 import type { EmuNetwork } from "./network.ts";
 
 export interface EmulateOptions {
@@ -27,6 +28,9 @@ export interface EmulateOptions {
   /** Input frames per sample (event input [T, ...]): step t < frames takes frame t, later steps no input.
    * 1 (default): the one input is presented at every step. */
   readonly frames?: number;
+  /** Delivery and update kernels: "auto" (default) takes the WebAssembly ones where installed and exact
+   * for the network (kernels.ts), "js" the JavaScript ones, "wasm" requires the WebAssembly ones. */
+  readonly kernels?: KernelChoice;
 }
 
 export interface Counters {
@@ -82,10 +86,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const u = new Float64Array(N);
   const hasMtRelu = net.rules.some((r) => r.mtRelu === 1);
   const emitted = hasMtRelu ? new Float64Array(N) : null;
-  const ring = Array.from({ length: R }, () => new Float64Array(N));
+  // The WebAssembly path (kernels.ts): Int32 ring, spikes and fast neurons' state in its memory; JS rules
+  // read their inputs from a Float64 copy (qf).
+  const wasm = wasmEngine(net, options.kernels ?? "auto", options.onStep !== undefined);
+  if (wasm) wasm.busy = true;
+  const ring = wasm ? [] : Array.from({ length: R }, () => new Float64Array(N));
+  const qf = wasm ? new Float64Array(N) : new Float64Array(0);
   const bias = Float64Array.from(net.bias);
-  const spikeIdx = new Int32Array(N);
-  const spikePayload = new Int32Array(N);
+  const spikeIdx = wasm ? wasm.spikeIdx : new Int32Array(N);
+  const spikePayload = wasm ? wasm.spikePayload : new Int32Array(N);
   const scores = new Float64Array(count * classes);
   const spikeCounts = options.recordCounts ? new Int32Array(N) : null;
   const counters = newCounters();
@@ -133,11 +142,16 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     outIndex[g] = c;
   });
 
+  try {
   for (let sample = 0; sample < count; sample++) {
     v.set(net.vInit);
     u.fill(0);
     emitted?.fill(0);
     for (const slot of ring) slot.fill(0);
+    if (wasm) {
+      for (const slot of wasm.slots) slot.fill(0);
+      wasm.v.set(net.vInit);
+    }
     readoutCounts.fill(0);
     const frames = options.frames ?? 1;
     const sampleInput = images.subarray(sample * per * frames, (sample + 1) * per * frames);
@@ -147,10 +161,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     } else {
       for (let i = 0; i < per; i++) bias[net.input.neurons[i] as number] = inputBias(pixels[i] as number, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
     }
+    if (wasm) wasm.bias.set(bias);
     const rng = xorshift32(net.input.seed + (options.sampleOffset ?? 0) + sample);
     for (let step = 0; step < steps; step++) {
-      if (frames > 1) presentFrame(net, sampleInput, step < frames ? step : -1, per, poisson, thresholds, bias);
-      const q = ring[step % R] as Float64Array;
+      if (frames > 1) {
+        presentFrame(net, sampleInput, step < frames ? step : -1, per, poisson, thresholds, bias);
+        if (wasm) for (let i = 0; i < per; i++) wasm.bias[net.input.neurons[i] as number] = bias[net.input.neurons[i] as number] as number;
+      }
+      const qs = wasm ? (wasm.slots[step % R] as Int32Array) : null;
+      const q = qs ? qf : (ring[step % R] as Float64Array);
       stepSyn.fill(0);
       stepSpikes.fill(0);
       stepActive.fill(0);
@@ -162,11 +181,20 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         const s = net.rangeStart[r] as number;
         const e = net.rangeStart[r + 1] as number;
         if (poisson && rule.kind === "input" && isInput[s]) {
-          q.fill(0, s, e);
+          (qs ?? q).fill(0, s, e);
           continue;
         }
         activity[0] = 0;
-        n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
+        if (wasm && qs) {
+          if (wasm.fast[r]) {
+            n = wasm.step(rule, step % R, s, e, n);
+            activity[0] = wasm.lastActive();
+          } else {
+            for (let i = s; i < e; i++) q[i] = qs[i] as number;
+            qs.fill(0, s, e);
+            n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
+          }
+        } else n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
         // Active updates: compartments of neurons that received input or spiked this step.
         const core = coreOfRange[r] as number;
         stepActive[core] = (stepActive[core] as number) + (activity[0] as number) * (compOfRange[r] as number);
@@ -198,7 +226,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       }
       if (options.onSpikes) options.onSpikes(sample, step, spikeIdx, spikePayload, n);
       // 3. delivery into the ring buffer (the hot loop)
-      for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
+      if (wasm) wasm.deliver(step, n);
+      else for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
       // 4. cost model: busy time per core, step latency
       let busyMax = 0;
       let synStep = 0;
@@ -224,7 +253,13 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       options.onStep?.(sample, step, v, u);
     }
     const base = sample * classes;
-    for (let c = 0; c < classes; c++) scores[base + c] = net.output.countReadout ? (readoutCounts[c] as number) : (v[net.output.neurons[c] as number] as number);
+    for (let c = 0; c < classes; c++) {
+      const g = net.output.neurons[c] as number;
+      scores[base + c] = net.output.countReadout ? (readoutCounts[c] as number) : wasm && wasm.fast[rangeOf(net, g)] ? (wasm.v[g] as number) : (v[g] as number);
+    }
+  }
+  } finally {
+    if (wasm) wasm.busy = false;
   }
   // Network counters from the per-neuron spike counts.
   for (let s = 0; s < N; s++) {
@@ -247,6 +282,13 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     scores, classes, counters, spikeCounts, coreSynOps, coreSpikes, coreBusySeconds: coreBusy, routeSpikes, popSpikes, popSynOps,
     emulationSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The rule range of neuron i. */
+function rangeOf(net: EmuNetwork, i: number): number {
+  let r = 0;
+  while (r + 1 < net.rangeRule.length && (net.rangeStart[r + 1] as number) <= i) r++;
+  return r;
 }
 
 /** Event input: frame f's values (f < 0: none) become the input neurons' biases or Poisson thresholds. */
