@@ -147,3 +147,34 @@ export function stepIfLoihi(v: usize, q: usize, bias: usize, start: i32, end: i3
   activeCount = active + i32x4.extract_lane(received, 0) + i32x4.extract_lane(received, 1) + i32x4.extract_lane(received, 2) + i32x4.extract_lane(received, 3);
   return k;
 }
+
+/**
+ * A step's spikes [0, n) leave their cores (run.ts's step 2): per spike, its core's spike count and the
+ * neuron's count + 1, its class's readout count + 1 when `window` (a count readout's output neuron past the
+ * readout depth; outIndex −1 elsewhere), and per axon the destination core's synaptic ops + the axon's
+ * synapses. Float64 counters (exact integers, the same adds as the JavaScript loop). Returns the longest
+ * packet latency of the step's spikes (0 without spikes).
+ */
+export function countSpikes(spikes: usize, n: i32, window: i32, coreOf: usize, counts: usize, outIndex: usize, readout: usize, latency: usize, axonStart: usize, axonCore: usize, axonSynapses: usize, stepSpikes: usize, stepSyn: usize): f64 {
+  let maxLatency: f64 = 0;
+  for (let j: i32 = 0; j < n; j++) {
+    const s = <usize>load<i32>(spikes + (<usize>j << 2));
+    const core = stepSpikes + (<usize>load<i32>(coreOf + (s << 2)) << 3);
+    store<f64>(core, load<f64>(core) + 1);
+    const c = counts + (s << 3);
+    store<f64>(c, load<f64>(c) + 1);
+    const o = load<i32>(outIndex + (s << 2));
+    if (o >= 0 && window != 0) {
+      const r = readout + (<usize>o << 3);
+      store<f64>(r, load<f64>(r) + 1);
+    }
+    const lat = load<f64>(latency + (s << 3));
+    if (lat > maxLatency) maxLatency = lat;
+    const a1 = load<i32>(axonStart + ((s + 1) << 2));
+    for (let a = load<i32>(axonStart + (s << 2)); a < a1; a++) {
+      const d = stepSyn + (<usize>load<i32>(axonCore + (<usize>a << 2)) << 3);
+      store<f64>(d, load<f64>(d) + <f64>load<i32>(axonSynapses + (<usize>a << 2)));
+    }
+  }
+  return maxLatency;
+}

@@ -24,6 +24,7 @@ interface Exports {
   readonly lastActive: () => number;
   readonly deliverRuns: (runStart: number, runTarget: number, runLength: number, runWeight: number, weights: number, slot: number, spikes: number, payload: number, n: number) => void;
   readonly deliverCsr: (start: number, target: number, weights: number, slot: number, spikes: number, payload: number, n: number) => void;
+  readonly countSpikes: (spikes: number, n: number, window: number, coreOf: number, counts: number, outIndex: number, readout: number, latency: number, axonStart: number, axonCore: number, axonSynapses: number, stepSpikes: number, stepSyn: number) => number;
   readonly stepIfLoihi: (v: number, q: number, bias: number, start: number, end: number, outIdx: number, outPayload: number, count: number, fire: number, keep: number, sub: number, max: number, shift: number) => number;
 }
 
@@ -48,7 +49,7 @@ export function installKernels(bytes: Uint8Array, from: string): void {
   try {
     const m = new WA.Module(bytes);
     const names = new Set(WA.Module.exports(m).map((e) => e.name));
-    const missing = ["lastActive", "deliverRuns", "deliverCsr", "stepIfLoihi"].filter((n) => !names.has(n));
+    const missing = ["lastActive", "deliverRuns", "deliverCsr", "stepIfLoihi", "countSpikes"].filter((n) => !names.has(n));
     if (missing.length > 0) throw new Error(`it lacks ${missing.join(", ")}`);
     compiled = m;
     loadError = null;
@@ -150,11 +151,16 @@ export class WasmEngine {
   readonly slots: Int32Array[];
   readonly v: Int32Array;
   readonly bias: Int32Array;
+  /** run.ts's per-step and per-run counters, in this memory for countSpikes. */
+  readonly stepSpikes: Float64Array;
+  readonly stepSyn: Float64Array;
+  readonly counts: Float64Array;
+  readonly readoutCounts: Float64Array;
   busy = false;
   private readonly k: Exports;
   private readonly tables: Tables[];
   private readonly slotAt: number[];
-  private readonly at: { v: number; bias: number; idx: number; payload: number };
+  private readonly at: { v: number; bias: number; idx: number; payload: number; coreOf: number; counts: number; outIndex: number; readout: number; latency: number; axonStart: number; axonCore: number; axonSynapses: number; stepSpikes: number; stepSyn: number };
 
   constructor(net: EmuNetwork, fast: Uint8Array, module: WasmModule) {
     const N = net.neurons;
@@ -165,9 +171,9 @@ export class WasmEngine {
       bytes += ((n * 4 + 15) >> 4) << 4;
       return o;
     };
-    const plan: { arr: Int32Array; at: number }[] = [];
-    const put = (arr: Int32Array): number => {
-      const o = take(arr.length);
+    const plan: { arr: Int32Array | Float64Array; at: number }[] = [];
+    const put = (arr: Int32Array | Float64Array): number => {
+      const o = take(arr.length * (arr instanceof Float64Array ? 2 : 1));
       plan.push({ arr, at: o });
       return o;
     };
@@ -178,17 +184,28 @@ export class WasmEngine {
     });
     // Four spare lanes after each array: a SIMD group never reads past the memory's end.
     this.slotAt = Array.from({ length: R }, () => take(N + 4));
-    this.at = { v: take(N + 4), bias: take(N + 4), idx: take(N + 4), payload: take(N + 4) };
+    const outIndex = new Int32Array(N).fill(-1);
+    net.output.neurons.forEach((g, c) => (outIndex[g] = c));
+    const classes = net.output.neurons.length;
+    this.at = {
+      v: take(N + 4), bias: take(N + 4), idx: take(N + 4), payload: take(N + 4),
+      coreOf: put(net.coreOf), counts: take(2 * N), outIndex: put(outIndex), readout: take(2 * classes), latency: put(net.neuronLatency),
+      axonStart: put(net.axonStart), axonCore: put(net.axonCore), axonSynapses: put(net.axonSynapses), stepSpikes: take(2 * net.cores), stepSyn: take(2 * net.cores),
+    };
     const memory = new WA.Memory({ initial: Math.ceil((bytes + 16) / 65536) });
     const instance = new WA.Instance(module, { env: { memory, abort: () => { throw new RuntimeError("SNNC811", "the emulator's WebAssembly kernels aborted"); } } });
     this.k = instance.exports as unknown as Exports;
     const buf = memory.buffer;
-    for (const p of plan) new Int32Array(buf, p.at, p.arr.length).set(p.arr);
+    for (const p of plan) (p.arr instanceof Float64Array ? new Float64Array(buf, p.at, p.arr.length) : new Int32Array(buf, p.at, p.arr.length)).set(p.arr);
     this.slots = this.slotAt.map((o) => new Int32Array(buf, o, N));
     this.v = new Int32Array(buf, this.at.v, N);
     this.bias = new Int32Array(buf, this.at.bias, N);
     this.spikeIdx = new Int32Array(buf, this.at.idx, N);
     this.spikePayload = new Int32Array(buf, this.at.payload, N);
+    this.counts = new Float64Array(buf, this.at.counts, N);
+    this.readoutCounts = new Float64Array(buf, this.at.readout, classes);
+    this.stepSpikes = new Float64Array(buf, this.at.stepSpikes, net.cores);
+    this.stepSyn = new Float64Array(buf, this.at.stepSyn, net.cores);
     this.fast = fast;
   }
 
@@ -209,6 +226,13 @@ export class WasmEngine {
     const S = rule.stateBits;
     const bits = rule.inputBits > 0 ? Math.min(rule.inputBits + 1, S) : S;
     return this.k.stepIfLoihi(this.at.v, this.slotAt[slot] as number, this.at.bias, start, end, this.at.idx, this.at.payload, n, vth + 1, rule.reset === "zero" ? 0 : 1, rule.reset === "subtract" ? vth : 0, 2 ** (S - 1) - 1, 32 - bits);
+  }
+
+  /** Spikes [0, n) of spikeIdx counted into stepSpikes, stepSyn, counts and (window) readoutCounts; returns
+   * the step's longest packet latency. */
+  countSpikes(n: number, window: boolean): number {
+    const a = this.at;
+    return this.k.countSpikes(a.idx, n, window ? 1 : 0, a.coreOf, a.counts, a.outIndex, a.readout, a.latency, a.axonStart, a.axonCore, a.axonSynapses, a.stepSpikes, a.stepSyn);
   }
 
   lastActive(): number {

@@ -102,8 +102,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const coreSynOps = new Float64Array(nCores);
   const coreSpikes = new Float64Array(nCores);
   const coreBusy = new Float64Array(nCores);
-  const stepSyn = new Float64Array(nCores);
-  const stepSpikes = new Float64Array(nCores);
+  const stepSyn = wasm ? wasm.stepSyn : new Float64Array(nCores);
+  const stepSpikes = wasm ? wasm.stepSpikes : new Float64Array(nCores);
   const stepActive = new Float64Array(nCores);
   const routeSpikes = new Float64Array(net.routeCount);
   const nPops = net.meta.populations.length;
@@ -132,11 +132,12 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   for (let i = 0; i < per; i++) isInput[net.input.neurons[i] as number] = 1;
   const poisson = net.input.poisson;
   const thresholds = new Float64Array(per);
-  const readoutCounts = new Float64Array(classes);
+  const readoutCounts = wasm ? wasm.readoutCounts : new Float64Array(classes);
   // Spikes per neuron: the network counters (per-neuron axon sums, net.neuron*) and route loads are taken
   // from them after the run; only the per-core synaptic ops of a step (busy time) need the axon loop.
   const nLatency = net.neuronLatency;
-  const counts = new Float64Array(N);
+  const counts = wasm ? wasm.counts : new Float64Array(N);
+  counts.fill(0);
   const outIndex = new Int32Array(N).fill(-1);
   net.output.neurons.forEach((g, c) => {
     outIndex[g] = c;
@@ -210,7 +211,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       }
       // 2. spikes leave their cores; counters per axon
       let maxLatency = 0;
-      for (let j = 0; j < n; j++) {
+      if (wasm) maxLatency = wasm.countSpikes(n, step >= D);
+      else for (let j = 0; j < n; j++) {
         const s = spikeIdx[j] as number;
         const core = coreOf[s] as number;
         stepSpikes[core] = (stepSpikes[core] as number) + 1;
