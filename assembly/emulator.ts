@@ -178,3 +178,35 @@ export function countSpikes(spikes: usize, n: i32, window: i32, coreOf: usize, c
   }
   return maxLatency;
 }
+
+/**
+ * One step of integrate-and-fire fixed-point neurons without decays [start, end) (stepIf of
+ * runtime/neuron.ts, fixed-if): x = saturate(v + q + bias, ±max) in 64 bits (S = 32 may overflow i32),
+ * spike when x ≥ fire, v ← x·keep − sub; q cleared. Same outputs as stepIfLoihi.
+ */
+export function stepIfWide(v: usize, q: usize, bias: usize, start: i32, end: i32, outIdx: usize, outPayload: usize, count: i32, fire: i32, keep: i32, sub: i32, max: i32): i32 {
+  let k = count;
+  let active: i32 = 0;
+  const hi = <i64>max;
+  const lo = -<i64>max;
+  for (let i = start; i < end; i++) {
+    const o = <usize>i << 2;
+    const raw = load<i32>(q + o);
+    let x = <i64>load<i32>(v + o) + <i64>raw + <i64>load<i32>(bias + o);
+    x = x > hi ? hi : x < lo ? lo : x;
+    const xi = <i32>x;
+    store<i32>(q + o, 0);
+    if (xi >= fire) {
+      store<i32>(v + o, xi * keep - sub);
+      store<i32>(outIdx + (<usize>k << 2), i);
+      store<i32>(outPayload + (<usize>k << 2), 1);
+      k++;
+      active++;
+    } else {
+      store<i32>(v + o, xi);
+      if (raw != 0) active++;
+    }
+  }
+  activeCount = active;
+  return k;
+}

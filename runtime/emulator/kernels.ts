@@ -7,9 +7,10 @@
  *
  * Exactness (the plan below): the JS path adds exact integers in float64. An i32 sum equals it when no
  * partial sum leaves i32: each target's Σ|weight| over all its synapses (every delay may land in the same
- * slot) × the largest |payload| any rule can send must stay ≤ 2^31 − 1. The kernel's update adds v, the
- * wrapped input and the bias in i32, exact while |v0|, |bias| ≤ 2^29 and S ≤ 24. Networks outside these
- * bounds, float weights, or traces (onStep wants float state) run the JS path.
+ * slot) × the largest |payload| any rule can send must stay ≤ 2^31 − 1. The Loihi kernel adds v, the
+ * wrapped input and the bias in i32, exact while |v0|, |bias| ≤ 2^29 and S ≤ 24; the fixed-point one adds
+ * in i64 (S ≤ 32); both need 0 ≤ θ ≤ 2^30. Rules or neurons outside these take the JS update; networks past
+ * the input bound, with float weights, or traced (onStep wants float state) run the JS path throughout.
  *
  * Loading: runtime/emulator/wasm-load.ts (not part of the standalone emulator, which runs the JS path)
  * installs the compiled module. Missing module → JS path; a module that does not compile or lacks the
@@ -24,6 +25,7 @@ interface Exports {
   readonly lastActive: () => number;
   readonly deliverRuns: (runStart: number, runTarget: number, runLength: number, runWeight: number, weights: number, slot: number, spikes: number, payload: number, n: number) => void;
   readonly deliverCsr: (start: number, target: number, weights: number, slot: number, spikes: number, payload: number, n: number) => void;
+  readonly stepIfWide: (v: number, q: number, bias: number, start: number, end: number, outIdx: number, outPayload: number, count: number, fire: number, keep: number, sub: number, max: number) => number;
   readonly countSpikes: (spikes: number, n: number, window: number, coreOf: number, counts: number, outIndex: number, readout: number, latency: number, axonStart: number, axonCore: number, axonSynapses: number, stepSpikes: number, stepSyn: number) => number;
   readonly stepIfLoihi: (v: number, q: number, bias: number, start: number, end: number, outIdx: number, outPayload: number, count: number, fire: number, keep: number, sub: number, max: number, shift: number) => number;
 }
@@ -49,7 +51,7 @@ export function installKernels(bytes: Uint8Array, from: string): void {
   try {
     const m = new WA.Module(bytes);
     const names = new Set(WA.Module.exports(m).map((e) => e.name));
-    const missing = ["lastActive", "deliverRuns", "deliverCsr", "stepIfLoihi", "countSpikes"].filter((n) => !names.has(n));
+    const missing = ["lastActive", "deliverRuns", "deliverCsr", "stepIfLoihi", "stepIfWide", "countSpikes"].filter((n) => !names.has(n));
     if (missing.length > 0) throw new Error(`it lacks ${missing.join(", ")}`);
     compiled = m;
     loadError = null;
@@ -75,9 +77,12 @@ function maxPayload(r: NeuronRule): number {
   return 2 ** Math.max(0, r.mtLevels - 1) * Math.max(1, Math.abs(r.mtNegPayload), Math.abs(r.mtPosPayload ?? 1));
 }
 
-/** stepRange's stepIf case with the Loihi arithmetic (runtime/neuron.ts): the kernel's rule. */
+/** stepRange's stepIf cases (runtime/neuron.ts), the kernels' rules: Loihi IF (du = 2^D − 1, dv = 0; S ≤ 24,
+ * stepIfLoihi) and fixed-point IF without decays (S ≤ 32, stepIfWide). */
 function fastRule(r: NeuronRule): boolean {
-  return r.model === "loihi-cuba" && r.du === 2 ** r.decayBits - 1 && r.dv === 0 && r.kind !== "mt" && r.kind !== "readout" && r.stateBits <= 24;
+  if (r.kind === "mt" || r.kind === "readout" || !(r.threshold >= 0 && r.threshold <= 2 ** 30) || !Number.isInteger(r.threshold)) return false;
+  if (r.model === "loihi-cuba") return r.du === 2 ** r.decayBits - 1 && r.dv === 0 && r.stateBits <= 24;
+  return r.du === 0 && r.dv === 0 && r.stateBits <= 32;
 }
 
 interface Plan {
@@ -224,6 +229,9 @@ export class WasmEngine {
   step(rule: NeuronRule, slot: number, start: number, end: number, n: number): number {
     const vth = rule.threshold;
     const S = rule.stateBits;
+    if (rule.model !== "loihi-cuba") {
+      return this.k.stepIfWide(this.at.v, this.slotAt[slot] as number, this.at.bias, start, end, this.at.idx, this.at.payload, n, vth, rule.reset === "zero" ? 0 : 1, rule.reset === "subtract" ? vth : 0, 2 ** (S - 1) - 1);
+    }
     const bits = rule.inputBits > 0 ? Math.min(rule.inputBits + 1, S) : S;
     return this.k.stepIfLoihi(this.at.v, this.slotAt[slot] as number, this.at.bias, start, end, this.at.idx, this.at.payload, n, vth + 1, rule.reset === "zero" ? 0 : 1, rule.reset === "subtract" ? vth : 0, 2 ** (S - 1) - 1, 32 - bits);
   }
