@@ -43,11 +43,9 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: WasmModule | null = null;
 let loadError: RuntimeError | null = null;
-let loadedFrom = "";
 
 /** Installs the kernels' module bytes (wasm-load.ts); a module that does not compile is reported at first use. */
 export function installKernels(bytes: Uint8Array, from: string): void {
-  loadedFrom = from;
   try {
     const m = new WA.Module(bytes);
     const names = new Set(WA.Module.exports(m).map((e) => e.name));
@@ -255,7 +253,7 @@ export function wasmEngine(net: EmuNetwork, choice: KernelChoice, tracing: boole
   if (choice === "js") return null;
   const want = choice === "wasm";
   if (loadError && (want || choice === "auto")) throw loadError;
-  const why = !compiled ? `no kernels are installed${loadedFrom ? "" : " (dist/wasm/emulator.wasm not built)"}` : tracing ? "a trace of the state is asked for" : planOf(net).reason;
+  const why = !compiled ? "no kernels are installed (dist/wasm/emulator.wasm missing, or older than assembly/emulator.ts: `npm run build`)" : tracing ? "a trace of the state is asked for" : planOf(net).reason;
   if (why) {
     if (want) throw new RuntimeError("SNNC812", `the WebAssembly emulator path cannot run this network: ${why}`, undefined, "leave the kernel choice on auto to run the JavaScript path");
     return null;
