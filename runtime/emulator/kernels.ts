@@ -195,7 +195,9 @@ export class WasmEngine {
       coreOf: put(net.coreOf), counts: take(2 * N), outIndex: put(outIndex), readout: take(2 * classes), latency: put(net.neuronLatency),
       axonStart: put(net.axonStart), axonCore: put(net.axonCore), axonSynapses: put(net.axonSynapses), stepSpikes: take(2 * net.cores), stepSyn: take(2 * net.cores),
     };
-    const memory = new WA.Memory({ initial: Math.ceil((bytes + 16) / 65536) });
+    const pages = Math.ceil((bytes + 16) / 65536);
+    if (pages > 65536) throw new RangeError(`it needs ${bytes} bytes, over 4 GiB`);
+    const memory = new WA.Memory({ initial: pages });
     const instance = new WA.Instance(module, { env: { memory, abort: () => { throw new RuntimeError("SNNC811", "the emulator's WebAssembly kernels aborted"); } } });
     this.k = instance.exports as unknown as Exports;
     const buf = memory.buffer;
@@ -261,7 +263,13 @@ export function wasmEngine(net: EmuNetwork, choice: KernelChoice, tracing: boole
   const plan = planOf(net);
   let e = engines.get(net);
   if (!e || e.busy) {
-    e = new WasmEngine(net, plan.fast, compiled as WasmModule);
+    try {
+      e = new WasmEngine(net, plan.fast, compiled as WasmModule);
+    } catch (err) {
+      // A network too large for one 32-bit memory (4 GiB) or a memory the host refuses.
+      if (want) throw new RuntimeError("SNNC812", `the WebAssembly emulator path cannot run this network: its memory could not be made (${err instanceof Error ? err.message : String(err)})`, undefined, "leave the kernel choice on auto to run the JavaScript path");
+      return null;
+    }
     if (!engines.has(net) || !(engines.get(net) as WasmEngine).busy) engines.set(net, e);
   }
   return e;
