@@ -20,18 +20,18 @@ import { decodeBinary } from "../../runtime/format/reader.ts";
 
 const TARGETS = ["loihi", "loihi2", "spinnaker", "spinnaker2"] as const;
 
-function run(net: EmuNetwork, images: Float32Array, count: number, kernels: "js" | "wasm"): { r: EmulateResult; raster: number[][] } {
+function run(net: EmuNetwork, images: Float32Array, count: number, kernels: "js" | "wasm", frames = 1): { r: EmulateResult; raster: number[][] } {
   const raster: number[][] = [];
   const r = emulate(net, images, count, {
-    timesteps: 12, kernels, recordCounts: true,
+    timesteps: 12, kernels, recordCounts: true, frames,
     onSpikes: (_s, _t, idx, payload, n) => raster.push([...idx.subarray(0, n), ...payload.subarray(0, n)]),
   });
   return { r, raster };
 }
 
-function expectSame(net: EmuNetwork, images: Float32Array, count: number): void {
-  const a = run(net, images, count, "js");
-  const b = run(net, images, count, "wasm");
+function expectSame(net: EmuNetwork, images: Float32Array, count: number, frames = 1): void {
+  const a = run(net, images, count, "js", frames);
+  const b = run(net, images, count, "wasm", frames);
   expect(a.r.counters.spikes, "the network spikes").to.be.greaterThan(0);
   expect(b.raster).to.deep.equal(a.raster);
   expect(Array.from(b.r.scores)).to.deep.equal(Array.from(a.r.scores));
@@ -76,6 +76,14 @@ describe("emulator WebAssembly kernels", function () {
     expectSame(leaky, images(3 * 48, 12), 3);
     const mt = { ...net, rules: net.rules.map((r, i) => (i === last ? { ...r, kind: "mt" as const, mtLevels: 3, mtNegThreshold: r.threshold, mtNegPayload: 2 } : r)) };
     expectSame(mt, images(3 * 48, 13), 3);
+  });
+
+  it("event input (a new input frame per step, then none) keeps the kernels' biases in step", () => {
+    for (const t of ["loihi", "spinnaker"]) {
+      const target = loadTarget(t);
+      const net = loadNetwork(decodeBinary(runBackEnd(denseStack(target, 32, 2, 8), target, 12).binary));
+      expectSame(net, images(2 * 5 * 32, 16), 2, 5);
+    }
   });
 
   it("a network beyond the 32-bit input bound runs the JS path (auto) and is refused by \"wasm\" (SNNC812)", () => {
