@@ -8,6 +8,9 @@
  * compartments of each neuron) and spikes sent, and turns them into busy time with the binary's timing
  * table; a step lasts max over cores(busy) + the longest packet latency + the barrier (or the real-time
  * tick when longer). The run lasts T + readout depth steps, like the reference model.
+ * Kernels: where kernels.ts finds the network's integers within 32 bits (and the WebAssembly module is
+ * installed), the ring, the spikes, the IF neurons' state, delivery, their update and the spike counters run
+ * in WebAssembly on Int32 arrays, with the same results; otherwise (and for traces) this file's JS loops.
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { stepRange } from "../neuron.ts";
