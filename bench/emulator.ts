@@ -27,6 +27,10 @@
  * no ring buffer. The emulator's rate as a fraction of that rate says how close it is to the memory limit of
  * delivering the same events. (The memchr read bandwidth, a looser bound, is printed for reference.)
  *
+ * Kernels: each network runs twice, with the default kernels (the WebAssembly SIMD ones of
+ * runtime/emulator/kernels.ts where installed and exact) and with the JavaScript path alone, and the two
+ * runs must agree (scores, counters, spike counts, busy time); both rates are printed.
+ *
  * Two threads: the CNN on --threads-samples samples through emulateParallel with 2 threads against 1, in
  * wall time (on a loaded machine this figure is only as good as the machine's idle share).
  */
@@ -44,6 +48,7 @@ import { inputBias } from "../runtime/input.ts";
 import { loadNetwork, synapseCount, type EmuNetwork } from "../runtime/emulator/network.ts";
 import { emulateParallel } from "../runtime/emulator/parallel.ts";
 import { emulate } from "../runtime/emulator/run.ts";
+import { type KernelChoice, kernelsAvailable } from "../runtime/emulator/kernels.ts";
 import { runBackEnd } from "../compiler/pipeline.ts";
 import { randomNetwork } from "../compiler/ir/synthetic.ts";
 
@@ -167,16 +172,18 @@ const cpuSeconds = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
-function ours(net: EmuNetwork, images: Float32Array, samples: number, steps: number): Measured {
-  emulate(net, images, Math.min(samples, 4), { timesteps: steps }); // JIT warm-up
-  let best: Measured | null = null;
+/** The emulator's best of 3 with the given kernels, and a fingerprint of its results (scores, counters). */
+function ours(net: EmuNetwork, images: Float32Array, samples: number, steps: number, kernels: KernelChoice): Measured & { fingerprint: string } {
+  emulate(net, images, Math.min(samples, 4), { timesteps: steps, kernels }); // JIT warm-up
+  let best: (Measured & { fingerprint: string }) | null = null;
   for (let rep = 0; rep < 3; rep++) {
     const c0 = cpuSeconds();
-    const r = emulate(net, images, samples, { timesteps: steps });
+    const r = emulate(net, images, samples, { timesteps: steps, kernels, recordCounts: true });
     const cpu = cpuSeconds() - c0;
-    if (!best || cpu < best.seconds) best = { events: r.counters.synapticOps, seconds: cpu, wallSeconds: r.emulationSeconds, spikes: r.counters.spikes };
+    const fingerprint = JSON.stringify([Array.from(r.scores), r.counters, Array.from(r.spikeCounts ?? []), Array.from(r.coreBusySeconds)]);
+    if (!best || cpu < best.seconds) best = { events: r.counters.synapticOps, seconds: cpu, wallSeconds: r.emulationSeconds, spikes: r.counters.spikes, fingerprint };
   }
-  return best as Measured;
+  return best as Measured & { fingerprint: string };
 }
 
 /**
@@ -261,7 +268,11 @@ interface Row {
   readonly synapses: number;
   readonly steps: number;
   readonly samples: number;
+  /** Default kernels (WebAssembly where installed and exact: kernels.ts), and the JavaScript path alone. */
   readonly ours: Measured & { eventsPerSecond: number };
+  readonly oursJs: Measured & { eventsPerSecond: number };
+  /** Both paths gave the same scores, counters, spike counts and busy time. */
+  readonly sameAsJs: boolean;
   readonly brian: (Measured & { eventsPerSecond: number; samples: number; spikesEqual: boolean }) | null;
   readonly ratio: number | null;
   readonly bound: Measured & { eventsPerSecond: number };
@@ -270,7 +281,9 @@ interface Row {
 
 function bench(name: string, target: string, net: EmuNetwork, images: Float32Array, samples: number, steps: number): Row {
   const stepsRun = steps + net.output.readoutDepth;
-  const o = ours(net, images, samples, steps);
+  const { fingerprint: fpJs, ...oJs } = ours(net, images, samples, steps, "js");
+  const { fingerprint: fp, ...o } = ours(net, images, samples, steps, "auto");
+  if (fp !== fpJs) console.error(`warning: ${name}: the WebAssembly and JavaScript paths differ`);
   const oRate = o.events / o.seconds;
   const sb = scatterAddBound(net, images, samples, steps);
   if (sb.events !== o.events) throw new Error(`${name}: the scatter-add replay delivered ${sb.events} events, the emulator ${o.events}`);
@@ -291,7 +304,7 @@ function bench(name: string, target: string, net: EmuNetwork, images: Float32Arr
   }
   return {
     network: name, target, neurons: net.neurons, synapses: synapseCount(net), steps: stepsRun, samples,
-    ours: { ...o, eventsPerSecond: oRate }, brian: b, ratio: b ? oRate / b.eventsPerSecond : null,
+    ours: { ...o, eventsPerSecond: oRate }, oursJs: { ...oJs, eventsPerSecond: oJs.events / oJs.seconds }, sameAsJs: fp === fpJs, brian: b, ratio: b ? oRate / b.eventsPerSecond : null,
     bound: { ...sb, eventsPerSecond: bound }, fractionOfBound: oRate / bound,
   };
 }
@@ -342,11 +355,12 @@ const oneThread = await wallOf(1);
 const twoThreads = await wallOf(2);
 
 const fmt = (x: number): string => x.toLocaleString("en-US");
-console.log("| network | target | neurons | synapses | steps × samples | snnc M events/s | Brian2 M events/s | ratio | same spikes | scatter-add bound M events/s | fraction of bound |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+console.log(`kernels: ${kernelsAvailable() ? "WebAssembly SIMD where exact (else JavaScript)" : "JavaScript only (dist/wasm/emulator.wasm not built)"}`);
+console.log("| network | target | neurons | synapses | steps × samples | snnc M events/s | snnc JS path M events/s | same as JS | Brian2 M events/s | ratio | same spikes | scatter-add bound M events/s | fraction of bound |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const b = r.brian;
-  console.log(`| ${r.network} | ${r.target} | ${fmt(r.neurons)} | ${(r.synapses / 1e6).toFixed(2)} M | ${r.steps} × ${r.samples} | ${(r.ours.eventsPerSecond / 1e6).toFixed(1)} | ${b ? (b.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.ratio ? `${r.ratio.toFixed(1)}×` : "-"} | ${b ? (b.spikesEqual ? `yes (${b.samples} samples)` : "NO") : "-"} | ${(r.bound.eventsPerSecond / 1e6).toFixed(1)} | ${(r.fractionOfBound * 100).toFixed(0)}% |`);
+  console.log(`| ${r.network} | ${r.target} | ${fmt(r.neurons)} | ${(r.synapses / 1e6).toFixed(2)} M | ${r.steps} × ${r.samples} | ${(r.ours.eventsPerSecond / 1e6).toFixed(1)} | ${(r.oursJs.eventsPerSecond / 1e6).toFixed(1)} | ${r.sameAsJs ? "yes" : "NO"} | ${b ? (b.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.ratio ? `${r.ratio.toFixed(1)}×` : "-"} | ${b ? (b.spikesEqual ? `yes (${b.samples} samples)` : "NO") : "-"} | ${(r.bound.eventsPerSecond / 1e6).toFixed(1)} | ${(r.fractionOfBound * 100).toFixed(0)}% |`);
 }
 if (cnn) console.log(`two threads vs one (CNN, ${nThreads} samples, wall): ${oneThread.toFixed(2)} s → ${twoThreads.toFixed(2)} s, ${(oneThread / twoThreads).toFixed(2)}×`);
 mkdirSync(dirname(OUT), { recursive: true });

@@ -1,6 +1,6 @@
 // Builds dist/: the compiler, runtime and back ends compiled to JavaScript (tsc, type-checking left to
 // `npm run typecheck`), then a stamp file whose time compiler/cli/snnc.js compares with the sources' to
-// notice a stale build; then the standalone emulator's bundle, hoisted, type-checked and transpiled once
+// notice a stale build; then the emulator's WebAssembly kernels (AssemblyScript, dist/wasm/emulator.wasm); then the standalone emulator's bundle, hoisted, type-checked and transpiled once
 // (dist/emulator-bundle.json, used by `emulator-gen` while its sources are unchanged). Run by `npm ci` / `npm install` (the `prepare` script) and `npm run build`.
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
@@ -21,6 +21,21 @@ try {
 const r = spawnSync(process.execPath, [tsc, "-p", join(root, "compiler", "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 writeFileSync(join(root, "dist", ".stamp"), `${new Date().toISOString()}\n`);
+// The emulator's WebAssembly SIMD kernels (assembly/emulator.ts → dist/wasm/emulator.wasm, loaded by
+// runtime/emulator/wasm-load.ts). Without AssemblyScript (a devDependency) the emulator runs its JavaScript path.
+let asc = null;
+try {
+  asc = await import("assemblyscript/asc");
+} catch {
+  console.warn("snnc: assemblyscript is not installed, the emulator's WebAssembly kernels were not built; it runs its JavaScript path");
+}
+if (asc) {
+  const out = await asc.main([join(root, "assembly", "emulator.ts"), "-o", join(root, "dist", "wasm", "emulator.wasm"), "-O3", "--runtime", "stub", "--importMemory", "--noAssert", "--enable", "simd"], {});
+  if (out.error) {
+    console.error(`snnc: the emulator's WebAssembly kernels did not compile: ${out.error.message}\n${out.stderr.toString()}`);
+    process.exit(1);
+  }
+}
 try {
   const { prebuildEmulator } = await import(new URL("../dist/compiler/emulator-gen/generate.js", import.meta.url).href);
   prebuildEmulator();

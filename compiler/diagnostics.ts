@@ -113,6 +113,8 @@ export const DIAGNOSTICS = {
   SNNC806: "a job failed on a worker",
   SNNC807: "a job result does not match its job",
   SNNC810: "bad sweep option",
+  SNNC811: "the emulator's WebAssembly kernels are unusable",
+  SNNC812: "the WebAssembly emulator path cannot run this network",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

@@ -8,6 +8,7 @@ import { simulateInt } from "../simulate/int-snn.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { type EmuNetwork, loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
+import "../../runtime/emulator/wasm-load.ts";
 
 export interface Mismatch {
   readonly sample: number;

@@ -14,6 +14,7 @@
  * differ from a single-thread run in the last bits (summation order), never between two runs.
  */
 import { availableParallelism } from "node:os";
+import "./wasm-load.ts";
 import { runWorker } from "../threads.ts";
 import { type EmulateOptions, type EmulateResult, emulate } from "./run.ts";
 import type { EmuNetwork } from "./network.ts";

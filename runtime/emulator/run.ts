@@ -8,10 +8,14 @@
  * compartments of each neuron) and spikes sent, and turns them into busy time with the binary's timing
  * table; a step lasts max over cores(busy) + the longest packet latency + the barrier (or the real-time
  * tick when longer). The run lasts T + readout depth steps, like the reference model.
+ * Kernels: where kernels.ts finds the network's integers within 32 bits (and the WebAssembly module is
+ * installed), the ring, the spikes, the IF neurons' state, delivery, their update and the spike counters run
+ * in WebAssembly on Int32 arrays, with the same results; otherwise (and for traces) this file's JS loops.
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { stepRange } from "../neuron.ts";
 import { deliver } from "./deliver.ts";
+import { type KernelChoice, wasmEngine } from "./kernels.ts";
 import type { EmuNetwork } from "./network.ts";
 
 export interface EmulateOptions {
@@ -27,6 +31,9 @@ export interface EmulateOptions {
   /** Input frames per sample (event input [T, ...]): step t < frames takes frame t, later steps no input.
    * 1 (default): the one input is presented at every step. */
   readonly frames?: number;
+  /** Delivery and update kernels: "auto" (default) takes the WebAssembly ones where installed and exact
+   * for the network (kernels.ts), "js" the JavaScript ones, "wasm" requires the WebAssembly ones. */
+  readonly kernels?: KernelChoice;
 }
 
 export interface Counters {
@@ -82,10 +89,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const u = new Float64Array(N);
   const hasMtRelu = net.rules.some((r) => r.mtRelu === 1);
   const emitted = hasMtRelu ? new Float64Array(N) : null;
-  const ring = Array.from({ length: R }, () => new Float64Array(N));
+  // The WebAssembly path (kernels.ts): Int32 ring, spikes and fast neurons' state in its memory; JS rules
+  // read their inputs from a Float64 copy (qf).
+  const wasm = wasmEngine(net, options.kernels ?? "auto", options.onStep !== undefined);
+  if (wasm) wasm.busy = true;
+  const ring = wasm ? [] : Array.from({ length: R }, () => new Float64Array(N));
+  const qf = wasm ? new Float64Array(N) : new Float64Array(0);
   const bias = Float64Array.from(net.bias);
-  const spikeIdx = new Int32Array(N);
-  const spikePayload = new Int32Array(N);
+  const spikeIdx = wasm ? wasm.spikeIdx : new Int32Array(N);
+  const spikePayload = wasm ? wasm.spikePayload : new Int32Array(N);
   const scores = new Float64Array(count * classes);
   const spikeCounts = options.recordCounts ? new Int32Array(N) : null;
   const counters = newCounters();
@@ -93,8 +105,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const coreSynOps = new Float64Array(nCores);
   const coreSpikes = new Float64Array(nCores);
   const coreBusy = new Float64Array(nCores);
-  const stepSyn = new Float64Array(nCores);
-  const stepSpikes = new Float64Array(nCores);
+  const stepSyn = wasm ? wasm.stepSyn : new Float64Array(nCores);
+  const stepSpikes = wasm ? wasm.stepSpikes : new Float64Array(nCores);
   const stepActive = new Float64Array(nCores);
   const routeSpikes = new Float64Array(net.routeCount);
   const nPops = net.meta.populations.length;
@@ -123,21 +135,27 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   for (let i = 0; i < per; i++) isInput[net.input.neurons[i] as number] = 1;
   const poisson = net.input.poisson;
   const thresholds = new Float64Array(per);
-  const readoutCounts = new Float64Array(classes);
+  const readoutCounts = wasm ? wasm.readoutCounts : new Float64Array(classes);
   // Spikes per neuron: the network counters (per-neuron axon sums, net.neuron*) and route loads are taken
   // from them after the run; only the per-core synaptic ops of a step (busy time) need the axon loop.
   const nLatency = net.neuronLatency;
-  const counts = new Float64Array(N);
+  const counts = wasm ? wasm.counts : new Float64Array(N);
+  counts.fill(0);
   const outIndex = new Int32Array(N).fill(-1);
   net.output.neurons.forEach((g, c) => {
     outIndex[g] = c;
   });
 
+  try {
   for (let sample = 0; sample < count; sample++) {
     v.set(net.vInit);
     u.fill(0);
     emitted?.fill(0);
     for (const slot of ring) slot.fill(0);
+    if (wasm) {
+      for (const slot of wasm.slots) slot.fill(0);
+      wasm.v.set(net.vInit);
+    }
     readoutCounts.fill(0);
     const frames = options.frames ?? 1;
     const sampleInput = images.subarray(sample * per * frames, (sample + 1) * per * frames);
@@ -147,10 +165,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     } else {
       for (let i = 0; i < per; i++) bias[net.input.neurons[i] as number] = inputBias(pixels[i] as number, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
     }
+    if (wasm) wasm.bias.set(bias);
     const rng = xorshift32(net.input.seed + (options.sampleOffset ?? 0) + sample);
     for (let step = 0; step < steps; step++) {
-      if (frames > 1) presentFrame(net, sampleInput, step < frames ? step : -1, per, poisson, thresholds, bias);
-      const q = ring[step % R] as Float64Array;
+      if (frames > 1) {
+        presentFrame(net, sampleInput, step < frames ? step : -1, per, poisson, thresholds, bias);
+        if (wasm) for (let i = 0; i < per; i++) wasm.bias[net.input.neurons[i] as number] = bias[net.input.neurons[i] as number] as number;
+      }
+      const qs = wasm ? (wasm.slots[step % R] as Int32Array) : null;
+      const q = qs ? qf : (ring[step % R] as Float64Array);
       stepSyn.fill(0);
       stepSpikes.fill(0);
       stepActive.fill(0);
@@ -162,11 +185,20 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         const s = net.rangeStart[r] as number;
         const e = net.rangeStart[r + 1] as number;
         if (poisson && rule.kind === "input" && isInput[s]) {
-          q.fill(0, s, e);
+          (qs ?? q).fill(0, s, e);
           continue;
         }
         activity[0] = 0;
-        n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
+        if (wasm && qs) {
+          if (wasm.fast[r]) {
+            n = wasm.step(rule, step % R, s, e, n);
+            activity[0] = wasm.lastActive();
+          } else {
+            for (let i = s; i < e; i++) q[i] = qs[i] as number;
+            qs.fill(0, s, e);
+            n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
+          }
+        } else n = stepRange(rule, v, u, emitted, q, bias, s, e, spikeIdx, spikePayload, n, 0, activity, true);
         // Active updates: compartments of neurons that received input or spiked this step.
         const core = coreOfRange[r] as number;
         stepActive[core] = (stepActive[core] as number) + (activity[0] as number) * (compOfRange[r] as number);
@@ -182,7 +214,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       }
       // 2. spikes leave their cores; counters per axon
       let maxLatency = 0;
-      for (let j = 0; j < n; j++) {
+      if (wasm) maxLatency = wasm.countSpikes(n, step >= D);
+      else for (let j = 0; j < n; j++) {
         const s = spikeIdx[j] as number;
         const core = coreOf[s] as number;
         stepSpikes[core] = (stepSpikes[core] as number) + 1;
@@ -198,7 +231,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       }
       if (options.onSpikes) options.onSpikes(sample, step, spikeIdx, spikePayload, n);
       // 3. delivery into the ring buffer (the hot loop)
-      for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
+      if (wasm) wasm.deliver(step, n);
+      else for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
       // 4. cost model: busy time per core, step latency
       let busyMax = 0;
       let synStep = 0;
@@ -224,7 +258,13 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       options.onStep?.(sample, step, v, u);
     }
     const base = sample * classes;
-    for (let c = 0; c < classes; c++) scores[base + c] = net.output.countReadout ? (readoutCounts[c] as number) : (v[net.output.neurons[c] as number] as number);
+    for (let c = 0; c < classes; c++) {
+      const g = net.output.neurons[c] as number;
+      scores[base + c] = net.output.countReadout ? (readoutCounts[c] as number) : wasm && wasm.fast[rangeOf(net, g)] ? (wasm.v[g] as number) : (v[g] as number);
+    }
+  }
+  } finally {
+    if (wasm) wasm.busy = false;
   }
   // Network counters from the per-neuron spike counts.
   for (let s = 0; s < N; s++) {
@@ -247,6 +287,13 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     scores, classes, counters, spikeCounts, coreSynOps, coreSpikes, coreBusySeconds: coreBusy, routeSpikes, popSpikes, popSynOps,
     emulationSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The rule range of neuron i. */
+function rangeOf(net: EmuNetwork, i: number): number {
+  let r = 0;
+  while (r + 1 < net.rangeRule.length && (net.rangeStart[r + 1] as number) <= i) r++;
+  return r;
 }
 
 /** Event input: frame f's values (f < 0: none) become the input neurons' biases or Poisson thresholds. */
