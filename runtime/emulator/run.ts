@@ -11,6 +11,7 @@
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { stepRange } from "../neuron.ts";
+import { resetCompute, stepCompute } from "./compute-nodes.ts";
 import { deliver } from "./deliver.ts";
 import type { EmuNetwork } from "./network.ts";
 
@@ -27,6 +28,8 @@ export interface EmulateOptions {
   /** Input frames per sample (event input [T, ...]): step t < frames takes frame t, later steps no input.
    * 1 (default): the one input is presented at every step. */
   readonly frames?: number;
+  /** Every step's payloads of every ECMT compute node (population id, element indices, s16.15 payloads). */
+  readonly onCompute?: (sample: number, t: number, pop: number, idx: Int32Array, payload: Int32Array, count: number) => void;
 }
 
 export interface Counters {
@@ -44,6 +47,13 @@ export interface Counters {
   cycles: number;
   /** Sum of step latencies (seconds). */
   seconds: number;
+  /** ECMT compute nodes (runtime/emulator/compute-nodes.ts): synaptic events into them, processor cycles, the
+   * busiest processor's cycles summed over steps, graded packets and their link hops. */
+  computeEvents: number;
+  computeCycles: number;
+  computeBusiestCycles: number;
+  gradedPackets: number;
+  gradedHops: number;
 }
 
 export interface EmulateResult {
@@ -66,7 +76,10 @@ export interface EmulateResult {
 }
 
 export function newCounters(): Counters {
-  return { spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 };
+  return {
+    spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0,
+    computeEvents: 0, computeCycles: 0, computeBusiestCycles: 0, gradedPackets: 0, gradedHops: 0,
+  };
 }
 
 export function emulate(net: EmuNetwork, images: Float32Array, count: number, options: EmulateOptions): EmulateResult {
@@ -138,6 +151,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     u.fill(0);
     emitted?.fill(0);
     for (const slot of ring) slot.fill(0);
+    if (net.compute) resetCompute(net.compute);
     readoutCounts.fill(0);
     const frames = options.frames ?? 1;
     const sampleInput = images.subarray(sample * per * frames, (sample + 1) * per * frames);
@@ -199,6 +213,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       if (options.onSpikes) options.onSpikes(sample, step, spikeIdx, spikePayload, n);
       // 3. delivery into the ring buffer (the hot loop)
       for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
+      // 3b. compute nodes on the processors and the graded projections into and out of them
+      let computeSeconds = 0;
+      if (net.compute) {
+        const busiest = counters.computeBusiestCycles;
+        const onCompute = options.onCompute;
+        stepCompute(net.compute, step, spikeIdx, spikePayload, n, net.popOf, net.popIndex, ring, R, counters,
+          onCompute ? (tt, pop, idx, payload, count) => onCompute(sample, tt, pop, idx, payload, count) : undefined);
+        computeSeconds = (counters.computeBusiestCycles - busiest) / net.compute.processor.clockHz;
+      }
       // 4. cost model: busy time per core, step latency
       let busyMax = 0;
       let synStep = 0;
@@ -220,7 +243,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       counters.neuronUpdates += totalCompartments;
       counters.activeUpdates += activeStep;
       counters.idleUpdates += totalCompartments - activeStep;
-      counters.seconds += Math.max(t.tickSeconds, busyMax + maxLatency + t.barrierSeconds);
+      counters.seconds += Math.max(t.tickSeconds, Math.max(busyMax, computeSeconds) + maxLatency + t.barrierSeconds);
       options.onStep?.(sample, step, v, u);
     }
     const base = sample * classes;
