@@ -163,7 +163,7 @@ export function readCompute(c: Cursor, meta: Meta, system: DecodedBinary["system
       const g = uints(c, 14, "geometry");
       const [inH, inW, inC, outH, outW, outC, kh, kw, sh, sw, dh, dw, padTop, padLeft] = Array.from(g) as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
       geometry = { inH, inW, inC, outH, outW, outC, kh, kw, sh, sw, dh, dw, padTop, padLeft };
-      if (inH * inW * inC !== srcSize || outH * outW * outC !== dstSize || sh < 1 || sw < 1 || dh < 1 || dw < 1 || count !== kh * kw * inC * outC) {
+      if (inH * inW * inC !== srcSize || outH * outW * outC > dstSize || sh < 1 || sw < 1 || dh < 1 || dw < 1 || count !== kh * kw * inC * outC) {
         throw bad(`graded projection ${k}: convolution geometry does not match ${srcSize} → ${dstSize} with ${count} weights`, gAt);
       }
     } else if (conn === "sparse") {
