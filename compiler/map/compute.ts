@@ -8,7 +8,8 @@
  * (a token's features, a softmax group, a matmul output row) is sliced by columns when one row alone is over
  * the budget: each slice accumulates the synaptic input of its columns and the slices of a row exchange their
  * partial sums (mean, variance, softmax denominator: 2 adds per slice and step). Processors are numbered
- * chip-major (slot = chip · perChip + index) and filled in node order.
+ * chip-major (slot = chip · perChip + index) and filled first fit in node order: a processor may hold units of
+ * several nodes while their cycles and memory (with each LUT kind once) stay within its budget.
  * Memory model (fixed point, docs/binary-format.md "compute nodes"): every element keeps its accumulated input
  * S (int32) and cumulative output E (int32); a matmul keeps S_L, S_R and the accumulated product S_LR (int32);
  * each processor also holds the operator's lookup tables (LUT_BYTES). Work model, per sample and step, with
@@ -195,8 +196,7 @@ function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: numb
   const chips = chipsIn ?? target.system.chips.width * target.system.chips.height;
   const available = chips * proc.perChip.value;
   const nodes: ComputeNodePlan[] = [];
-  let slot = 0;
-  let maxProcessorCycles = 0;
+  const open: { cycles: number; bytes: number; luts: Set<string> }[] = [];
   for (const f of facts) {
     const { rows, columns, stateBytes, ops } = costOf(f);
     const kind = f.shape.kind;
@@ -220,23 +220,31 @@ function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: numb
         { layer: f.layer }, "a target with faster processors or a longer step budget");
     }
     const units = rows * slices;
-    const perProc = Math.max(1, Math.min(Math.floor(free / unitBytes), Math.floor(budget / unitCycles)));
-    const processors = Math.ceil(units / perProc);
-    // Even shares: the busiest processor takes ceil(units / processors) units.
-    const share = Math.ceil(units / processors);
-    maxProcessorCycles = Math.max(maxProcessorCycles, share * unitCycles);
+    // First fit: the open processors' spare cycles and memory (a processor holds each LUT kind once), then new ones.
     const assignments: ComputeAssignment[] = [];
-    for (let k = 0; k < processors; k++) {
-      const s = slot + k;
-      assignments.push({ slot: s, chip: Math.floor(s / proc.perChip.value), index: s % proc.perChip.value, unitStart: Math.min(units, k * share), unitEnd: Math.min(units, (k + 1) * share) });
+    let done = 0;
+    for (let k = 0; done < units; k++) {
+      if (k === open.length) {
+        if (open.length >= available) {
+          throw fail("SNNC411", `compute nodes need more than the ${available} processor cores of the ${chips}-chip system (${proc.perChip.value} per chip) by this layer`,
+            { layer: f.layer }, "a target with more chips or processors (--chips), or a smaller model");
+        }
+        open.push({ cycles: 0, bytes: 0, luts: new Set() });
+      }
+      const o = open[k] as { cycles: number; bytes: number; luts: Set<string> };
+      const lut = o.luts.has(kind) ? 0 : lutBytes;
+      const take = Math.min(units - done, Math.floor((budget - o.cycles) / unitCycles), Math.floor((proc.dataMemoryBytes.value - o.bytes - lut) / unitBytes));
+      if (take < 1) continue;
+      o.cycles += take * unitCycles;
+      o.bytes += take * unitBytes + lut;
+      if (lutBytes > 0) o.luts.add(kind);
+      assignments.push({ slot: k, chip: Math.floor(k / proc.perChip.value), index: k % proc.perChip.value, unitStart: done, unitEnd: done + take });
+      done += take;
     }
-    slot += processors;
-    if (slot > available) {
-      throw fail("SNNC411", `compute nodes need ${slot} processor cores by this layer; the ${chips}-chip system has ${available} (${proc.perChip.value} per chip)`,
-        { layer: f.layer }, "a target with more chips or processors, or a smaller model");
-    }
+    const processors = assignments.length;
     nodes.push({ population: f.population, layer: f.layer, op: kind, rows, slices, units, stateBytes, lutBytes, ops, cyclesPerStep: cycles, unitCycles, unitBytes, processors, assignments });
   }
   const joulesPerStep = nodes.reduce((a, n) => a + n.cyclesPerStep, 0) * proc.joulesPerCycle.value;
-  return { nodes, processorsNeeded: slot, processorsAvailable: available, joulesPerStep, maxProcessorCycles, budgetCycles: budget, processor: proc };
+  const maxProcessorCycles = Math.max(0, ...open.map((o) => o.cycles));
+  return { nodes, processorsNeeded: open.length, processorsAvailable: available, joulesPerStep, maxProcessorCycles, budgetCycles: budget, processor: proc };
 }

@@ -204,8 +204,8 @@ export const quantisePass: Pass<{ conversion: Conversion; activity: Activity }, 
   effect: "pure",
   run: ({ conversion, activity }, ctx) => {
     // ECMT compute nodes must fit the target's processor cores (SNNC410/411 naming the layer) before anything
-    // is quantised; the back end places them (place pass) on the system it sizes.
-    planComputeNodes(conversion.snn, ctx.target);
+    // is quantised; the count of processors (SNNC411) is the place pass's, on the system it sizes.
+    planComputeNodes(conversion.snn, ctx.target, Number.MAX_SAFE_INTEGER);
     const quantised = quantise(conversion.snn, ctx.target, activity, ctx.warn);
     return { quantised };
   },

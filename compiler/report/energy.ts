@@ -63,7 +63,7 @@ export interface EnergyReport {
   /** The SNN under the 45 nm AC/MAC convention (first layer at E_MAC). */
   readonly convention: { readonly joules: number; readonly firstLayerOps: number; readonly otherOps: number; readonly ratioToAnn: number };
   readonly caveats: readonly string[];
-  readonly classes: EnergyClasses;
+  readonly classes?: EnergyClasses;
 }
 
 export function energyReport(target: Target, c: EnergyCounters, annMacs: number, firstLayerOps: number): EnergyReport {

@@ -243,8 +243,12 @@ describe("ecmt: compute nodes on the processor cores", () => {
     expect(codeOf(() => planComputeNodes(snn, small))).to.deep.equal({ code: "SNNC410", layer: "ln1" });
     const { processors: _none, ...bare } = t;
     expect(codeOf(() => planComputeNodes(snn, bare))).to.deep.equal({ code: "SNNC320", layer: "ln1" });
-    const few = { ...t, system: { ...t.system, chips: { kind: "mesh2d" as const, width: 1, height: 1 } }, processors: { ...proc, perChip: { ...proc.perChip, value: 2 } } };
+    // one processor on one chip, a step budget at a third of the nodes' total worst-case cycles
+    const total = planComputeNodes(snn, t).nodes.reduce((a, n) => a + n.cyclesPerStep, 0);
+    const budget = total / 3 / proc.clockHz.value;
+    const few = { ...t, system: { ...t.system, chips: { kind: "mesh2d" as const, width: 1, height: 1 } }, processors: { ...proc, perChip: { ...proc.perChip, value: 1 }, stepBudgetSeconds: { ...proc.stepBudgetSeconds, value: budget } } };
     expect(codeOf(() => planComputeNodes(snn, few)).code).to.equal("SNNC411");
+    expect(planComputeNodes(snn, few, 8).processorsNeeded).to.be.within(3, 8);
   });
 });
 
