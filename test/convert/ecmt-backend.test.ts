@@ -5,6 +5,12 @@
  * coded errors naming the byte.
  */
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeNpy } from "../../compiler/data/npy.ts";
+import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
 import { convert } from "../../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { runBackEnd } from "../../compiler/pipeline.ts";
@@ -97,6 +103,26 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
     expect(run.counters.computeCycles).to.be.greaterThan(0);
     expect(run.counters.gradedPackets).to.be.greaterThan(0);
     expect(run.counters.computeBusiestCycles).to.be.at.most(run.counters.computeCycles);
+  });
+
+  it("the generated standalone emulator runs the compute nodes: the runtime emulator's scores and counters", function () {
+    this.timeout(300_000);
+    const dir = mkdtempSync(join(tmpdir(), "snnc-ecmt-emu-"));
+    mkdirSync(join(dir, "emulator"));
+    writeFileSync(join(dir, "network.snnb"), back.binary);
+    const gen = generateEmulator(back.binary);
+    writeFileSync(join(dir, "emulator", "emulator.js"), gen.js);
+    writeFileSync(join(dir, "emulator", "package.json"), gen.packageJson);
+    const n = 2;
+    writeFileSync(join(dir, "x.npy"), writeNpy([n, 8, 8, 1], data.images.subarray(0, n * 64)));
+    const r = spawnSync(process.execPath, [join(dir, "emulator", "emulator.js"), "--input", join(dir, "x.npy"), "--json"], { encoding: "utf8", cwd: dir, timeout: 120_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const got = JSON.parse(r.stdout) as { scores: number[][]; counters: { computeCycles: number; gradedPackets: number } };
+    const want = emulate(loadNetwork(decodeBinary(back.binary)), data.images, n, { timesteps: T });
+    expect(got.scores).to.deep.equal(Array.from({ length: n }, (_, s) => Array.from(want.scores.subarray(s * want.classes, (s + 1) * want.classes))));
+    expect(got.counters.computeCycles).to.equal(want.counters.computeCycles);
+    expect(got.counters.gradedPackets).to.equal(want.counters.gradedPackets);
+    expect(want.counters.computeCycles).to.be.greaterThan(0);
   });
 
   it("corrupted CMPT bytes are coded errors naming the byte", () => {
