@@ -10,6 +10,10 @@
  * partial sums (mean, variance, softmax denominator: 2 adds per slice and step). Processors are numbered
  * chip-major (slot = chip · perChip + index) and filled first fit in node order: a processor may hold units of
  * several nodes while their cycles and memory (with each LUT kind once) stay within its budget.
+ * Work per step is the expected one when firing rates were measured (the measure pass's, as traffic is
+ * weighed): synaptic events into a node = synapses × the source's events per element and step, with compute
+ * sources (dense payloads) and unmeasured networks at every input active; the emulator counts the actual
+ * events and reports the busiest processor's cycles per step against the same budget.
  * Memory model (fixed point, docs/binary-format.md "compute nodes"): every element keeps its accumulated input
  * S (int32) and cumulative output E (int32); a matmul keeps S_L, S_R and the accumulated product S_LR (int32);
  * each processor also holds the operator's lookup tables (LUT_BYTES). Work model, per sample and step, with
@@ -88,7 +92,8 @@ interface NodeFacts {
   readonly layer: string;
   readonly shape: ComputeShape;
   readonly tokens: number;
-  /** Synapses into the node (every input active: one MAC each per step). */
+  /** Synaptic events into the node per step: synapses × the source's measured events per element and step
+   * (every input active when nothing was measured, and always for compute sources, whose payloads are dense). */
   readonly synIn: number;
 }
 
@@ -120,10 +125,20 @@ export function computeNodeCost(p: Population, pops: readonly Population[]): { r
   return { rows, stateBytes, ops };
 }
 
-function factsOf(p: Population, pops: readonly Population[]): NodeFacts {
+/** Events per element and step of a source: 1 for compute nodes and when unmeasured, else the measured rate. */
+function rateOf(source: number, isCompute: boolean, rates: readonly number[] | null): number {
+  if (isCompute || !rates) return 1;
+  const r = rates[source];
+  return r === undefined || !Number.isFinite(r) ? 1 : Math.min(1, Math.max(0, r));
+}
+
+function factsOf(p: Population, pops: readonly Population[], rates: readonly number[] | null = null): NodeFacts {
   if (p.neuron.kind !== "compute") throw new Error(`internal: ${p.name} is not a compute node`);
   let synIn = 0;
-  for (const pr of p.inputs) synIn += projectionSynapses(pr, pops[pr.source] as Population, p);
+  for (const pr of p.inputs) {
+    const src = pops[pr.source] as Population;
+    synIn += projectionSynapses(pr, src, p) * rateOf(pr.source, src.neuron.kind === "compute", rates);
+  }
   return { population: p.id, layer: p.name, shape: shapeOf(p.neuron.op, p.size), tokens: p.shape[0] * p.shape[1], synIn };
 }
 
@@ -157,13 +172,16 @@ export function qConnSynapses(c: QConnectivity, srcSize: number, dstSize: number
 }
 
 /** The compute nodes of a quantised network (the back end's view). */
-export function qComputeFacts(q: QuantisedSnn): NodeFacts[] {
+export function qComputeFacts(q: QuantisedSnn, rates: readonly number[] | null = null): NodeFacts[] {
   const out: NodeFacts[] = [];
   for (const p of q.populations) {
     const c = p.compute;
     if (!c) continue;
     let synIn = 0;
-    for (const pr of p.inputs) synIn += qConnSynapses(pr.conn, (q.populations[pr.source] as { size: number }).size, p.size);
+    for (const pr of p.inputs) {
+      const src = q.populations[pr.source] as QuantisedSnn["populations"][number];
+      synIn += qConnSynapses(pr.conn, src.size, p.size) * rateOf(pr.source, src.compute !== undefined, rates);
+    }
     const shape: ComputeShape = c.kind === "matmul" ? { kind: "matmul", size: p.size, op: c.op }
       : c.op.kind === "layerNorm" ? { kind: "layerNorm", size: p.size, features: c.op.features }
         : c.op.kind === "softmax" ? { kind: "softmax", size: p.size, groupSize: c.op.groupSize } : { kind: "gelu", size: p.size };
@@ -172,13 +190,14 @@ export function qComputeFacts(q: QuantisedSnn): NodeFacts[] {
   return out;
 }
 
-export function planComputeNodes(snn: SnnGraph, target: Target, chips?: number): ComputePlan {
-  const facts = snn.populations.filter((p) => p.neuron.kind === "compute").map((p) => factsOf(p, snn.populations));
+/** `rates`: measured events per element and step per population (the measure pass's); null: every input active. */
+export function planComputeNodes(snn: SnnGraph, target: Target, chips?: number, rates: readonly number[] | null = null): ComputePlan {
+  const facts = snn.populations.filter((p) => p.neuron.kind === "compute").map((p) => factsOf(p, snn.populations, rates));
   return planCompute(facts, target, chips);
 }
 
-export function planQuantisedCompute(q: QuantisedSnn, target: Target, chips?: number): ComputePlan {
-  return planCompute(qComputeFacts(q), target, chips);
+export function planQuantisedCompute(q: QuantisedSnn, target: Target, chips?: number, rates: readonly number[] | null = null): ComputePlan {
+  return planCompute(qComputeFacts(q, rates), target, chips);
 }
 
 function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: number): ComputePlan {

@@ -67,11 +67,11 @@ export const placePass: Pass<BackInput & { partitioned: PartitionedSnn }, Placed
     const traffic = estimateTraffic(partitioned, activity?.rates ?? null);
     // `fit`: chips enough for the neuro cores and for the compute nodes' processors.
     const proc = ctx.target.processors;
-    const processorChips = proc && proc.perChip.value > 0 ? Math.ceil(planQuantisedCompute(quantised.q, ctx.target, Number.MAX_SAFE_INTEGER).processorsNeeded / proc.perChip.value) : 0;
+    const processorChips = proc && proc.perChip.value > 0 ? Math.ceil(planQuantisedCompute(quantised.q, ctx.target, Number.MAX_SAFE_INTEGER, activity?.rates ?? null).processorsNeeded / proc.perChip.value) : 0;
     const chips = request.chips === "fit" ? Math.max(systemChips(ctx.target, partitioned.cores.length), processorChips) : request.chips;
     const r = place(partitioned, ctx.target, traffic, { rng: ctx.rng, ...(chips !== undefined ? { chips } : {}) });
     // Compute nodes onto the placed system's processors (SNNC410/411 naming the layer).
-    const computePlan = planQuantisedCompute(quantised.q, ctx.target, r.grid.chipsX * r.grid.chipsY);
+    const computePlan = planQuantisedCompute(quantised.q, ctx.target, r.grid.chipsX * r.grid.chipsY, activity?.rates ?? null);
     return { traffic, placed: r.placed, placement: r.stats, grid: r.grid, computePlan };
   },
   dump: (o) => ({ placement: o.placed.placement, stats: o.placement, compute: o.computePlan.nodes }),

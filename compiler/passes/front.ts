@@ -205,7 +205,7 @@ export const quantisePass: Pass<{ conversion: Conversion; activity: Activity }, 
   run: ({ conversion, activity }, ctx) => {
     // ECMT compute nodes must fit the target's processor cores (SNNC410/411 naming the layer) before anything
     // is quantised; the count of processors (SNNC411) is the place pass's, on the system it sizes.
-    planComputeNodes(conversion.snn, ctx.target, Number.MAX_SAFE_INTEGER);
+    planComputeNodes(conversion.snn, ctx.target, Number.MAX_SAFE_INTEGER, activity.rates);
     const quantised = quantise(conversion.snn, ctx.target, activity, ctx.warn);
     return { quantised };
   },
