@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeNpy } from "../../compiler/data/npy.ts";
 import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
+import { energyReport } from "../../compiler/report/energy.ts";
 import { convert } from "../../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { runBackEnd } from "../../compiler/pipeline.ts";
@@ -123,6 +124,20 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
     expect(got.counters.computeCycles).to.equal(want.counters.computeCycles);
     expect(got.counters.gradedPackets).to.equal(want.counters.gradedPackets);
     expect(want.counters.computeCycles).to.be.greaterThan(0);
+  });
+
+  it("energy per class of operation: synaptic ops, neuron updates, compute-node ops, traffic (with graded packets), static; they sum to the total", () => {
+    const run = emulate(loadNetwork(decodeBinary(back.binary)), data.images, 1, { timesteps: T });
+    const c = run.counters;
+    const e = energyReport(target, {
+      synapticOps: c.synapticOps, activeUpdates: c.activeUpdates, idleUpdates: c.idleUpdates, spikes: c.spikes, hopsX: c.hopsX, hopsY: c.hopsY,
+      latency: c.seconds, chips: 1, cores: back.routed.cores.length, computeCycles: c.computeCycles, gradedPackets: c.gradedPackets, gradedHops: c.gradedHops,
+    }, 1000, 0);
+    const k = e.classes;
+    if (!k) throw new Error("no classes");
+    expect(k.computeNodeOps).to.be.closeTo(c.computeCycles * (target.processors?.joulesPerCycle.value ?? 0), 1e-18);
+    expect(k.traffic).to.be.at.least(c.gradedPackets * target.energy.spikeJoules.value);
+    expect(k.synapticOps + k.neuronUpdates + k.computeNodeOps + k.traffic + k.static).to.be.closeTo(e.snnJoulesPerInference, 1e-15);
   });
 
   it("corrupted CMPT bytes are coded errors naming the byte", () => {
