@@ -33,6 +33,9 @@ export interface EnergyCounters {
   /** Graded packets to and from the compute nodes per inference, and their chip-to-chip link hops. */
   readonly gradedPackets?: number;
   readonly gradedHops?: number;
+  /** Synaptic events of graded projections (into and out of compute nodes, summed on the processors): charged
+   * through computeCycles on the target, at E_AC under the seed's convention. */
+  readonly gradedSynapticOps?: number;
 }
 
 /** Energy per class of operation (joules per inference): the breakdown's terms grouped. */
@@ -96,7 +99,8 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
   };
   const snn = breakdown.reduce((a, t) => a + t.joules, 0);
   const ann = annMacs * E_MAC.value;
-  const conventionJ = firstLayerOps * E_MAC.value + Math.max(0, c.synapticOps - firstLayerOps) * E_AC.value;
+  const ops = c.synapticOps + (c.gradedSynapticOps ?? 0);
+  const conventionJ = firstLayerOps * E_MAC.value + Math.max(0, ops - firstLayerOps) * E_AC.value;
   const caveats = [...e.notes];
   const weak = breakdown.filter((t) => t.joules > 0 && (t.grade === "estimate" || t.grade === "pre-silicon"));
   if (weak.length) caveats.push(`Terms from estimated or pre-silicon constants: ${weak.map((t) => `${t.term} (${t.grade})`).join(", ")}.`);
@@ -108,7 +112,7 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
     model: `${target.name}: synaptic ops, neuron updates, spikes, hops and static power × latency (${target.title}); ANN: MACs × 4.6 pJ (45 nm)`,
     breakdown,
     ann: { macs: annMacs, joulesPerMac: E_MAC.value, source: E_MAC.source, grade: E_MAC.grade },
-    convention: { joules: conventionJ, firstLayerOps, otherOps: Math.max(0, c.synapticOps - firstLayerOps), ratioToAnn: ann > 0 ? conventionJ / ann : 0 },
+    convention: { joules: conventionJ, firstLayerOps, otherOps: Math.max(0, ops - firstLayerOps), ratioToAnn: ann > 0 ? conventionJ / ann : 0 },
     caveats,
     classes,
   };

@@ -13,7 +13,8 @@
  * Counters: synaptic events into nodes (one MAC each), node cycles (events · cycles per MAC + the EC and
  * operator work of runtime/compute.ts computeOpsPerStep at the processor's cycles per operation, shared over
  * the node's processors by their units), the busiest processor's cycles per step, graded packets (one per
- * event per projection) and their link hops.
+ * event per projection) and their link hops. Graded events into neuron populations count as the destination
+ * neuro cores' synaptic ops (graded spikes; not in the cores' busy time).
  */
 import { RuntimeError } from "../errors.ts";
 import {
@@ -74,6 +75,8 @@ export interface ComputeNetwork {
 }
 
 export interface ComputeCounters {
+  /** Graded events into neuron populations are synaptic ops of their neuro cores (graded spikes). */
+  synapticOps: number;
   computeEvents: number;
   computeCycles: number;
   computeBusiestCycles: number;
@@ -316,6 +319,7 @@ export function stepCompute(
       const buf = (p.right ? dst.inR : dst.inL)[(t + p.delay) % Rc] as Float64Array;
       addScaled(s, buf, null, p.payloadShift);
     } else {
+      counters.synapticOps += events;
       addScaled(s, ring[(t + p.delay) % R] as Float64Array, ps.dstGlobal, p.payloadShift);
     }
   }
