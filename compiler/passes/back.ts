@@ -74,7 +74,7 @@ export const placePass: Pass<BackInput & { partitioned: PartitionedSnn }, Placed
     const computePlan = planQuantisedCompute(quantised.q, ctx.target, r.grid.chipsX * r.grid.chipsY, activity?.rates ?? null);
     return { traffic, placed: r.placed, placement: r.stats, grid: r.grid, computePlan };
   },
-  dump: (o) => ({ placement: o.placed.placement, stats: o.placement, compute: o.computePlan.nodes }),
+  dump: (o) => ({ placement: o.placed.placement, stats: o.placement, ...(o.computePlan.nodes.length ? { compute: o.computePlan.nodes } : {}) }),
   note: (o) => `${o.placement.avgHops.toFixed(2)} hops/spike (sequential ${o.placement.seedAvgHops.toFixed(2)})${o.computePlan.nodes.length
     ? `; ${o.computePlan.nodes.length} compute nodes on ${o.computePlan.processorsNeeded} of ${o.computePlan.processorsAvailable} processors, busiest ${Math.round(o.computePlan.maxProcessorCycles)} of ${o.computePlan.budgetCycles} cycles/step` : ""}`,
 };
@@ -87,7 +87,7 @@ export const routePass: Pass<BackInput & Placed, { routed: RoutedSnn; gradedHops
     routed: { ...placed, traffic, routing: routeSpikes(placed, grid, ctx.target, traffic, activity?.rates ?? null) },
     gradedHops: routeGraded(quantised.q, placed, computePlan, grid),
   }),
-  dump: (o) => ({ routing: o.routed.routing, gradedHops: o.gradedHops }),
+  dump: (o) => (o.gradedHops.length ? { routing: o.routed.routing, gradedHops: o.gradedHops } : o.routed.routing),
 };
 
 export const checkPass: Pass<BackInput & { routed: RoutedSnn; computePlan: ComputePlan; gradedHops: number[] }, { capacity: CapacityReport }> = {
