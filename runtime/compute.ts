@@ -212,3 +212,49 @@ export function ecFixedMatmulStep(op: FixedMatmul, tau: number, SL: ArrayLike<nu
     }
   }
 }
+
+/** Operations of a compute node's step other than its synaptic input (one MAC per synapse event, counted
+ * apart), per sample: the EC update and the operator. The mapper's budget (compiler/map/compute.ts) and the
+ * emulator's cycle counters (runtime/emulator/compute-nodes.ts) both use this one count. */
+export interface ComputeOps {
+  mac: number;
+  add: number;
+  lookup: number;
+  divide: number;
+}
+
+export type ComputeShape =
+  | { readonly kind: "gelu"; readonly size: number }
+  | { readonly kind: "softmax"; readonly size: number; readonly groupSize: number }
+  | { readonly kind: "layerNorm"; readonly size: number; readonly features: number }
+  | { readonly kind: "matmul"; readonly size: number; readonly op: FixedMatmul };
+
+export function computeOpsPerStep(s: ComputeShape): ComputeOps {
+  const n = s.size;
+  switch (s.kind) {
+    case "matmul": {
+      const o = s.op;
+      const left = o.rows * o.heads * o.inner;
+      const right = o.rightTransposed ? o.cols * o.heads * o.inner : o.inner * o.heads * o.cols;
+      // incremental form: x·S_R + S_L·y − x·y over every output, then E = S_LR / τ
+      return { mac: 3 * o.rows * o.heads * o.inner * o.cols + n, add: left + right + 2 * n, lookup: 0, divide: 1 };
+    }
+    case "layerNorm":
+      return { mac: 4 * n, add: 4 * n, lookup: n / s.features, divide: 1 };
+    case "softmax":
+      return { mac: 3 * n, add: 4 * n, lookup: n, divide: n / s.groupSize + 1 };
+    case "gelu":
+      return { mac: 2 * n, add: 2 * n, lookup: n, divide: 1 };
+  }
+}
+
+/** Rows a node splits by (tokens; softmax groups; matmul output rows) and the columns of a row (the most a row
+ * can be sliced into). */
+export function computeRows(s: ComputeShape, tokens: number): { rows: number; columns: number } {
+  switch (s.kind) {
+    case "matmul": return { rows: s.op.rows, columns: s.op.heads * s.op.cols };
+    case "layerNorm": return { rows: s.size / s.features, columns: s.features };
+    case "softmax": return { rows: s.size / s.groupSize, columns: s.groupSize };
+    case "gelu": return { rows: tokens, columns: s.size / tokens };
+  }
+}

@@ -60,7 +60,7 @@ export interface IntPopulationParams {
   readonly mtNegThreshold: number;
   readonly mtNegPayload: number;
   /** Multi-threshold positive payload scale (ecmt's fine negative thresholds, quantise
-   * fineNegativeShifts): absent = 1. Not in the placement binary (ecmt stops before it, SNNC321). */
+   * fineNegativeShifts): absent = 1. In the placement binary's CMPT section (payload scales), not in the profile. */
   readonly mtPosPayload?: number;
 }
 

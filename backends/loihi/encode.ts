@@ -13,7 +13,7 @@ import type { QPopulation } from "../../compiler/ir/quantised.ts";
 import { visitAxons } from "../../compiler/map/axons.ts";
 import type { Target } from "../../compiler/target/schema.ts";
 import { FAMILY_LOIHI, NEURON_MODEL_CODES } from "../../runtime/format/spec.ts";
-import { assembleFile, ByteWriter } from "../../runtime/format/writer.ts";
+import { assembleFile, ByteWriter, type SectionBytes } from "../../runtime/format/writer.ts";
 import type { Backend } from "../backend.ts";
 import { costSection, inputSection, layoutCores, type Metadata, metaSection, neuronSection, outputSection, systemSection } from "../common.ts";
 import { runMantissas } from "../synapses.ts";
@@ -141,7 +141,7 @@ function routingSection(r: RoutedSnn, all: readonly CoreAxons[], locator: Return
 
 export const loihiBackend: Backend = {
   family: "loihi",
-  encode(r: RoutedSnn, target: Target, meta: Metadata): Uint8Array {
+  encode(r: RoutedSnn, target: Target, meta: Metadata, extra: readonly SectionBytes[] = []): Uint8Array {
     const { layouts, locator } = layoutCores(r);
     const all = layouts.map((L) => buildCoreAxons(r, target, L.core, L));
     return assembleFile({ family: FAMILY_LOIHI, neuronModel: NEURON_MODEL_CODES[target.neuron.model], targetName: target.name, flags: 0 }, [
@@ -153,6 +153,7 @@ export const loihiBackend: Backend = {
       { id: "OUTM", bytes: outputSection(r, locator) },
       { id: "COST", bytes: costSection(target) },
       { id: "META", bytes: metaSection(r, target, meta) },
+      ...extra,
     ]);
   },
 };

@@ -15,7 +15,7 @@ import type { QPopulation } from "../../compiler/ir/quantised.ts";
 import { intersect, receptiveBox, visitAxons } from "../../compiler/map/axons.ts";
 import type { Target } from "../../compiler/target/schema.ts";
 import { FAMILY_SPINNAKER, NEURON_MODEL_CODES, ROW_HEADER_WORDS, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../../runtime/format/spec.ts";
-import { assembleFile, ByteWriter } from "../../runtime/format/writer.ts";
+import { assembleFile, ByteWriter, type SectionBytes } from "../../runtime/format/writer.ts";
 import type { Backend } from "../backend.ts";
 import { costSection, inputSection, layoutCores, type Metadata, metaSection, neuronSection, outputSection, systemSection } from "../common.ts";
 import { runMantissas } from "../synapses.ts";
@@ -121,7 +121,7 @@ function routingSection(r: RoutedSnn, layouts: ReturnType<typeof layoutCores>["l
 
 export const spinnakerBackend: Backend = {
   family: "spinnaker",
-  encode(r: RoutedSnn, target: Target, meta: Metadata): Uint8Array {
+  encode(r: RoutedSnn, target: Target, meta: Metadata, extra: readonly SectionBytes[] = []): Uint8Array {
     const { layouts, locator } = layoutCores(r);
     return assembleFile({ family: FAMILY_SPINNAKER, neuronModel: NEURON_MODEL_CODES[target.neuron.model], targetName: target.name, flags: 1 }, [
       { id: "SYST", bytes: systemSection(r, target, r.grid.chipsX, r.grid.chipsY, layouts) },
@@ -132,6 +132,7 @@ export const spinnakerBackend: Backend = {
       { id: "OUTM", bytes: outputSection(r, locator) },
       { id: "COST", bytes: costSection(target) },
       { id: "META", bytes: metaSection(r, target, meta) },
+      ...extra,
     ]);
   },
 };

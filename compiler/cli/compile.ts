@@ -222,6 +222,8 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
       acc ? `  accuracy: ${nir ? "float SNN" : "ANN"} ${(acc.ann * 100).toFixed(2)}% → ${nir ? "target" : "SNN"} ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
       `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,
+      ...(report.computeNodes ? [`  compute nodes: ${report.computeNodes.cyclesPerInference.toExponential(3)} processor cycles per inference; busiest ${report.computeNodes.processor} ${Math.round(report.computeNodes.busiestCyclesPerStep)} of ${report.computeNodes.budgetCyclesPerStep} cycles per step (mean over steps)`] : []),
+      ...(report.energy.classes ? [`  energy by class: synaptic ops ${joules(report.energy.classes.synapticOps)}, neuron updates ${joules(report.energy.classes.neuronUpdates)}, compute-node ops ${joules(report.energy.classes.computeNodeOps)}, traffic ${joules(report.energy.classes.traffic)}, static ${joules(report.energy.classes.static)}`] : []),
       `  verification: ${report.verification.bitExact ? "bit-exact" : "MISMATCH"} (emulator vs reference model, ${report.verification.samples} samples, ${report.verification.comparedSpikes} spikes)`,
       `  wrote ${written.map(displayPath).join(", ")}`,
     ].join("\n");

@@ -4,6 +4,7 @@
  * streamed) includes per core every neuron's quantised parameters and every synapse, the synapse tables as
  * stored, the input and output maps and the neuron rules: enough to re-simulate the network without snnc.
  */
+import type { DecodedBinary } from "../../runtime/format/decoded.ts";
 import type { Argv } from "yargs";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { coreSummaries, inspectJson, inspectSummary } from "./inspect-json.ts";
@@ -46,6 +47,7 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
       `model ${d.meta.model.name} (sha256 ${d.meta.model.sha256.slice(0, 16)}…), method ${d.meta.method}, T = ${d.meta.timesteps}, snnc ${d.meta.snncVersion}`,
       `system ${d.system.chipsX}×${d.system.chipsY} chips${d.system.torus ? " (torus)" : ""}, ${d.system.cores.length} cores on ${d.system.chipsUsed} chip(s); ${net.neurons} neurons, ${summary["synapses"]} synapses (delays ${delays.join(", ")}); ${routingEntries} routing entries` +
         (selfSynapses > 0 ? `\n  (including ${selfSynapses} self-connections: the soft-reset link of two-compartment neurons, one synapse and one axon-map entry each)` : ""),
+      ...computeLines(d),
       "core  chip    slot  neurons  synapses-in  layers",
       ...cores.map((c) => `${String(c["core"]).padStart(4)}  ${`${c["chipX"]},${c["chipY"]}`.padEnd(6)}  ${String(c["index"]).padStart(4)}  ${String(c["neurons"]).padStart(7)}  ${String(c["synapsesIn"]).padStart(11)}  ${(c["blocks"] as { layer: string }[]).map((b) => b.layer).join(", ")}`),
     ];
@@ -53,3 +55,16 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
     return { json: null, jsonChunks: io.json ? inspectJson(d, net, summary, cores) : undefined, text: lines.join("\n") };
   },
 };
+
+/** CMPT (docs/binary-format.md 5.5): one line per ECMT compute node, and the graded projections. */
+function computeLines(d: DecodedBinary): string[] {
+  const c = d.compute;
+  if (!c) return [];
+  const slots = new Set<string>();
+  for (const n of c.nodes) for (const a of n.assignments) slots.add(`${a.chipX},${a.chipY},${a.index}`);
+  const weights = c.projections.reduce((a, p) => a + p.weights.length, 0);
+  return [
+    `compute nodes: ${c.nodes.length} on ${slots.size} processors (${c.processor.perChip} per chip, ${c.processor.clockHz / 1e6} MHz, ${c.processor.dataMemoryBytes} bytes); ${c.projections.length} graded projections, ${weights} stored weights; values s16.${c.fracBits}`,
+    ...c.nodes.map((n) => `  ${(d.meta.populations[n.pop]?.name ?? String(n.pop)).padEnd(28)} ${n.op.padEnd(9)} ${String(n.size).padStart(6)} elements, ${n.units} units (${n.slices} slice${n.slices > 1 ? "s" : ""}/row) on ${n.assignments.length} processor(s)${n.lut.length ? `, LUT ${n.lut.length}` : ""}`),
+  ];
+}

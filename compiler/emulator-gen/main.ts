@@ -121,7 +121,7 @@ export function standaloneMain(argv: readonly string[], defaultBinary: string, b
     const layers = Object.fromEntries(meta.populations.map((p, i) => [p.name, layerSpikes[i] as number]));
     if (args.json) {
       const c = result.counters;
-      io.out(`${JSON.stringify({ prediction, scores, samples: inputs.count, timesteps: T, layerSpikes: layers, counters: { spikes: c.spikes, synapticOps: c.synapticOps }, spikeHash: hash.value() })}\n`);
+      io.out(`${JSON.stringify({ prediction, scores, samples: inputs.count, timesteps: T, layerSpikes: layers, counters: { spikes: c.spikes, synapticOps: c.synapticOps, computeCycles: c.computeCycles, gradedPackets: c.gradedPackets }, spikeHash: hash.value() })}\n`);
     } else {
       io.out(`${prediction.map((p, s) => `sample ${s}: class ${p}  (scores ${(scores[s] ?? []).map((x) => x.toFixed(0)).join(" ")})`).join("\n")}\n`);
     }

@@ -19,6 +19,7 @@ import type { Block, Box, CoreResources, MappedCore, PartitionedSnn } from "../i
 import type { QPopulation, QuantisedSnn } from "../ir/quantised.ts";
 import type { Target } from "../target/schema.ts";
 import { receptiveBox } from "./axons.ts";
+import { neuronView } from "./graded.ts";
 import { accountCore, type CoreAccount, exceeded, type Limits, limitsOf, newCostContext, type CostContext } from "./resources.ts";
 
 export interface PartitionOptions {
@@ -134,7 +135,9 @@ function tilePopulation(ctx: CostContext, pop: QPopulation, limits: Limits, maxT
     lastProblem?.resource === "fanInAxons" ? "a neuron of this layer has more inputs than a core has axons: reduce the previous layer's size (e.g. pool before the dense layer)" : "reduce the layer's fan-in");
 }
 
-export function partition(q: QuantisedSnn, target: Target, options: PartitionOptions = {}): PartitionedSnn {
+export function partition(full: QuantisedSnn, target: Target, options: PartitionOptions = {}): PartitionedSnn {
+  // The neuro cores' network: compute nodes and graded projections go to the processors (map/graded.ts).
+  const q = neuronView(full);
   const limits = limitsOf(target);
   const maxTile = q.populations.map(() => Infinity);
   for (let round = 0; round < 12; round++) {
@@ -154,6 +157,11 @@ function partitionOnce(q: QuantisedSnn, target: Target, limits: Limits, maxTile:
   const accounts: CoreAccount[] = [];
   const popBlocks: number[][] = [];
   for (const pop of q.populations) {
+    // ECMT compute nodes run on the processor cores (map/compute.ts), not on neuro cores.
+    if (pop.compute) {
+      popBlocks.push([]);
+      continue;
+    }
     const { boxes, accounts: acc } = tilePopulation(ctx, pop, limits, maxTile[pop.id] as number, blocks.length);
     const ids: number[] = [];
     boxes.forEach((box, i) => {

@@ -59,7 +59,8 @@ export function oneNeuronFanIn(raw: RawSnn): Map<string, number> {
 export function choosePooling(graph: AnnGraph, target: Target, options: ConvertOptions): PoolingChoice {
   if (options.pooling !== undefined) return { pooling: options.pooling, warning: null };
   const pooling = defaultPooling(options.method);
-  if (pooling === "spiking") return { pooling, warning: null };
+  // ECMT has its own lowering (convert/ecmt/): no pooling to fold, and lowerAnn does not take transformers.
+  if (pooling === "spiking" || options.method === "ecmt") return { pooling, warning: null };
   const limit = target.core.fanInAxons.value;
   const quiet = () => {};
   const folded = oneNeuronFanIn(lowerAnn(graph, { maxPoolAsAverage: options.maxPool === "average", foldPooling: true }, quiet));

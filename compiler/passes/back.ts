@@ -13,7 +13,12 @@ import { BACKENDS } from "../../backends/index.ts";
 import { fail } from "../diagnostics.ts";
 import type { PartitionedSnn, PlacedSnn, RoutedSnn, SystemGrid, Traffic } from "../ir/mapped.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
+import { computeSection } from "../../backends/compute.ts";
+import { type ComputePlan, planQuantisedCompute } from "../map/compute.ts";
+import { gradedProjections, hasCompute } from "../map/graded.ts";
 import { partition } from "../map/partition.ts";
+import { routeGraded } from "../map/route-graded.ts";
+import { checkCompute } from "../verify/compute.ts";
 import { place, type PlacementStats } from "../map/place.ts";
 import { routeSpikes } from "../map/route.ts";
 import { estimateTraffic } from "../map/traffic.ts";
@@ -33,6 +38,8 @@ export interface BackInput {
 }
 
 export interface Placed {
+  /** ECMT compute nodes on the processor cores of the placed system (empty plan: none). */
+  readonly computePlan: ComputePlan;
   readonly traffic: Traffic;
   readonly placed: PlacedSnn;
   readonly placement: PlacementStats;
@@ -56,31 +63,41 @@ export const placePass: Pass<BackInput & { partitioned: PartitionedSnn }, Placed
   name: "place",
   summary: "cores onto chips and tiles, minimising traffic × hops (seeded annealing)",
   effect: "pure",
-  run: ({ partitioned, activity, request }, ctx) => {
+  run: ({ partitioned, activity, request, quantised }, ctx) => {
     const traffic = estimateTraffic(partitioned, activity?.rates ?? null);
-    const chips = request.chips === "fit" ? systemChips(ctx.target, partitioned.cores.length) : request.chips;
+    // `fit`: chips enough for the neuro cores and for the compute nodes' processors.
+    const proc = ctx.target.processors;
+    const processorChips = proc && proc.perChip.value > 0 ? Math.ceil(planQuantisedCompute(quantised.q, ctx.target, Number.MAX_SAFE_INTEGER, activity?.rates ?? null).processorsNeeded / proc.perChip.value) : 0;
+    const chips = request.chips === "fit" ? Math.max(systemChips(ctx.target, partitioned.cores.length), processorChips) : request.chips;
     const r = place(partitioned, ctx.target, traffic, { rng: ctx.rng, ...(chips !== undefined ? { chips } : {}) });
-    return { traffic, placed: r.placed, placement: r.stats, grid: r.grid };
+    // Compute nodes onto the placed system's processors (SNNC410/411 naming the layer).
+    const computePlan = planQuantisedCompute(quantised.q, ctx.target, r.grid.chipsX * r.grid.chipsY, activity?.rates ?? null);
+    return { traffic, placed: r.placed, placement: r.stats, grid: r.grid, computePlan };
   },
-  dump: (o) => ({ placement: o.placed.placement, stats: o.placement }),
-  note: (o) => `${o.placement.avgHops.toFixed(2)} hops/spike (sequential ${o.placement.seedAvgHops.toFixed(2)})`,
+  dump: (o) => ({ placement: o.placed.placement, stats: o.placement, ...(o.computePlan.nodes.length ? { compute: o.computePlan.nodes } : {}) }),
+  note: (o) => `${o.placement.avgHops.toFixed(2)} hops/spike (sequential ${o.placement.seedAvgHops.toFixed(2)})${o.computePlan.nodes.length
+    ? `; ${o.computePlan.nodes.length} compute nodes on ${o.computePlan.processorsNeeded} of ${o.computePlan.processorsAvailable} processors, busiest ${Math.round(o.computePlan.maxProcessorCycles)} of ${o.computePlan.budgetCycles} cycles/step` : ""}`,
 };
 
-export const routePass: Pass<BackInput & Placed, { routed: RoutedSnn }> = {
+export const routePass: Pass<BackInput & Placed, { routed: RoutedSnn; gradedHops: number[] }> = {
   name: "route",
-  summary: "spike routes: mesh dimension-order, or multicast key/mask tables with compression",
+  summary: "spike routes: mesh dimension-order, or multicast key/mask tables with compression; graded packets to and from the processors",
   effect: "pure",
-  run: ({ placed, grid, traffic, activity }, ctx) => ({
+  run: ({ placed, grid, traffic, activity, quantised, computePlan }, ctx) => ({
     routed: { ...placed, traffic, routing: routeSpikes(placed, grid, ctx.target, traffic, activity?.rates ?? null) },
+    gradedHops: routeGraded(quantised.q, placed, computePlan, grid),
   }),
-  dump: (o) => o.routed.routing,
+  dump: (o) => (o.gradedHops.length ? { routing: o.routed.routing, gradedHops: o.gradedHops } : o.routed.routing),
 };
 
-export const checkPass: Pass<{ routed: RoutedSnn }, { capacity: CapacityReport }> = {
+export const checkPass: Pass<BackInput & { routed: RoutedSnn; computePlan: ComputePlan; gradedHops: number[] }, { capacity: CapacityReport }> = {
   name: "check",
-  summary: "capacity of every core; routes reach every destination; compressed tables equal the originals",
+  summary: "capacity of every core and processor; routes reach every destination; compressed tables equal the originals",
   effect: "pure",
-  run: ({ routed }, ctx) => ({ capacity: checkCapacity(routed, ctx.target) }),
+  run: ({ routed, quantised, computePlan, gradedHops }, ctx) => {
+    checkCompute(quantised.q, routed, computePlan, gradedHops, ctx.target);
+    return { capacity: checkCapacity(routed, ctx.target) };
+  },
 };
 
 function backendFor(target: Target): Backend {
@@ -89,13 +106,15 @@ function backendFor(target: Target): Backend {
   return backend;
 }
 
-export const emitPass: Pass<BackInput & { routed: RoutedSnn }, { binary: Uint8Array }> = {
+export const emitPass: Pass<BackInput & { routed: RoutedSnn; computePlan: ComputePlan; gradedHops: number[] }, { binary: Uint8Array }> = {
   name: "emit",
   summary: "the placement binary",
   effect: "pure",
-  run: ({ routed, request, meta }, ctx) => ({
-    binary: backendFor(ctx.target).encode(routed, ctx.target, { ...meta, method: request.method, timesteps: request.timesteps }),
-  }),
+  run: ({ routed, request, meta, quantised, computePlan, gradedHops }, ctx) => {
+    const q = quantised.q;
+    const cmpt = hasCompute(q) || gradedProjections(q).length > 0 ? [{ id: "CMPT", bytes: computeSection(q, computePlan, gradedHops, ctx.target, routed.grid.chipsX) }] : [];
+    return { binary: backendFor(ctx.target).encode(routed, ctx.target, { ...meta, method: request.method, timesteps: request.timesteps }, cmpt) };
+  },
   dump: (o) => ({ bytes: o.binary.length }),
   note: (o) => `${o.binary.length} bytes`,
 };

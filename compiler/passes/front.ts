@@ -204,16 +204,9 @@ export const quantisePass: Pass<{ conversion: Conversion; activity: Activity }, 
   effect: "pure",
   run: ({ conversion, activity }, ctx) => {
     // ECMT compute nodes must fit the target's processor cores (SNNC410/411 naming the layer) before anything
-    // is quantised.
-    planComputeNodes(conversion.snn, ctx.target);
+    // is quantised; the count of processors (SNNC411) is the place pass's, on the system it sizes.
+    planComputeNodes(conversion.snn, ctx.target, Number.MAX_SAFE_INTEGER, activity.rates);
     const quantised = quantise(conversion.snn, ctx.target, activity, ctx.warn);
-    // The integer reference model runs compute nodes (simulate/int-snn.ts); the placement binary and the
-    // emulator do not yet: stop here rather than write a binary without them.
-    const first = quantised.q.populations.find((p) => p.compute);
-    if (first) {
-      throw fail("SNNC321", `compute node ${first.compute?.kind === "unary" ? first.compute.op.kind : "matmul"} has no section in the placement binary and no emulator yet`, { layer: first.name },
-        "the integer reference model runs it (compiler/simulate/int-snn.ts); measure --method ecmt with bench/transformer.ts");
-    }
     return { quantised };
   },
   dump: (o) => ({ network: o.quantised.q, layers: o.quantised.layers }),

@@ -179,6 +179,14 @@ export const reportPass: Pass<ReportState, { report: Report; reference: Uint8Arr
       request: s.request, target: ctx.target, graph: s.graph, pipeline: s, verification: s.verification, run: e.run, evalCount: e.evalCount,
       accuracy: e.accuracy, curve: e.curve, diagnostics: e.diagnostics, raster: e.raster, tfjs: s.tfjs, dataSource: s.dataSource,
     });
+    // ECMT compute nodes: the emulator's busiest processor over the step budget stretches every step.
+    const cn = report.computeNodes;
+    if (cn && cn.busiestCyclesPerStep > cn.budgetCyclesPerStep) {
+      ctx.warn({
+        code: "SNNC-W410",
+        message: `the busiest ${cn.processor} needs ${Math.round(cn.busiestCyclesPerStep)} cycles per step on the emulated samples (mean over steps), more than the ${cn.budgetCyclesPerStep}-cycle step budget the placement assumed from the measured firing rates; steps take longer than the budget`,
+      });
+    }
     // The timings so far (this pass's own is added after it returns).
     return { report: { ...report, timings: [...s.timings] }, reference: serialize({ graph: s.graph, ...(s.graph ? {} : { snn: s.conversion.snn }), quantised: s.quantised.q, timesteps: s.request.timesteps }) };
   },

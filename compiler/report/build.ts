@@ -67,6 +67,16 @@ export interface Report {
     readonly layers: readonly { readonly name: string; readonly spikesPerInference: number; readonly rate: number; readonly synapticOpsPerInference: number }[];
   };
   readonly energy: EnergyReport;
+  /** ECMT compute nodes on the processors (absent: none): emulator counts per inference, and the busiest
+   * processor's cycles per step (mean over the steps) against the step budget. */
+  readonly computeNodes?: {
+    readonly processor: string;
+    readonly cyclesPerInference: number;
+    readonly busiestCyclesPerStep: number;
+    readonly budgetCyclesPerStep: number;
+    readonly synapticEventsPerInference: number;
+    readonly gradedPacketsPerInference: number;
+  };
   readonly latency: { readonly timesteps: number; readonly steps: number; readonly readoutDepth: number; readonly secondsPerInference: number; readonly secondsPerStep: number };
   readonly accuracy: { readonly ann: number; readonly snn: number; readonly samples: number } | null;
   readonly verification: { readonly bitExact: boolean; readonly comparedSteps: number; readonly comparedSpikes: number; readonly samples: number; readonly firstMismatch: BitExactResult["firstMismatch"] };
@@ -188,6 +198,7 @@ export function buildReport(x: ReportInput): Report {
   const energy = energyReport(target, {
     synapticOps: c.synapticOps / samples, activeUpdates: c.activeUpdates / samples, idleUpdates: c.idleUpdates / samples,
     spikes: c.spikes / samples, hopsX: c.hopsX / samples, hopsY: c.hopsY / samples, latency, chips: routed.chipsUsed, cores: routed.cores.length,
+    computeCycles: c.computeCycles / samples, gradedPackets: c.gradedPackets / samples, gradedHops: c.gradedHops / samples, gradedSynapticOps: c.computeEvents / samples,
   }, x.graph ? annMacs(x.graph) : synapseMacs(snn), firstLayerOps);
   // Raster: per layer the 48 most active neurons of the first sample, renumbered 0..47 by activity.
   const RASTER_NEURONS = 48;
@@ -247,6 +258,13 @@ export function buildReport(x: ReportInput): Report {
       })),
     },
     energy,
+    ...(c.computeCycles > 0 && target.processors ? {
+      computeNodes: {
+        processor: target.processors.kind, cyclesPerInference: c.computeCycles / samples, busiestCyclesPerStep: c.computeBusiestCycles / (samples * steps),
+        budgetCyclesPerStep: target.processors.clockHz.value * target.processors.stepBudgetSeconds.value,
+        synapticEventsPerInference: c.computeEvents / samples, gradedPacketsPerInference: c.gradedPackets / samples,
+      },
+    } : {}),
     latency: { timesteps: request.timesteps, steps, readoutDepth: q.readoutDepth, secondsPerInference: latency, secondsPerStep: latency / steps },
     accuracy: x.accuracy,
     verification: {

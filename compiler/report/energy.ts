@@ -6,6 +6,8 @@
  *   E = synOps·E_synop + activeUpdates·E_active + idleUpdates·E_idle + spikes·E_spike
  *       + hopsX·E_hopX + hopsY·E_hopY + (chips·P_chip + cores·P_core)·latency
  *       + computeCycles·E_cycle (ECMT compute nodes on the processor cores, when there are any)
+ *       + gradedPackets·E_spike + gradedHops·E_hopX (graded packets to and from them)
+ * grouped into classes: synaptic ops, neuron updates, compute-node ops, traffic (spikes, packets, hops), static.
  * ANN (Horowitz, ISSCC 2014, 45 nm, fp32): E = MACs·E_MAC with E_MAC = 3.7 + 0.9 = 4.6 pJ.
  * The SNN under the same convention (as conversion papers report it): the first (encoding) layer's
  * synaptic ops are charged E_MAC, all others E_AC = 0.9 pJ.
@@ -28,6 +30,21 @@ export interface EnergyCounters {
   readonly cores: number;
   /** Processor cycles of ECMT compute nodes per inference (absent or 0: no compute nodes). */
   readonly computeCycles?: number;
+  /** Graded packets to and from the compute nodes per inference, and their chip-to-chip link hops. */
+  readonly gradedPackets?: number;
+  readonly gradedHops?: number;
+  /** Synaptic events of graded projections (into and out of compute nodes, summed on the processors): charged
+   * through computeCycles on the target, at E_AC under the seed's convention. */
+  readonly gradedSynapticOps?: number;
+}
+
+/** Energy per class of operation (joules per inference): the breakdown's terms grouped. */
+export interface EnergyClasses {
+  readonly synapticOps: number;
+  readonly neuronUpdates: number;
+  readonly computeNodeOps: number;
+  readonly traffic: number;
+  readonly static: number;
 }
 
 export interface EnergyTerm {
@@ -49,6 +66,7 @@ export interface EnergyReport {
   /** The SNN under the 45 nm AC/MAC convention (first layer at E_MAC). */
   readonly convention: { readonly joules: number; readonly firstLayerOps: number; readonly otherOps: number; readonly ratioToAnn: number };
   readonly caveats: readonly string[];
+  readonly classes?: EnergyClasses;
 }
 
 export function energyReport(target: Target, c: EnergyCounters, annMacs: number, firstLayerOps: number): EnergyReport {
@@ -69,10 +87,20 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
     term("static power × latency (chips, s)", c.chips * c.latency, { value: e.staticWattsPerChip.value, source: e.staticWattsPerChip.source, grade: e.staticWattsPerChip.grade }),
     term("static power × latency (cores, s)", c.cores * c.latency, { value: e.staticWattsPerCore.value, source: e.staticWattsPerCore.source, grade: e.staticWattsPerCore.grade }),
     ...(c.computeCycles && target.processors ? [term("compute-node ops (processor cycles)", c.computeCycles, target.processors.joulesPerCycle)] : []),
+    ...(c.gradedPackets ? [term("graded packets (to and from compute nodes)", c.gradedPackets, e.spikeJoules), term("graded packet hops (chip-to-chip)", c.gradedHops ?? 0, e.hopJoulesX)] : []),
   ];
+  const sum = (f: (t: EnergyTerm) => boolean): number => breakdown.filter(f).reduce((a, t) => a + t.joules, 0);
+  const classes: EnergyClasses = {
+    synapticOps: sum((t) => t.term === "synaptic ops"),
+    neuronUpdates: sum((t) => t.term.startsWith("neuron updates")),
+    computeNodeOps: sum((t) => t.term.startsWith("compute-node ops")),
+    traffic: sum((t) => t.term.startsWith("spikes sent") || t.term.startsWith("hops") || t.term.startsWith("graded")),
+    static: sum((t) => t.term.startsWith("static")),
+  };
   const snn = breakdown.reduce((a, t) => a + t.joules, 0);
   const ann = annMacs * E_MAC.value;
-  const conventionJ = firstLayerOps * E_MAC.value + Math.max(0, c.synapticOps - firstLayerOps) * E_AC.value;
+  const ops = c.synapticOps + (c.gradedSynapticOps ?? 0);
+  const conventionJ = firstLayerOps * E_MAC.value + Math.max(0, ops - firstLayerOps) * E_AC.value;
   const caveats = [...e.notes];
   const weak = breakdown.filter((t) => t.joules > 0 && (t.grade === "estimate" || t.grade === "pre-silicon"));
   if (weak.length) caveats.push(`Terms from estimated or pre-silicon constants: ${weak.map((t) => `${t.term} (${t.grade})`).join(", ")}.`);
@@ -84,7 +112,8 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
     model: `${target.name}: synaptic ops, neuron updates, spikes, hops and static power × latency (${target.title}); ANN: MACs × 4.6 pJ (45 nm)`,
     breakdown,
     ann: { macs: annMacs, joulesPerMac: E_MAC.value, source: E_MAC.source, grade: E_MAC.grade },
-    convention: { joules: conventionJ, firstLayerOps, otherOps: Math.max(0, c.synapticOps - firstLayerOps), ratioToAnn: ann > 0 ? conventionJ / ann : 0 },
+    convention: { joules: conventionJ, firstLayerOps, otherOps: Math.max(0, ops - firstLayerOps), ratioToAnn: ann > 0 ? conventionJ / ann : 0 },
     caveats,
+    classes,
   };
 }

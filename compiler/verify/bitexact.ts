@@ -1,7 +1,8 @@
 /**
  * @fileoverview Bit-exactness check: the emulator running from network.snnb alone against the reference
  * integer model (QuantisedSnn) on the same inputs — every neuron's spikes (and graded payloads) at every step
- * must be identical. The first divergence is reported with its sample, timestep, layer, neuron and core.
+ * must be identical, and so must every ECMT compute node's s16.15 payloads (the emulator's onCompute). The
+ * first divergence is reported with its sample, timestep, layer, neuron and core.
  */
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import { simulateInt } from "../simulate/int-snn.ts";
@@ -68,6 +69,13 @@ export function verifyBitExact(q: QuantisedSnn, binary: Uint8Array, images: Floa
         for (let k = 0; k < n; k++) {
           const g = idx[k] as number;
           got.key.push(keyOf(t, emu.popOf[g] as number, emu.popIndex[g] as number));
+          got.payload.push(payload[k] as number);
+        }
+      },
+      // ECMT compute nodes' s16.15 payloads (core −1 in a mismatch: they run on the processors)
+      onCompute: (_s, t, pop, idx, payload, n) => {
+        for (let k = 0; k < n; k++) {
+          got.key.push(keyOf(t, pop, idx[k] as number));
           got.payload.push(payload[k] as number);
         }
       },

@@ -41,6 +41,7 @@ export function checkCapacity(r: RoutedSnn, target: Target): CapacityReport {
     }
   }
   q.populations.forEach((pop) => {
+    if (pop.compute) return; // on the processor cores (map/compute.ts)
     const missing = (ctx.neuronBlock[pop.id] as Int32Array).indexOf(-1);
     if (missing >= 0) throw fail("SNNC404", `neuron ${missing} is on no core`, { layer: pop.name });
   });

@@ -255,7 +255,7 @@ export function wasmEngine(net: EmuNetwork, choice: KernelChoice, tracing: boole
   if (choice === "js") return null;
   const want = choice === "wasm";
   if (loadError && (want || choice === "auto")) throw loadError;
-  const why = !compiled ? "no kernels are installed (dist/wasm/emulator.wasm missing, or older than assembly/emulator.ts: `npm run build`)" : tracing ? "a trace of the state is asked for" : planOf(net).reason;
+  const why = !compiled ? "no kernels are installed (dist/wasm/emulator.wasm missing, or older than assembly/emulator.ts: `npm run build`)" : tracing ? "a trace of the state is asked for" : net.compute ? "the network has compute nodes (ECMT), whose graded projections write the JavaScript ring buffers" : planOf(net).reason;
   if (why) {
     if (want) throw new RuntimeError("SNNC812", `the WebAssembly emulator path cannot run this network: ${why}`, undefined, "leave the kernel choice on auto to run the JavaScript path");
     return null;

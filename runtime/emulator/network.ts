@@ -13,6 +13,7 @@ import { RuntimeError } from "../errors.ts";
 import type { DecodedBinary, Meta } from "../format/decoded.ts";
 import { NEURON_KIND_CODES, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../format/spec.ts";
 import type { NeuronRule } from "../neuron.ts";
+import { type ComputeNetwork, loadComputeNetwork } from "./compute-nodes.ts";
 import { traceMulticast } from "./multicast.ts";
 
 /**
@@ -121,6 +122,8 @@ export interface EmuNetwork {
   readonly vInit: Float64Array;
   readonly delivery: readonly Delivery[];
   readonly maxDelay: number;
+  /** ECMT compute nodes and graded projections (CMPT; null: none). */
+  readonly compute: ComputeNetwork | null;
   /** Axons: per neuron [axonStart[i], axonStart[i+1]) → destination core, synapse count, route id, hops. */
   readonly axonStart: Int32Array;
   readonly axonCore: Int32Array;
@@ -239,6 +242,15 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
       }
     }
   });
+  // Multi-threshold payload scales stored in CMPT (the 24-byte profile has no field for them).
+  if (b.compute) {
+    const scaleOf = new Map(b.compute.payloadScales.map((x) => [x.pop, x.scale]));
+    for (let i = 0; i < N; i++) {
+      const s = scaleOf.get(popOf[i] as number);
+      const r = ruleOf[i] as number;
+      if (s !== undefined && rules[r]?.mtPosPayload !== s) rules[r] = { ...(rules[r] as NeuronRule), mtPosPayload: s };
+    }
+  }
   // Ranges of equal rules.
   const rs: number[] = [];
   const rr: number[] = [];
@@ -391,9 +403,11 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
   for (const c of delivery) if (c.delay < 1) throw new RuntimeError("SNNC504", `a synapse has delay ${c.delay}; delays start at 1`);
   const inputNeurons = Int32Array.from(b.input.core, (core, i) => (coreBase[core] as number) + (b.input.local[i] as number));
   const outputNeurons = Int32Array.from(b.output.core, (core, i) => (coreBase[core] as number) + (b.output.local[i] as number));
+  const compute = loadComputeNetwork(b, popOf, popIndex);
   return {
+    compute,
     neurons: N, cores: nCores, coreBase, coreOf, rules, ruleCompartments: Int32Array.from(ruleCompartments),
-    rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, ...delays),
+    rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, compute?.maxDelay ?? 1, ...delays),
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
     neuronSynapses, neuronHopsX, neuronHopsY, neuronPackets, neuronLatency, routeCount: routes.count, popOf, popIndex,
     input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },

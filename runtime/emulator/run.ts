@@ -14,6 +14,7 @@
  */
 import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { stepRange } from "../neuron.ts";
+import { resetCompute, stepCompute } from "./compute-nodes.ts";
 import { deliver } from "./deliver.ts";
 import { type KernelChoice, wasmEngine } from "./kernels.ts";
 import type { EmuNetwork } from "./network.ts";
@@ -34,6 +35,8 @@ export interface EmulateOptions {
   /** Delivery and update kernels: "auto" (default) takes the WebAssembly ones where installed and exact
    * for the network (kernels.ts), "js" the JavaScript ones, "wasm" requires the WebAssembly ones. */
   readonly kernels?: KernelChoice;
+  /** Every step's payloads of every ECMT compute node (population id, element indices, s16.15 payloads). */
+  readonly onCompute?: (sample: number, t: number, pop: number, idx: Int32Array, payload: Int32Array, count: number) => void;
 }
 
 export interface Counters {
@@ -51,6 +54,13 @@ export interface Counters {
   cycles: number;
   /** Sum of step latencies (seconds). */
   seconds: number;
+  /** ECMT compute nodes (runtime/emulator/compute-nodes.ts): synaptic events into them, processor cycles, the
+   * busiest processor's cycles summed over steps, graded packets and their link hops. */
+  computeEvents: number;
+  computeCycles: number;
+  computeBusiestCycles: number;
+  gradedPackets: number;
+  gradedHops: number;
 }
 
 export interface EmulateResult {
@@ -73,7 +83,10 @@ export interface EmulateResult {
 }
 
 export function newCounters(): Counters {
-  return { spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 };
+  return {
+    spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0,
+    computeEvents: 0, computeCycles: 0, computeBusiestCycles: 0, gradedPackets: 0, gradedHops: 0,
+  };
 }
 
 export function emulate(net: EmuNetwork, images: Float32Array, count: number, options: EmulateOptions): EmulateResult {
@@ -156,6 +169,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       for (const slot of wasm.slots) slot.fill(0);
       wasm.v.set(net.vInit);
     }
+    if (net.compute) resetCompute(net.compute);
     readoutCounts.fill(0);
     const frames = options.frames ?? 1;
     const sampleInput = images.subarray(sample * per * frames, (sample + 1) * per * frames);
@@ -233,6 +247,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       // 3. delivery into the ring buffer (the hot loop)
       if (wasm) wasm.deliver(step, n);
       else for (const d of net.delivery) deliver(d, ring[(step + d.delay) % R] as Float64Array, spikeIdx, spikePayload, n);
+      // 3b. compute nodes on the processors and the graded projections into and out of them
+      let computeSeconds = 0;
+      if (net.compute) {
+        const busiest = counters.computeBusiestCycles;
+        const onCompute = options.onCompute;
+        stepCompute(net.compute, step, spikeIdx, spikePayload, n, net.popOf, net.popIndex, ring, R, counters,
+          onCompute ? (tt, pop, idx, payload, count) => onCompute(sample, tt, pop, idx, payload, count) : undefined);
+        computeSeconds = (counters.computeBusiestCycles - busiest) / net.compute.processor.clockHz;
+      }
       // 4. cost model: busy time per core, step latency
       let busyMax = 0;
       let synStep = 0;
@@ -254,7 +277,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       counters.neuronUpdates += totalCompartments;
       counters.activeUpdates += activeStep;
       counters.idleUpdates += totalCompartments - activeStep;
-      counters.seconds += Math.max(t.tickSeconds, busyMax + maxLatency + t.barrierSeconds);
+      counters.seconds += Math.max(t.tickSeconds, Math.max(busyMax, computeSeconds) + maxLatency + t.barrierSeconds);
       options.onStep?.(sample, step, v, u);
     }
     const base = sample * classes;

@@ -131,4 +131,78 @@ export interface DecodedBinary {
     readonly energyGrades: readonly number[];
   };
   readonly meta: Meta;
+  /** CMPT: ECMT compute nodes and their graded projections (null: the network has none). */
+  readonly compute: DecodedCompute | null;
+}
+
+/** One processor's share of a compute node: its chip, its index among the chip's processors, its work units. */
+export interface ComputeAssignmentRecord {
+  readonly chipX: number;
+  readonly chipY: number;
+  readonly index: number;
+  readonly unitStart: number;
+  readonly unitEnd: number;
+}
+
+/** An ECMT compute node as stored in CMPT (runtime/compute.ts fixed point). */
+export interface DecodedComputeNode {
+  readonly pop: number;
+  readonly op: "gelu" | "softmax" | "layerNorm" | "matmul";
+  readonly size: number;
+  /** softmax: group size; layerNorm: features (0 otherwise). */
+  readonly group: number;
+  /** layerNorm epsilon in s.30. */
+  readonly epsilon: number;
+  readonly matmul: { readonly heads: number; readonly rows: number; readonly inner: number; readonly cols: number; readonly rightTransposed: boolean } | null;
+  readonly lut: Int32Array;
+  readonly offset: Int32Array | null;
+  readonly gamma: Int32Array | null;
+  readonly beta: Int32Array | null;
+  readonly slices: number;
+  readonly units: number;
+  readonly assignments: readonly ComputeAssignmentRecord[];
+}
+
+/** A projection into or out of a compute node: graded packets, weights as stored (mantissa, shifts). */
+export interface DecodedGradedProjection {
+  readonly src: number;
+  readonly dst: number;
+  readonly right: boolean;
+  readonly payloadShift: number;
+  readonly posShift: number;
+  readonly negShift: number;
+  readonly delay: number;
+  readonly conn: "dense" | "oneToOne" | "conv" | "sparse";
+  /** Link hops of one packet (the router's figure, for the traffic counters). */
+  readonly hops: number;
+  readonly srcSize: number;
+  readonly dstSize: number;
+  readonly geometry: {
+    readonly inH: number; readonly inW: number; readonly inC: number; readonly outH: number; readonly outW: number; readonly outC: number;
+    readonly kh: number; readonly kw: number; readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number; readonly padTop: number; readonly padLeft: number;
+  } | null;
+  readonly rowStart: Uint32Array | null;
+  readonly col: Uint32Array | null;
+  readonly weights: Int32Array;
+}
+
+export interface DecodedCompute {
+  readonly processor: {
+    readonly perChip: number;
+    readonly dataMemoryBytes: number;
+    readonly clockHz: number;
+    readonly stepBudgetSeconds: number;
+    readonly cyclesPerMac: number;
+    readonly cyclesPerAdd: number;
+    readonly cyclesPerLookup: number;
+    readonly cyclesPerDivide: number;
+    readonly joulesPerCycle: number;
+  };
+  readonly fracBits: number;
+  readonly expFrac: number;
+  readonly rsqrtFrac: number;
+  readonly nodes: readonly DecodedComputeNode[];
+  /** Multi-threshold positive payload scale per population (absent: 1). */
+  readonly payloadScales: readonly { readonly pop: number; readonly scale: number }[];
+  readonly projections: readonly DecodedGradedProjection[];
 }

@@ -8,6 +8,7 @@
 import { Parser } from "binary-parser";
 import { RuntimeError } from "../errors.ts";
 import { crc32 } from "./crc32.ts";
+import { readCompute } from "./compute.ts";
 import { checkMeta, checkRanges } from "./ranges.ts";
 import {
   BLOCK_BYTES, CORE_BYTES, ENERGY_KEYS, FAMILY_LOIHI, FAMILY_SPINNAKER, fourccName, GROUP_BYTES, HEADER_BYTES, MAGIC, NEURON_BYTES,
@@ -33,7 +34,7 @@ const profileParser = new Parser().endianness("little")
   .uint16("mtNegPayload").uint8("posShift").uint8("negShift");
 
 /** Bounds-checked reading inside one section; offsets in errors are absolute file offsets. */
-class Cursor {
+export class Cursor {
   pos: number;
   private readonly view: DataView;
   constructor(private readonly bytes: Uint8Array, private readonly start: number, private readonly end: number, private readonly section: string) {
@@ -120,9 +121,11 @@ export function decodeBinary(bytes: Uint8Array): DecodedBinary {
     throw new RuntimeError("SNNC504", "metadata is not JSON", sections.get(SECTION.META)?.offset ?? 0);
   }
   const checkedMeta = checkMeta(meta, sections.get(SECTION.META)?.offset ?? 0);
+  const cmpt = sections.get(SECTION.CMPT);
+  const compute = cmpt ? readCompute(new Cursor(bytes, cmpt.offset, cmpt.offset + cmpt.length, "CMPT"), checkedMeta, system) : null;
   const decoded = {
     header: { family: h.family, neuronModel: h.neuronModel, targetName: h.targetName, version: `${h.major}.${h.minor}`, flags: h.flags },
-    system, cores, synapses, routing, input: input as DecodedBinary["input"], output: output as DecodedBinary["output"], cost, meta: checkedMeta,
+    system, cores, synapses, routing, input: input as DecodedBinary["input"], output: output as DecodedBinary["output"], cost, meta: checkedMeta, compute,
   };
   // Every field in range before anyone uses it (runtime/format/ranges.ts).
   const offsets = Object.fromEntries(SECTION_ORDER.map((n) => [n, sections.get(SECTION[n])?.offset ?? 0]));

@@ -44,6 +44,9 @@ export const SECTION = {
   COST: fourcc("COST"),
   /** Metadata (UTF-8 JSON): snnc version, model hash, method, timesteps, populations. */
   META: fourcc("META"),
+  /** ECMT compute nodes on the processor cores and the graded projections into and out of them (optional:
+   * present only when the network has compute nodes). */
+  CMPT: fourcc("CMPT"),
 } as const;
 
 /** Required sections, in file order. */
@@ -127,3 +130,17 @@ export const FIELD_MAX = {
   /** Loihi synapse formats per core: the group format index is a u8. */
   synapseFormats: 0x100,
 } as const;
+
+/** CMPT (docs/binary-format.md "CMPT"): header bytes, operation codes, node flags, connectivity codes. */
+export const CMPT_HEADER_BYTES = 80;
+export const CMPT_NODE_BYTES = 48;
+export const CMPT_ASSIGNMENT_BYTES = 16;
+export const CMPT_PROJECTION_BYTES = 24;
+export const CMPT_GEOMETRY_BYTES = 56;
+export const COMPUTE_OP_CODES = { gelu: 1, softmax: 2, layerNorm: 3, matmul: 4 } as const;
+export type ComputeOpName = keyof typeof COMPUTE_OP_CODES;
+export const decodeComputeOp = decoder<ComputeOpName>(COMPUTE_OP_CODES);
+export const CMPT_FLAG = { offset: 1, gamma: 2, beta: 4, rightTransposed: 8 } as const;
+export const GRADED_CONN_CODES = { dense: 1, oneToOne: 2, conv: 3, sparse: 4 } as const;
+export type GradedConnName = keyof typeof GRADED_CONN_CODES;
+export const decodeGradedConn = decoder<GradedConnName>(GRADED_CONN_CODES);

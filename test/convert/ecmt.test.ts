@@ -217,9 +217,13 @@ describe("ecmt: compute nodes on the processor cores", () => {
       const proc = target.processors;
       if (!proc) throw new Error("no processors");
       for (const n of plan.nodes) {
-        const rowsPerProcessor = Math.ceil(n.rows / n.processors);
-        expect((n.stateBytes / n.rows) * rowsPerProcessor + n.lutBytes).to.be.at.most(proc.dataMemoryBytes.value);
-        expect((n.cyclesPerStep / n.rows) * rowsPerProcessor).to.be.at.most(proc.clockHz.value * proc.stepBudgetSeconds.value);
+        expect(n.units).to.equal(n.rows * n.slices);
+        for (const a of n.assignments) {
+          const units = a.unitEnd - a.unitStart;
+          expect(units * n.unitBytes + n.lutBytes).to.be.at.most(proc.dataMemoryBytes.value);
+          expect(units * n.unitCycles).to.be.at.most(proc.clockHz.value * proc.stepBudgetSeconds.value);
+        }
+        expect(n.assignments.reduce((a, x) => a + x.unitEnd - x.unitStart, 0)).to.equal(n.units);
       }
       expect(plan.processorsNeeded).to.be.at.most(plan.processorsAvailable);
       expect(plan.joulesPerStep).to.be.greaterThan(0);
@@ -234,12 +238,17 @@ describe("ecmt: compute nodes on the processor cores", () => {
   it("bad input: no processor memory left for S(t) is SNNC410 naming the layer; no processors is SNNC320", () => {
     const t = loadTarget("loihi2");
     const proc = t.processors as NonNullable<typeof t.processors>;
-    const small = { ...t, processors: { ...proc, dataMemoryBytes: { ...proc.dataMemoryBytes, value: 1040 } } };
+    // rows are sliced down to one column (S and E: 8 bytes) before this fails: 1,028 − 1,024 bytes of LUT = 4
+    const small = { ...t, processors: { ...proc, dataMemoryBytes: { ...proc.dataMemoryBytes, value: 1028 } } };
     expect(codeOf(() => planComputeNodes(snn, small))).to.deep.equal({ code: "SNNC410", layer: "ln1" });
     const { processors: _none, ...bare } = t;
     expect(codeOf(() => planComputeNodes(snn, bare))).to.deep.equal({ code: "SNNC320", layer: "ln1" });
-    const few = { ...t, system: { ...t.system, chips: { kind: "mesh2d" as const, width: 1, height: 1 } }, processors: { ...proc, perChip: { ...proc.perChip, value: 2 } } };
+    // one processor on one chip, a step budget at a third of the nodes' total worst-case cycles
+    const total = planComputeNodes(snn, t).nodes.reduce((a, n) => a + n.cyclesPerStep, 0);
+    const budget = total / 3 / proc.clockHz.value;
+    const few = { ...t, system: { ...t.system, chips: { kind: "mesh2d" as const, width: 1, height: 1 } }, processors: { ...proc, perChip: { ...proc.perChip, value: 1 }, stepBudgetSeconds: { ...proc.stepBudgetSeconds, value: budget } } };
     expect(codeOf(() => planComputeNodes(snn, few)).code).to.equal("SNNC411");
+    expect(planComputeNodes(snn, few, 8).processorsNeeded).to.be.within(3, 8);
   });
 });
 

@@ -21,7 +21,7 @@ import { mergeShards, type ShardResult, verifyShard } from "../../compiler/distr
 import { loadDataset } from "../../compiler/data/dataset.ts";
 import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulate } from "../../runtime/emulator/run.ts";
+import { emulate, newCounters } from "../../runtime/emulator/run.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { freePort, type RedisServer, startRedis, startWorker, stop, stopAll, waitForLine, type WorkerProcess } from "./cluster.ts";
 import { request } from "../helpers/compile.ts";
@@ -79,7 +79,7 @@ describe("distributed verify (BullMQ on redis-server, snnc worker processes)", f
         : { bitExact: true, comparedSteps: n * 10, comparedSpikes: spikes, samples: n, firstMismatch: null },
       run: {
         scores: Float64Array.from({ length: n * 2 }, (_, i) => start * 2 + i), classes: 2,
-        counters: { spikes: n, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 },
+        counters: { ...newCounters(), spikes: n, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0 },
         spikeCounts: null, coreSynOps: new Float64Array(1), coreSpikes: new Float64Array(1), coreBusySeconds: new Float64Array(1), routeSpikes: new Float64Array(1), popSpikes: new Float64Array(1), popSynOps: new Float64Array(1), emulationSeconds: 0,
       },
       annClasses: Int32Array.from({ length: n }, (_, i) => start + i),

@@ -69,7 +69,7 @@ interface Outcome {
   prediction: number[];
   scores: number[][];
   layerSpikes: Record<string, number>;
-  counters: { spikes: number; synapticOps: number };
+  counters: { spikes: number; synapticOps: number; computeCycles: number; gradedPackets: number };
   spikeHash: number;
 }
 
@@ -86,7 +86,7 @@ function runtimeRun(bin: Uint8Array, images: Float32Array, count: number): Outco
   });
   return {
     prediction: scores.map((row) => row.indexOf(Math.max(...row))), scores, layerSpikes,
-    counters: { spikes: r.counters.spikes, synapticOps: r.counters.synapticOps }, spikeHash: hash.value(),
+    counters: { spikes: r.counters.spikes, synapticOps: r.counters.synapticOps, computeCycles: r.counters.computeCycles, gradedPackets: r.counters.gradedPackets }, spikeHash: hash.value(),
   };
 }
 

@@ -8,7 +8,7 @@ import { CodedError } from "../../runtime/errors.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { loadNetwork, synapseCount } from "../../runtime/emulator/network.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
-import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES, TABLE_CRC_OFFSET } from "../../runtime/format/spec.ts";
+import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES, SECTION_ORDER, TABLE_CRC_OFFSET } from "../../runtime/format/spec.ts";
 import { layoutCores } from "../../backends/common.ts";
 import { BACKENDS } from "../../backends/index.ts";
 import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
@@ -170,7 +170,7 @@ describe("network.snnb format", function () {
         const at = HEADER_BYTES + Math.floor(rand() * 8) * SECTION_ENTRY_BYTES;
         const sec = v.getUint32(at + 4, true);
         v.setUint32(sec + Math.floor(rand() * 16) * 4, Math.floor(rand() * 0xffffffff), true);
-        for (const id of Object.values(SECTION)) fixCrc(b, id);
+        for (const name of SECTION_ORDER) fixCrc(b, SECTION[name]);
       } else {
         const v = new DataView(b.buffer);
         const at = HEADER_BYTES + Math.floor(rand() * 8) * SECTION_ENTRY_BYTES;

@@ -1,0 +1,156 @@
+/**
+ * ECMT's back end on the hand-made tiny ViT (one attention block: LayerNorm, Q·Kᵀ, softmax, A·V, GELU): the
+ * compute nodes are placed on loihi2's processor cores, written to the binary's CMPT section, read back by the
+ * one decoder and run by the emulator bit-exact with the integer reference model; corrupted CMPT bytes are
+ * coded errors naming the byte.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeNpy } from "../../compiler/data/npy.ts";
+import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
+import { energyReport } from "../../compiler/report/energy.ts";
+import { convert } from "../../compiler/convert/index.ts";
+import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
+import { runBackEnd } from "../../compiler/pipeline.ts";
+import { quantise } from "../../compiler/quantise/index.ts";
+import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
+import { loadTarget } from "../../compiler/target/load.ts";
+import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
+import { CodedError } from "../../runtime/errors.ts";
+import { loadNetwork } from "../../runtime/emulator/network.ts";
+import { emulate } from "../../runtime/emulator/run.ts";
+import { crc32 } from "../../runtime/format/crc32.ts";
+import { decodeBinary } from "../../runtime/format/reader.ts";
+import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES } from "../../runtime/format/spec.ts";
+import { tinyVit, tinyVitData } from "../helpers/tiny-vit.ts";
+
+/** The CMPT section's offset and length in a binary. */
+function cmptOf(bin: Uint8Array): { at: number; length: number; entry: number } {
+  const v = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const n = v.getUint32(12, true);
+  for (let i = 0; i < n; i++) {
+    const e = HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+    if (v.getUint32(e, true) === SECTION.CMPT) return { at: v.getUint32(e + 4, true), length: v.getUint32(e + 8, true), entry: e };
+  }
+  throw new Error("no CMPT section");
+}
+
+/** A copy of `bin` with CMPT byte `offset` set to `value` and every checksum made valid again. */
+function patched(bin: Uint8Array, offset: number, value: number, width: 1 | 4 = 1): Uint8Array {
+  const b = bin.slice();
+  const v = new DataView(b.buffer);
+  const s = cmptOf(b);
+  if (width === 1) v.setUint8(s.at + offset, value);
+  else v.setUint32(s.at + offset, value, true);
+  v.setUint32(s.entry + 12, crc32(b, s.at, s.at + s.length), true);
+  const sections = v.getUint32(12, true);
+  v.setUint32(52, crc32(b, HEADER_BYTES, HEADER_BYTES + sections * SECTION_ENTRY_BYTES), true);
+  v.setUint32(60, crc32(b, 0, 60), true);
+  return b;
+}
+
+function codeAt(f: () => unknown): { code: string; byte: number | undefined } {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof CodedError) return { code: e.code, byte: e.loc.byte };
+    throw e;
+  }
+  return { code: "none", byte: undefined };
+}
+
+describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
+  const data = tinyVitData(12);
+  const conversion = convert(tinyVit({ approximateGelu: true }), { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" }, { calibration: data, calibrationSamples: 12, warn: () => {} });
+  const T = 6;
+  const float = simulateFloat(conversion.snn, data.images, data.count, { timesteps: [T], fixedCompute: true, recordRanges: true });
+  const target = loadTarget("loihi2");
+  const { q } = quantise(conversion.snn, target, float, () => {});
+  const back = runBackEnd(q, target, T);
+
+  it("places every compute node on processors, none on neuro cores, and writes a CMPT section", () => {
+    const computes = q.populations.filter((p) => p.compute).map((p) => p.id);
+    expect(back.computePlan.nodes.map((n) => n.population)).to.deep.equal(computes);
+    for (const id of computes) expect(back.partitioned.popBlocks[id]).to.deep.equal([]);
+    const decoded = decodeBinary(back.binary);
+    expect(decoded.compute?.nodes.map((n) => n.pop)).to.deep.equal(computes);
+    expect(decoded.compute?.nodes.map((n) => n.op)).to.deep.equal(["layerNorm", "matmul", "softmax", "matmul", "layerNorm", "gelu", "layerNorm"]);
+  });
+
+  it("round trip: the decoded nodes carry the quantised operator, LUTs and parameters", () => {
+    const decoded = decodeBinary(back.binary);
+    for (const n of decoded.compute?.nodes ?? []) {
+      const c = q.populations[n.pop]?.compute;
+      if (!c) throw new Error("not a compute node");
+      if (c.kind === "unary") {
+        expect(Array.from(n.lut)).to.deep.equal(Array.from(c.op.lut));
+        expect(n.offset ? Array.from(n.offset) : null).to.deep.equal(c.offset ? Array.from(c.offset) : null);
+        if (c.op.kind === "layerNorm") expect([n.group, n.epsilon, n.gamma?.length ?? 0]).to.deep.equal([c.op.features, c.op.epsilon, c.op.gamma?.length ?? 0]);
+      } else {
+        expect(n.matmul).to.deep.equal({ ...c.op });
+      }
+    }
+  });
+
+  it("the emulator runs the compute nodes bit-exact with the integer reference model (spikes, s16.15 payloads, scores)", () => {
+    const r = verifyBitExact(q, back.binary, data.images, 4, T);
+    expect(r.firstMismatch).to.equal(null);
+    expect(r.bitExact).to.equal(true);
+    expect(r.comparedSpikes).to.be.greaterThan(0);
+    const run = emulate(loadNetwork(decodeBinary(back.binary)), data.images, 2, { timesteps: T });
+    expect(run.counters.computeCycles).to.be.greaterThan(0);
+    expect(run.counters.gradedPackets).to.be.greaterThan(0);
+    expect(run.counters.computeBusiestCycles).to.be.at.most(run.counters.computeCycles);
+  });
+
+  it("the generated standalone emulator runs the compute nodes: the runtime emulator's scores and counters", function () {
+    this.timeout(300_000);
+    const dir = mkdtempSync(join(tmpdir(), "snnc-ecmt-emu-"));
+    mkdirSync(join(dir, "emulator"));
+    writeFileSync(join(dir, "network.snnb"), back.binary);
+    const gen = generateEmulator(back.binary);
+    writeFileSync(join(dir, "emulator", "emulator.js"), gen.js);
+    writeFileSync(join(dir, "emulator", "package.json"), gen.packageJson);
+    const n = 2;
+    writeFileSync(join(dir, "x.npy"), writeNpy([n, 8, 8, 1], data.images.subarray(0, n * 64)));
+    const r = spawnSync(process.execPath, [join(dir, "emulator", "emulator.js"), "--input", join(dir, "x.npy"), "--json"], { encoding: "utf8", cwd: dir, timeout: 120_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const got = JSON.parse(r.stdout) as { scores: number[][]; counters: { computeCycles: number; gradedPackets: number } };
+    const want = emulate(loadNetwork(decodeBinary(back.binary)), data.images, n, { timesteps: T });
+    expect(got.scores).to.deep.equal(Array.from({ length: n }, (_, s) => Array.from(want.scores.subarray(s * want.classes, (s + 1) * want.classes))));
+    expect(got.counters.computeCycles).to.equal(want.counters.computeCycles);
+    expect(got.counters.gradedPackets).to.equal(want.counters.gradedPackets);
+    expect(want.counters.computeCycles).to.be.greaterThan(0);
+  });
+
+  it("energy per class of operation: synaptic ops, neuron updates, compute-node ops, traffic (with graded packets), static; they sum to the total", () => {
+    const run = emulate(loadNetwork(decodeBinary(back.binary)), data.images, 1, { timesteps: T });
+    const c = run.counters;
+    const e = energyReport(target, {
+      synapticOps: c.synapticOps, activeUpdates: c.activeUpdates, idleUpdates: c.idleUpdates, spikes: c.spikes, hopsX: c.hopsX, hopsY: c.hopsY,
+      latency: c.seconds, chips: 1, cores: back.routed.cores.length, computeCycles: c.computeCycles, gradedPackets: c.gradedPackets, gradedHops: c.gradedHops,
+    }, 1000, 0);
+    const k = e.classes;
+    if (!k) throw new Error("no classes");
+    expect(k.computeNodeOps).to.be.closeTo(c.computeCycles * (target.processors?.joulesPerCycle.value ?? 0), 1e-18);
+    expect(k.traffic).to.be.at.least(c.gradedPackets * target.energy.spikeJoules.value);
+    expect(k.synapticOps + k.neuronUpdates + k.computeNodeOps + k.traffic + k.static).to.be.closeTo(e.snnJoulesPerInference, 1e-15);
+  });
+
+  it("corrupted CMPT bytes are coded errors naming the byte", () => {
+    const s = cmptOf(back.binary);
+    // fixed-point format byte (s16.15 → s16.14): SNNC509 at that byte
+    expect(codeAt(() => decodeBinary(patched(back.binary, 72, 14)))).to.deep.equal({ code: "SNNC509", byte: s.at + 72 });
+    // first node's operation code: SNNC508 at that byte
+    expect(codeAt(() => decodeBinary(patched(back.binary, 82, 9)))).to.deep.equal({ code: "SNNC508", byte: s.at + 82 });
+    // first node's element count: SNNC509 at the node record
+    expect(codeAt(() => decodeBinary(patched(back.binary, 84, 7, 4)))).to.deep.equal({ code: "SNNC509", byte: s.at + 84 });
+    // a flipped byte without fixing the checksum: SNNC503
+    const raw = back.binary.slice();
+    raw[s.at + 90] = (raw[s.at + 90] as number) ^ 0xff;
+    expect(codeAt(() => decodeBinary(raw)).code).to.equal("SNNC503");
+  });
+});
