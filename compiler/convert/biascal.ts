@@ -14,8 +14,9 @@
  * pass on, and diverged on a test network). A second round measures what is left. The layers before a layer do
  * not change when its bias does, so the simulation runs one population at a time over the whole run
  * (simulate/float-layers.ts) and keeps the spike trains the later layers read: each corrected layer runs twice
- * (measured, then with its correction for the layers after it), every other population once. Cost: about two
- * float simulations of the network per round (was about half a simulation per layer: O(L²)); the same figures
+ * (measured, then with its correction for the layers after it, adding the input recorded in the first run),
+ * every other population once. Cost: about one float simulation of the network per round (was about half a
+ * simulation per layer: O(L²)); the same figures
  * as simulating from the input up to each layer, bit for bit (test/convert/biascal.test.ts pins it against that
  * reference). The idea is the bias correction
  * of Li et al., "A free lunch from ANN: towards efficient, accurate spiking neural networks calibration" (ICML
@@ -80,7 +81,7 @@ export function calibrateBiases(raw: RawSnn, params: ReadonlyMap<number, PopPara
         sim.release(index);
         continue;
       }
-      const run = sim.run(index, false, pop);
+      const run = sim.run(index, false, pop, keep);
       const C = p.shape[2];
       const size = pop.size;
       const sigma = pop.spikeValue;

@@ -23,6 +23,9 @@ export interface LayerRun {
   readonly scores: Float32Array | null;
 }
 
+/** Input values (samples × neurons × steps) a run keeps at most for a later run of the same population. */
+export const INPUT_BUDGET = 64 * 2 ** 20;
+
 /** One population's spikes of one step for one batch, stored compactly: stride = the most spikes of a sample. */
 type Train = SpikeSlot[];
 
@@ -32,6 +35,8 @@ export class LayerwiseSim {
   /** Per population, per batch: its recorded spikes of every step (while a later population reads them). */
   private readonly trains = new Map<number, Train[]>();
   private readonly lastReader: number[];
+  /** Per population: its recorded input per batch and step (run's recordInput). */
+  private readonly inputs = new Map<number, { readonly inputs: Population["inputs"]; readonly steps: Float32Array[][] }>();
 
   constructor(private readonly snn: SnnGraph, private readonly images: Float32Array, private readonly count: number, private readonly T: number, batchSize = 64) {
     this.steps = T + snn.readoutDepth;
@@ -48,8 +53,11 @@ export class LayerwiseSim {
   /**
    * Runs population `index` (described by `pop`, by default the network's) over the whole run. Its sources must
    * have run. With `keep`, its spikes are recorded for the populations after it (replacing an earlier run's).
+   * With `recordInput`, a plain population's input of every step (the sum its projections deliver: it does not
+   * depend on its own bias or membrane) is kept, within INPUT_BUDGET values, and a later run of the same
+   * population (another bias, the same projections) adds it instead of delivering the spikes again.
    */
-  run(index: number, keep: boolean, pop: Population = this.snn.populations[index] as Population): LayerRun {
+  run(index: number, keep: boolean, pop: Population = this.snn.populations[index] as Population, recordInput = false): LayerRun {
     const snn = this.snn;
     const pops = snn.populations;
     const T = this.T;
@@ -62,6 +70,10 @@ export class LayerwiseSim {
       return train;
     });
     const kept: Train[] = [];
+    const plain = pop.id !== snn.input.population && pop.neuron.kind !== "maxGate" && pop.neuron.kind !== "compute" && !pop.leak;
+    const replay = plain ? this.inputs.get(index) : undefined;
+    if (replay && replay.inputs !== pop.inputs) throw new Error(`internal: ${pop.name} replayed with other projections`);
+    const record = plain && recordInput && !replay && this.count * pop.size * this.steps <= INPUT_BUDGET ? { inputs: pop.inputs, steps: [] as Float32Array[][] } : null;
     const per = (pops[snn.input.population] as Population).size;
     for (const [bi, { start, B }] of this.batches.entries()) {
       const st = popState(pop, pops, B, 1, counts ? counts.subarray(start * pop.size, (start + B) * pop.size) : null, false);
@@ -92,12 +104,16 @@ export class LayerwiseSim {
             scatterProjection(pr.conn, (sources[k] as Train[])[bi]?.[t - pr.delay] as SpikeSlot, dst, B, (pops[pr.source] as Population).size, dst.length / B);
           });
           computeUpdate(pop, st.current, cs, B, slot, t);
+        } else if (replay) {
+          st.current.set(replay.steps[bi]?.[t] as Float32Array);
+          update(st, B, slot, t, readoutCounts);
         } else {
           st.current.fill(0);
           pop.inputs.forEach((pr, k) => {
             if (t - pr.delay < 0) return;
             scatterProjection(pr.conn, (sources[k] as Train[])[bi]?.[t - pr.delay] as SpikeSlot, st.current, B, (pops[pr.source] as Population).size, pop.size);
           });
+          if (record) ((record.steps[bi] ??= [])[t] = Float32Array.from(st.current));
           if (pop.leak) leak(st, pop.leak.vKeep, pop.leak.iKeep, B);
           update(st, B, slot, t, readoutCounts);
         }
@@ -116,12 +132,14 @@ export class LayerwiseSim {
       kept.push(train);
     }
     if (keep) this.trains.set(index, kept);
+    if (record) this.inputs.set(index, record);
     return { counts, scores };
   }
 
-  /** Forgets the trains no population after `index` reads. */
+  /** Forgets the trains no population after `index` reads, and the recorded inputs up to `index`. */
   release(index: number): void {
     for (const id of [...this.trains.keys()]) if ((this.lastReader[id] as number) <= index) this.trains.delete(id);
+    for (const id of [...this.inputs.keys()]) if (id <= index) this.inputs.delete(id);
   }
 }
 
