@@ -19,6 +19,8 @@ export interface FloatSimOptions {
   readonly batchSize?: number;
   /** Keep per-neuron spike counts (inside each population's window of max(T) steps) for diagnostics. */
   readonly recordCounts?: boolean;
+  /** The window the counts cover, in steps from each population's first (default max(T)). */
+  readonly countWindow?: number;
   /** Track the largest |v| (before reset) and |input + bias| per population (for quantisation ranges). */
   readonly recordRanges?: boolean;
   /** Only simulate populations up to this id (converted ANNs' populations are in topological order; a
@@ -97,6 +99,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const tMax = Math.max(...options.timesteps);
   const D = snn.readoutDepth;
   const steps = tMax + D;
+  const countWindow = options.countWindow ?? tMax;
   const batchSize = options.batchSize ?? 64;
   const pops = snn.populations;
   const out = pops[snn.output] as Population;
@@ -187,7 +190,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         let emitted = 0;
         for (let b = 0; b < B; b++) emitted += slot.n[b] as number;
         totalSpikes[p.id] = (totalSpikes[p.id] as number) + emitted;
-        if (st.counts && t >= p.depth && t < p.depth + tMax) {
+        if (st.counts && t >= p.depth && t < p.depth + countWindow) {
           for (let b = 0; b < B; b++) {
             const base = b * slot.stride;
             for (let k = 0; k < (slot.n[b] as number); k++) {

@@ -127,6 +127,9 @@ describe("conversion", function () {
     expect(d.worst).to.equal("pool1");
     const healthy = layerDiagnostics(cnn, r.snn, data.images, 32, 32);
     for (const l of healthy.layers) expect(l.correlation, l.name).to.be.above(0.8);
+    // The counts of a longer run to T = 64 on more samples (compile's accuracy curve), windowed to T = 32: the same.
+    const curve = simulateFloat(r.snn, data.images, 40, { timesteps: [8, 64], recordCounts: true, countWindow: 32 });
+    expect(layerDiagnostics(cnn, r.snn, data.images, 32, 32, curve.counts)).to.deep.equal(healthy);
   });
 
   it("unsupported combinations give coded errors", async () => {
