@@ -79,7 +79,7 @@ export class LayerwiseSim {
       const st = popState(pop, pops, B, 1, counts ? counts.subarray(start * pop.size, (start + B) * pop.size) : null, false);
       const slot = st.ring[0] as SpikeSlot;
       // gate() reads its source's slot of step t − delay at ring[(t − delay) % 1]: a one-slot view per source.
-      const view: PopState[] = [];
+      const view: Pick<PopState, "pop" | "ring">[] = [];
       const train: Train = [];
       const readoutCounts = isOut && pop.neuron.kind === "countReadout" ? new Float32Array(B * pop.size) : null;
       const pixels = this.images.subarray(start * per, (start + B) * per);
@@ -90,7 +90,7 @@ export class LayerwiseSim {
           emitInput(st, pixels, B, snn, rngs, slot);
         } else if (pop.neuron.kind === "maxGate") {
           const pr = pop.inputs[0];
-          if (pr) view[pr.source] = { pop: pops[pr.source] as Population, ring: t - pr.delay >= 0 ? [(sources[0] as Train[])[bi]?.[t - pr.delay] as SpikeSlot] : [] } as unknown as PopState;
+          if (pr) view[pr.source] = { pop: pops[pr.source] as Population, ring: t - pr.delay >= 0 ? [(sources[0] as Train[])[bi]?.[t - pr.delay] as SpikeSlot] : [] };
           gate(st, view, t, B, slot);
         } else if (st.compute) {
           const cs = st.compute;

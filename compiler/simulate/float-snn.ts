@@ -397,7 +397,7 @@ export function mtFire(v: number, levels: number, negThreshold: number): number 
 }
 
 /** Spiking max-pool: each output passes the spike of the window input with the largest accumulated count. */
-export function gate(st: PopState, states: readonly PopState[], t: number, B: number, slot: SpikeSlot): void {
+export function gate(st: PopState, states: readonly Pick<PopState, "pop" | "ring">[], t: number, B: number, slot: SpikeSlot): void {
   const p = st.pop;
   const pr = p.inputs[0];
   if (!pr || pr.conn.kind !== "maxPool") return;
