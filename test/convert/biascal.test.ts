@@ -98,8 +98,8 @@ describe("bias calibration against the layer-by-layer reference", function () {
 
   it("residual net, two rounds, samples in two batches", async () => {
     const graph = await importModel(saveOnnx(encodeModel(residualModel())));
-    const data: Dataset = { images: images(80, 11), labels: null, count: 80, sampleShape: [6, 6, 1], source: "test" };
-    same(graph, data, { maxPoolAsAverage: true, foldPooling: false }, "current", 80, 2);
+    const data: Dataset = { images: images(66, 11), labels: null, count: 66, sampleShape: [6, 6, 1], source: "test" };
+    same(graph, data, { maxPoolAsAverage: true, foldPooling: false }, "current", 66, 2);
   });
 
   for (const pool of ["average", "max"] as const) {
