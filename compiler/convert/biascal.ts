@@ -9,20 +9,26 @@
  *         where either is non-zero (off in both, a ReLU neuron is below threshold either way),
  * with the SNN estimate = spikes in the population's window / T × spike value (the readout: membrane × θ / T),
  * and Δ_c is added to the raw bias (ANN units), which normalise() divides by the threshold as any bias.
- * Layer by layer in topological order, each measured in a simulation up to that layer with the corrections of
- * the layers before it in place (correcting every layer from one simulation of the whole network double-counts
- * the error the layers upstream pass on, and diverged on a test network). A second round measures what is left.
- * Cost: about half a float simulation of the whole network per layer and round. The idea is the bias correction
+ * Layer by layer in topological order, each measured with the corrections of the layers before it in place
+ * (correcting every layer from one simulation of the whole network double-counts the error the layers upstream
+ * pass on, and diverged on a test network). A second round measures what is left. The layers before a layer do
+ * not change when its bias does, so the simulation runs one population at a time over the whole run
+ * (simulate/float-layers.ts) and keeps the spike trains the later layers read: each corrected layer runs twice
+ * (measured, then with its correction for the layers after it, adding the input recorded in the first run),
+ * every other population once. Cost: about one float simulation of the network per round (was about half a
+ * simulation per layer: O(L²)); the same figures
+ * as simulating from the input up to each layer, bit for bit (test/convert/biascal.test.ts pins it against that
+ * reference). The idea is the bias correction
  * of Li et al., "A free lunch from ANN: towards efficient, accurate spiking neural networks calibration" (ICML
  * 2021).
  */
 import type { Dataset } from "../data/dataset.ts";
 import { shapeSize } from "../ir/ann.ts";
-import type { SnnGraph } from "../ir/snn.ts";
+import type { Population, SnnGraph } from "../ir/snn.ts";
 import { runAnn } from "../interp/ann-float.ts";
-import { simulateFloat } from "../simulate/float-snn.ts";
+import { LayerwiseSim } from "../simulate/float-layers.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
-import { normalise, type NormaliseOptions, type PopParams } from "./normalise.ts";
+import { normalise, normaliseBias, type NormaliseOptions, type PopParams } from "./normalise.ts";
 
 /** Calibration samples simulated per round, and rounds. */
 export const BIAS_SAMPLES = 64;
@@ -49,23 +55,37 @@ export function calibrateBiases(raw: RawSnn, params: ReadonlyMap<number, PopPara
   const bias = new Map<number, Float32Array>(targets.map((p) => [p.id, p.bias ? Float32Array.from(p.bias) : new Float32Array(p.shape[2])]));
   const withBias = (): RawSnn => ({ ...raw, pops: raw.pops.map((p) => (bias.has(p.id) ? { ...p, bias: Float32Array.from(bias.get(p.id) as Float32Array) } : p)) });
   const meanShift: number[] = [];
+  // Biases enter only their own population's normalised bias and initial membrane (normalise.ts): one
+  // normalisation, each corrected population's description patched.
+  const snn = normalise(withBias(), params, norm);
+  const rawIndex = new Map(snn.populations.map((q, i) => [q.name, i]));
+  const byIndex = new Map<number, RawPop>();
+  for (const p of targets) {
+    const i = rawIndex.get(p.name);
+    if (i !== undefined) byIndex.set(i, p);
+  }
+  const last = Math.max(-1, ...byIndex.keys());
   for (let round = 0; round < rounds; round++) {
     let total = 0;
     let channels = 0;
-    for (const p of targets) {
-      const target = ann.get(p.statsNode);
-      const snn = normalise(withBias(), params, norm);
-      const index = snn.populations.findIndex((q) => q.name === p.name);
-      const pop = snn.populations[index];
-      if (!target || !pop) continue;
+    const sim = new LayerwiseSim(snn, images, n, T);
+    for (let index = 0; index <= last; index++) {
+      const p = byIndex.get(index);
+      const target = p ? ann.get(p.statsNode) : undefined;
       const readout = index === snn.output;
-      if (readout && pop.neuron.kind !== "readout") continue;
-      // Up to this layer only: the layers before it already carry their corrected biases.
-      const sim = simulateFloat(snn, images, n, { timesteps: [T], recordCounts: !readout, stopAfter: index });
+      const keep = index < last;
+      let pop = snn.populations[index] as Population;
+      if (p) pop = { ...pop, ...normaliseBias(bias.get(p.id) as Float32Array, params.get(p.id) as PopParams, p.shape[2], pop.depth, T) };
+      if (!p || !target || (readout && pop.neuron.kind !== "readout")) {
+        sim.run(index, keep, pop);
+        sim.release(index);
+        continue;
+      }
+      const run = sim.run(index, false, pop, keep);
       const C = p.shape[2];
       const size = pop.size;
       const sigma = pop.spikeValue;
-      const est = readout ? (sim.scores.get(T) as Float32Array) : (sim.counts[index] as Float32Array);
+      const est = (readout ? run.scores : run.counts) as Float32Array;
       const sum = new Float64Array(C);
       const live = new Float64Array(C);
       for (let i = 0; i < n * size; i++) {
@@ -86,6 +106,9 @@ export function calibrateBiases(raw: RawSnn, params: ReadonlyMap<number, PopPara
         total += Math.abs(d) / (pop.threshold[c % pop.threshold.length] as number);
         channels++;
       }
+      // The layers after this one read it with its correction in place.
+      if (keep) sim.run(index, true, { ...pop, ...normaliseBias(b, params.get(p.id) as PopParams, C, pop.depth, T) });
+      sim.release(index);
     }
     meanShift.push(channels ? total / channels : 0);
   }

@@ -31,14 +31,17 @@ export interface Diagnostics {
   readonly worst: string | null;
 }
 
-export function layerDiagnostics(ann: AnnGraph, snn: SnnGraph, images: Float32Array, samples: number, timesteps: number): Diagnostics {
+/** `counts`: the float SNN's spike counts per population inside a window of `timesteps` steps on at least the
+ * first `samples` samples of `images` (simulateFloat's recordCounts with countWindow = timesteps), when a run
+ * already recorded them (the accuracy curve's); otherwise this simulates them. */
+export function layerDiagnostics(ann: AnnGraph, snn: SnnGraph, images: Float32Array, samples: number, timesteps: number, counts?: readonly (Float32Array | null)[]): Diagnostics {
   const per = shapeSize(snn.inputShape);
   const n = Math.min(samples, Math.floor(images.length / per));
   const x = images.subarray(0, n * per);
   const names = new Set(ann.nodes.map((node) => node.name));
   const spiking = snn.populations.filter((p) => p.id !== snn.output && p.id !== snn.input.population && names.has(p.name));
   const acts = runAnn(ann, x, n, { keep: new Set(spiking.map((p) => p.name)) });
-  const sim = simulateFloat(snn, x, n, { timesteps: [timesteps], recordCounts: true });
+  const sim = { counts: counts ? counts.map((c, i) => c?.subarray(0, n * (snn.populations[i]?.size ?? 0)) ?? null) : simulateFloat(snn, x, n, { timesteps: [timesteps], recordCounts: true }).counts };
   // SNN estimates of every spiking layer; the ANN rerun on them gives each layer's local reference.
   const estimates = new Map<string, Float32Array>();
   for (const p of spiking) {

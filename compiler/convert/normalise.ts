@@ -56,6 +56,24 @@ export function topologicalPops(pops: readonly RawPop[]): RawPop[] {
   return out;
 }
 
+/** A population's normalised bias and initial membrane (header: pre-window bias) from its raw bias, its
+ * parameters, channels C, depth d and the compile's T. */
+export function normaliseBias(raw: Float32Array | null, pp: PopParams, C: number, d: number, T: number): { bias: Float32Array | null; vInit: Float32Array } {
+  const bias = raw ? raw.map((b, c) => b / (pp.threshold[c % pp.threshold.length] as number)) : null;
+  const vInit = new Float32Array(C);
+  const fires = pp.neuron.kind === "if" || pp.neuron.kind === "countReadout";
+  for (let c = 0; c < C; c++) {
+    const b = bias ? (bias[c] as number) : 0;
+    if (bias && fires && b < 0 && d > 0 && T > 0) {
+      bias[c] = (b * T) / (T + d);
+      vInit[c] = pp.v0;
+    } else {
+      vInit[c] = pp.v0 - d * b;
+    }
+  }
+  return { bias, vInit };
+}
+
 export function normalise(raw: RawSnn, params: ReadonlyMap<number, PopParams>, options: NormaliseOptions): SnnGraph {
   const ordered = topologicalPops(raw.pops);
   const newId = new Map(ordered.map((p, i) => [p.id, i]));
@@ -77,19 +95,7 @@ export function normalise(raw: RawSnn, params: ReadonlyMap<number, PopParams>, o
         ...(t.operand ? { operand: t.operand } : {}),
       };
     });
-    const bias = p.bias ? p.bias.map((b, c) => b / (pp.threshold[c % pp.threshold.length] as number)) : null;
-    const vInit = new Float32Array(C);
-    const fires = pp.neuron.kind === "if" || pp.neuron.kind === "countReadout";
-    const T = options.timesteps;
-    for (let c = 0; c < C; c++) {
-      const b = bias ? (bias[c] as number) : 0;
-      if (bias && fires && b < 0 && d > 0 && T > 0) {
-        bias[c] = (b * T) / (T + d);
-        vInit[c] = pp.v0;
-      } else {
-        vInit[c] = pp.v0 - d * b;
-      }
-    }
+    const { bias, vInit } = normaliseBias(p.bias, pp, C, d, options.timesteps);
     pops.push({
       id: newId.get(p.id) as number, name: p.name, shape: p.shape, size: p.shape[0] * p.shape[1] * C,
       neuron: pp.neuron, bias, vInit, inputs, depth: d, spikeValue: pp.spikeValue, threshold: pp.threshold,

@@ -11,7 +11,7 @@
  * where clipping compounds (deep residual nets) and one where it does not (shallow CNNs) each get what serves it.
  * Each trial also records its network's state ranges and spikes on the first RANGE_SAMPLES samples, which the
  * measure pass would otherwise simulate again for the chosen one. The trials can run elsewhere (worker threads:
- * selectNormalisationWith) with the same result.
+ * selectNormalisationWith: the candidates in one call, then the calibrated network) with the same result.
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Warning } from "../diagnostics.ts";
@@ -125,8 +125,18 @@ function trial(p: Prepared, snn: SnnGraph): { scores: Float32Array; ranges: Rang
   return { scores: all, ranges: { samples: cut, ...(head.ranges as Omit<RangeStats, "samples">) } };
 }
 
-function pick(p: Prepared, simulated: readonly Float32Array[], ranges: readonly RangeStats[]): AutoResult {
-  let best: { snn: SnnGraph; label: string; dis: number; err: number; ranges: RangeStats; params: Map<number, PopParams> } | null = null;
+interface Best {
+  readonly snn: SnnGraph;
+  readonly label: string;
+  readonly dis: number;
+  readonly err: number;
+  readonly ranges: RangeStats;
+  readonly params: Map<number, PopParams>;
+}
+
+/** The closest candidate, and (unless switched off) its network with calibrated biases, to be tried next. */
+function pick(p: Prepared, simulated: readonly Float32Array[], ranges: readonly RangeStats[]): { best: Best; tried: { label: string; disagreements: number; scoreError: number }[]; calibrated: SnnGraph | null } {
+  let best: Best | null = null;
   const tried: { label: string; disagreements: number; scoreError: number }[] = [];
   for (let k = 0; k < p.candidates.length; k++) {
     const c = p.candidates[k] as Prepared["candidates"][number];
@@ -134,17 +144,23 @@ function pick(p: Prepared, simulated: readonly Float32Array[], ranges: readonly 
     tried.push({ label: c.label, disagreements: dis, scoreError: err });
     if (!best || dis < best.dis || (dis === best.dis && err < best.err)) best = { snn: c.snn, label: c.label, dis, err, ranges: ranges[k] as RangeStats, params: c.params };
   }
-  let b = best as NonNullable<typeof best>;
-  if (p.options.biasCalibration !== false) {
+  const b = best as Best;
+  if (p.options.biasCalibration === false) return { best: b, tried, calibrated: null };
+  // Calibrate on the samples after the ones the choice is measured on, when there are enough.
+  const per = shapeSize(p.raw.inputShape);
+  const rest = p.data.count - p.n >= 32 ? { ...p.data, images: p.data.images.subarray(p.n * per), count: p.data.count - p.n } : p.data;
+  return { best: b, tried, calibrated: calibrateBiases(p.raw, b.params, rest, p.norm).snn };
+}
+
+/** Keeps the calibrated network if its trial `t` is closer to the ANN than the best candidate. */
+function settle(p: Prepared, chosen: ReturnType<typeof pick>, t: { scores: Float32Array; ranges: RangeStats } | null): AutoResult {
+  let b = chosen.best;
+  const tried = [...chosen.tried];
+  if (chosen.calibrated && t) {
     const label = `${b.label} + bias calibration`;
-    // Calibrate on the samples after the ones the choice is measured on, when there are enough.
-    const per = shapeSize(p.raw.inputShape);
-    const rest = p.data.count - p.n >= 32 ? { ...p.data, images: p.data.images.subarray(p.n * per), count: p.data.count - p.n } : p.data;
-    const calibrated = calibrateBiases(p.raw, b.params, rest, p.norm).snn;
-    const t = trial(p, calibrated);
     const { dis, err } = distance(p, t.scores);
     tried.push({ label, disagreements: dis, scoreError: err });
-    if (dis < b.dis || (dis === b.dis && err < b.err)) b = { snn: calibrated, label, dis, err, ranges: t.ranges, params: b.params };
+    if (dis < b.dis || (dis === b.dis && err < b.err)) b = { snn: chosen.calibrated, label, dis, err, ranges: t.ranges, params: b.params };
   }
   return { snn: b.snn, chosen: b.label, tried, samples: p.n, ranges: b.ranges };
 }
@@ -153,12 +169,17 @@ function pick(p: Prepared, simulated: readonly Float32Array[], ranges: readonly 
 export function selectNormalisation(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void): AutoResult {
   const p = prepare(raw, cal, data, limit, options, norm, warn);
   const trials = p.candidates.map((c) => trial(p, c.snn));
-  return pick(p, trials.map((t) => t.scores), trials.map((t) => t.ranges));
+  const chosen = pick(p, trials.map((t) => t.scores), trials.map((t) => t.ranges));
+  return settle(p, chosen, chosen.calibrated ? trial(p, chosen.calibrated) : null);
 }
 
 /** selectNormalisation with the candidates' simulations run by `simulate` (the same choice and figures). */
 export async function selectNormalisationWith(raw: RawSnn, cal: Calibration, data: Dataset, limit: number, options: ConvertOptions, norm: NormaliseOptions, warn: (w: Warning) => void, simulate: SimulateMany): Promise<AutoResult> {
   const p = prepare(raw, cal, data, limit, options, norm, warn);
   const sim = await simulate(p.candidates.map((c) => c.snn), p.images, p.n, options.timesteps, Math.min(RANGE_SAMPLES, p.n));
-  return pick(p, sim.scores, sim.ranges);
+  const chosen = pick(p, sim.scores, sim.ranges);
+  if (!chosen.calibrated) return settle(p, chosen, null);
+  // The calibrated network's trial by `simulate` too (a second call: it depends on the first call's choice).
+  const t = await simulate([chosen.calibrated], p.images, p.n, options.timesteps, Math.min(RANGE_SAMPLES, p.n));
+  return settle(p, chosen, { scores: t.scores[0] as Float32Array, ranges: t.ranges[0] as RangeStats });
 }

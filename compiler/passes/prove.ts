@@ -118,14 +118,16 @@ export const evaluatePass: Pass<ProveInput & Verified & { conversion: Conversion
     // With the emulator's workers running, the curve stays on this thread (its workers would only compete).
     const curveThreads = threads > 1 ? 1 : Math.min(availableParallelism(), request.workers ?? Number.POSITIVE_INFINITY, Math.floor(curveSamples / 16));
     const curveImages = evalSet.images.subarray(0, curveSamples * per * frames);
+    // On this thread, the curve's run also records the spike counts the diagnostics read (window of T steps).
+    const curveOnThread = curveThreads > 1 && frames === 1 ? null : labels ? simulateFloat(snn, curveImages, curveSamples, { timesteps: curveTs, frames, recordCounts: graph !== null && frames === 1, countWindow: request.timesteps }) : null;
     const floatScores = !labels ? null
-      : curveThreads > 1 && frames === 1 ? (await simulateParallel(snn, curveImages, curveSamples, curveTs, curveThreads)).scores
-      : simulateFloat(snn, curveImages, curveSamples, { timesteps: curveTs, frames }).scores;
+      : curveOnThread ? curveOnThread.scores
+      : (await simulateParallel(snn, curveImages, curveSamples, curveTs, curveThreads)).scores;
     const classes = snn.populations[snn.output]?.size ?? 0;
     const points = floatScores && labels
       ? curveTs.map((t) => ({ timesteps: t, accuracy: accuracyOf(floatScores.get(t) ?? new Float32Array(0), classes, labels, curveSamples) }))
       : [];
-    const diagnostics: Diagnostics = graph ? layerDiagnostics(graph, snn, evalSet.images, 64, request.timesteps)
+    const diagnostics: Diagnostics = graph ? layerDiagnostics(graph, snn, evalSet.images, 64, request.timesteps, curveOnThread && curveSamples >= Math.min(64, evalSet.count) ? curveOnThread.counts : undefined)
       : { timesteps: request.timesteps, samples: 0, layers: [], worst: null };
     const run = await job.finish();
     return {

@@ -19,6 +19,8 @@ export interface FloatSimOptions {
   readonly batchSize?: number;
   /** Keep per-neuron spike counts (inside each population's window of max(T) steps) for diagnostics. */
   readonly recordCounts?: boolean;
+  /** The window the counts cover, in steps from each population's first (default max(T)). */
+  readonly countWindow?: number;
   /** Track the largest |v| (before reset) and |input + bias| per population (for quantisation ranges). */
   readonly recordRanges?: boolean;
   /** Only simulate populations up to this id (converted ANNs' populations are in topological order; a
@@ -58,7 +60,7 @@ export interface FloatSimResult {
   readonly maxAbsInput: Float64Array;
 }
 
-interface PopState {
+export interface PopState {
   readonly pop: Population;
   readonly v: Float32Array;
   readonly current: Float32Array;
@@ -77,10 +79,27 @@ interface PopState {
   readonly compute: ComputeState | null;
 }
 
+/** A population's state for a batch of B samples, with a ring of `ringLen` spike slots. */
+export function popState(p: Population, pops: readonly Population[], B: number, ringLen: number, counts: Float32Array | null, fixedCompute: boolean): PopState {
+  const v = new Float32Array(B * p.size);
+  for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
+  return {
+    pop: p, v, current: new Float32Array(B * p.size),
+    ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
+    gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
+    gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
+    emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
+    counts,
+    syn: p.leak ? new Float32Array(B * p.size) : null,
+    compute: computeState(p, B, fixedCompute),
+  };
+}
+
 export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number, options: FloatSimOptions): FloatSimResult {
   const tMax = Math.max(...options.timesteps);
   const D = snn.readoutDepth;
   const steps = tMax + D;
+  const countWindow = options.countWindow ?? tMax;
   const batchSize = options.batchSize ?? 64;
   const pops = snn.populations;
   const out = pops[snn.output] as Population;
@@ -105,21 +124,8 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
 
   for (let start = 0; start < count; start += batchSize) {
     const B = Math.min(batchSize, count - start);
-    const states: PopState[] = pops.map((p, i) => {
-      const v = new Float32Array(B * p.size);
-      for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
-      const ringLen = (maxDelayFrom[i] as number) + 1;
-      return {
-        pop: p, v, current: new Float32Array(B * p.size),
-        ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
-        gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
-        gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
-        emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
-        counts: counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null,
-        syn: p.leak ? new Float32Array(B * p.size) : null,
-        compute: computeState(p, B, options.fixedCompute === true),
-      };
-    });
+    const states: PopState[] = pops.map((p, i) =>
+      popState(p, pops, B, (maxDelayFrom[i] as number) + 1, counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null, options.fixedCompute === true));
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
     const frame = frames > 1 ? new Float32Array(B * per) : null;
     let pixels = frame ?? input;
@@ -184,7 +190,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         let emitted = 0;
         for (let b = 0; b < B; b++) emitted += slot.n[b] as number;
         totalSpikes[p.id] = (totalSpikes[p.id] as number) + emitted;
-        if (st.counts && t >= p.depth && t < p.depth + tMax) {
+        if (st.counts && t >= p.depth && t < p.depth + countWindow) {
           for (let b = 0; b < B; b++) {
             const base = b * slot.stride;
             for (let k = 0; k < (slot.n[b] as number); k++) {
@@ -211,7 +217,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
  * Leaky neurons (ir/snn.ts Leak): i ← iKeep·i + input, then v ← vKeep·v; the update that follows adds i
  * (left in `current`) and the bias, so v ← vKeep·v + i + bias as the Leak rule says.
  */
-function leak(st: PopState, vKeep: number, iKeep: number, B: number): void {
+export function leak(st: PopState, vKeep: number, iKeep: number, B: number): void {
   const v = st.v;
   const I = st.current;
   const syn = st.syn as Float32Array;
@@ -243,7 +249,7 @@ function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput
   maxAbsInput[p.id] = mi;
 }
 
-function emitInput(st: PopState, pixels: Float32Array, B: number, snn: SnnGraph, rngs: (() => number)[], slot: SpikeSlot): void {
+export function emitInput(st: PopState, pixels: Float32Array, B: number, snn: SnnGraph, rngs: (() => number)[], slot: SpikeSlot): void {
   const p = st.pop;
   const gain = snn.input.gain;
   const n = p.size;
@@ -295,7 +301,7 @@ function biasOrZero(p: Population): Float32Array {
  * One step of a population's neurons: x = v + I + bias (float64, then stored as float32), fire, reset.
  * One loop per neuron kind, the channel index kept as a counter (no per-neuron switch or modulo).
  */
-function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null): void {
+export function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null): void {
   const p = st.pop;
   const n = p.size;
   const C = p.shape[2];
@@ -391,7 +397,7 @@ export function mtFire(v: number, levels: number, negThreshold: number): number 
 }
 
 /** Spiking max-pool: each output passes the spike of the window input with the largest accumulated count. */
-function gate(st: PopState, states: readonly PopState[], t: number, B: number, slot: SpikeSlot): void {
+export function gate(st: PopState, states: readonly Pick<PopState, "pop" | "ring">[], t: number, B: number, slot: SpikeSlot): void {
   const p = st.pop;
   const pr = p.inputs[0];
   if (!pr || pr.conn.kind !== "maxPool") return;

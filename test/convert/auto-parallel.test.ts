@@ -22,12 +22,14 @@ describe("auto normalisation over worker threads", function () {
     const graph = await importModel(EXAMPLES.mlp);
     const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" as const, timesteps: 16 };
     const one = convert(graph, options, ctx);
-    let calls = 0;
+    const calls: number[] = [];
     const many = await convertWith(graph, options, ctx, (snns, images, n, t, ranges) => {
-      calls++;
+      calls.push(snns.length);
       return simulateMany(snns, images, n, t, 4, ranges);
     });
-    expect(calls).to.equal(1);
+    // The three candidates in one call, then the best one's bias-calibrated network.
+    expect(calls).to.deep.equal([3, 1]);
+    expect(one.normalisation?.tried).to.have.length(4);
     expect(many.normalisation?.chosen).to.equal(one.normalisation?.chosen);
     expect(many.normalisation?.tried).to.deep.equal(one.normalisation?.tried);
     expect(many.normalisation?.samples).to.equal(70);

@@ -1,6 +1,9 @@
 /**
  * Bias calibration (convert/biascal.ts) on a small deep BN-folded residual network (ONNX): the calibrated SNN follows the ANN's logits more closely than the
  * uncalibrated one on held-out inputs, and `auto` keeps the calibrated network only when it measures closer.
+ * The pass (one population at a time over recorded spike trains) against the reference that simulates from the
+ * input up to each layer (test/helpers/biascal-reference.ts): the same biases, shifts and network, bit for bit,
+ * on a residual net (two rounds), a conv net with average or max pooling, current or Poisson input.
  */
 import { expect } from "chai";
 import { calibrateBiases } from "../../compiler/convert/biascal.ts";
@@ -16,7 +19,9 @@ import type { SnnGraph } from "../../compiler/ir/snn.ts";
 import { runAnn } from "../../compiler/interp/ann-float.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
 import { seededRng } from "../../compiler/util/rng.ts";
+import { calibrateBiasesReference } from "../helpers/biascal-reference.ts";
 import { encodeModel, residualModel, saveOnnx } from "../helpers/onnx-models.ts";
+import { smallConvModel } from "../helpers/small.ts";
 
 function images(count: number, seed: number): Float32Array {
   const rng = seededRng(seed);
@@ -72,4 +77,37 @@ describe("bias calibration", function () {
     const off = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T, biasCalibration: false }, ctx);
     expect(off.normalisation?.tried).to.have.length(3);
   });
+});
+
+describe("bias calibration against the layer-by-layer reference", function () {
+  this.timeout(60_000);
+  const T = 6;
+  const norm = (encoding: "current" | "poisson") => ({ method: "ecc", encoding, seed: 3, timesteps: T });
+
+  function same(graph: AnnGraph, data: Dataset, lower: { maxPoolAsAverage: boolean; foldPooling: boolean }, encoding: "current" | "poisson", samples: number, rounds: number): void {
+    const raw = lowerAnn(graph, lower, () => {});
+    const cal = calibrate(raw.calibrationGraph, data, { sites: calibrationSites(raw), samples: data.count });
+    const params = methodParams(raw, cal, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", percentile: 99, timesteps: T }, () => {});
+    const got = calibrateBiases(raw, params, data, norm(encoding), samples, rounds);
+    const want = calibrateBiasesReference(raw, params, data, norm(encoding), samples, rounds);
+    expect(got.meanShift).to.deep.equal(want.meanShift);
+    expect(want.meanShift[0] as number).to.be.above(0);
+    got.raw.pops.forEach((p, i) => expect(p.bias ? Array.from(p.bias) : null, p.name).to.deep.equal(want.raw.pops[i]?.bias ? Array.from(want.raw.pops[i]?.bias as Float32Array) : null));
+    expect(got.snn).to.deep.equal(want.snn);
+  }
+
+  it("residual net, two rounds, samples in two batches", async () => {
+    const graph = await importModel(saveOnnx(encodeModel(residualModel())));
+    const data: Dataset = { images: images(66, 11), labels: null, count: 66, sampleShape: [6, 6, 1], source: "test" };
+    same(graph, data, { maxPoolAsAverage: true, foldPooling: false }, "current", 66, 2);
+  });
+
+  for (const pool of ["average", "max"] as const) {
+    it(`conv net with ${pool} pooling, current and Poisson input`, async () => {
+      const graph = await importModel((await smallConvModel(5, `bc-${pool}`, pool)).model);
+      const data: Dataset = { images: images(40, 12), labels: null, count: 40, sampleShape: [6, 6, 1], source: "test" };
+      same(graph, data, { maxPoolAsAverage: false, foldPooling: false }, "current", 40, 1);
+      same(graph, data, { maxPoolAsAverage: false, foldPooling: false }, "poisson", 40, 1);
+    });
+  }
 });

@@ -47,9 +47,10 @@ describe("conversion", function () {
   let resnet: AnnGraph;
   let cnn: AnnGraph;
   let eccCnn: ReturnType<typeof convert> | null = null;
-  /** The CNN converted with ecc, once for the tests that only read it. */
+  /** The CNN converted with ecc, once for the tests that only read it (one fixed normalisation: what they check
+   * does not depend on auto's choice, tested in auto-parallel.test.ts and biascal.test.ts). */
   const cnnEcc = () => {
-    eccCnn ??= convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" }, ctx);
+    eccCnn ??= convert(cnn, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", normalisation: "percentile", percentile: 99.9 }, ctx);
     return eccCnn;
   };
   before(async () => {
@@ -127,6 +128,9 @@ describe("conversion", function () {
     expect(d.worst).to.equal("pool1");
     const healthy = layerDiagnostics(cnn, r.snn, data.images, 32, 32);
     for (const l of healthy.layers) expect(l.correlation, l.name).to.be.above(0.8);
+    // The counts of a longer run to T = 40 on more samples (as compile's accuracy curve), windowed to T = 32: the same.
+    const curve = simulateFloat(r.snn, data.images, 36, { timesteps: [8, 40], recordCounts: true, countWindow: 32 });
+    expect(layerDiagnostics(cnn, r.snn, data.images, 32, 32, curve.counts)).to.deep.equal(healthy);
   });
 
   it("unsupported combinations give coded errors", async () => {
