@@ -3,7 +3,7 @@
  * timesteps of the converted networks, float SNN and integer SNN on loihi2.
  *
  *   npx tsx bench/deep.ts agreement [--samples 10000]
- *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt]
+ *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt] [--out file.json]
  *
  * agreement: for each ONNX example, the classes of snnc's float interpreter against onnxruntime-web's on the test
  * images (disagreements, largest |logit difference|). accuracy: for each row (model × conversion options) and
@@ -34,6 +34,8 @@ const arg = (name: string, d: string) => {
 const MODE = process.argv[2] ?? "accuracy";
 const WORKERS = Number(arg("--workers", "2"));
 const ONLY = arg("--only", "");
+/** Where the rows go (default bench/results/deep-<mode>.json). */
+const OUT = arg("--out", "");
 const shape = [28, 28, 1];
 const test = loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape });
 const MODELS: Record<string, string> = {
@@ -91,7 +93,7 @@ if (MODE === "agreement") {
     rows.push(r);
     console.log(`| ${model} | ${n} | ${dis} | ${max.toExponential(2)} | ${pct(r.annAccuracy)} | ${pct(r.ortAccuracy)} |`);
   }
-  const out = "bench/results/deep-agreement.json";
+  const out = OUT || "bench/results/deep-agreement.json";
   writeFileSync(out, `${JSON.stringify({ results: merge(out, rows) }, null, 2)}\n`);
 } else {
   const n = Math.min(Number(arg("--samples", "2000")), test.count);
@@ -144,6 +146,6 @@ if (MODE === "agreement") {
     rows.push(r);
     console.log(`| ${row.model} | ${row.label} | ${n} | ${pct(ann)} | ${TS.map((t) => `${pct(float[t] as number)} / ${pct(int[t] as number)}`).join(" | ")} | ${r.seconds.toFixed(0)} |`);
   }
-  const out = "bench/results/deep-accuracy.json";
+  const out = OUT || "bench/results/deep-accuracy.json";
   writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows) }, null, 2)}\n`);
 }
