@@ -48,8 +48,12 @@ const MODELS: Record<string, string> = {
 const pct = (a: number) => (a * 100).toFixed(2);
 mkdirSync("bench/results", { recursive: true });
 
-function merge<T extends { key: string }>(file: string, rows: T[]): T[] {
-  const old: T[] = ONLY && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { results: T[] }).results : [];
+/** The rows a file held before this run (kept by merge only when --only runs a subset). */
+function previous<T extends { key: string }>(file: string): T[] {
+  return ONLY && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { results: T[] }).results : [];
+}
+
+function merge<T extends { key: string }>(file: string, rows: T[], old: T[] = previous<T>(file)): T[] {
   const ran = new Set(rows.map((r) => r.key));
   return [...old.filter((r) => !ran.has(r.key)), ...rows];
 }
@@ -114,6 +118,8 @@ if (MODE === "agreement") {
   }
   const header = `| model | conversion | images | ANN | ${TS.map((t) => `T=${t} float / int`).join(" | ")} | s |`;
   console.log(`# deep accuracy: ${n} Fashion-MNIST test images, calibration ${calibration.count} training images, loihi2\n\n${header}\n|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
+  const out = OUT || "bench/results/deep-accuracy.json";
+  const old = previous<{ key: string }>(out);
   const rows: { key: string; model: string; label: string; samples: number; ann: number; float: Record<string, number>; int: Record<string, number>; seconds: number }[] = [];
   const annCache = new Map<string, number>();
   for (const row of ROWS) {
@@ -144,8 +150,8 @@ if (MODE === "agreement") {
     const ann = annCache.get(row.model) as number;
     const r = { key, model: row.model, label: row.label, samples: n, ann, float, int, seconds: (performance.now() - t0) / 1000 };
     rows.push(r);
+    // Written after every row: a run stopped early keeps what it measured.
+    writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows, old) }, null, 2)}\n`);
     console.log(`| ${row.model} | ${row.label} | ${n} | ${pct(ann)} | ${TS.map((t) => `${pct(float[t] as number)} / ${pct(int[t] as number)}`).join(" | ")} | ${r.seconds.toFixed(0)} |`);
   }
-  const out = OUT || "bench/results/deep-accuracy.json";
-  writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows) }, null, 2)}\n`);
 }
