@@ -3,7 +3,7 @@
  * timesteps of the converted networks, float SNN and integer SNN on loihi2.
  *
  *   npx tsx bench/deep.ts agreement [--samples 10000]
- *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt]
+ *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt] [--out file.json]
  *
  * agreement: for each ONNX example, the classes of snnc's float interpreter against onnxruntime-web's on the test
  * images (disagreements, largest |logit difference|). accuracy: for each row (model × conversion options) and
@@ -34,6 +34,8 @@ const arg = (name: string, d: string) => {
 const MODE = process.argv[2] ?? "accuracy";
 const WORKERS = Number(arg("--workers", "2"));
 const ONLY = arg("--only", "");
+/** Where the rows go (default bench/results/deep-<mode>.json). */
+const OUT = arg("--out", "");
 const shape = [28, 28, 1];
 const test = loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape });
 const MODELS: Record<string, string> = {
@@ -46,8 +48,12 @@ const MODELS: Record<string, string> = {
 const pct = (a: number) => (a * 100).toFixed(2);
 mkdirSync("bench/results", { recursive: true });
 
-function merge<T extends { key: string }>(file: string, rows: T[]): T[] {
-  const old: T[] = ONLY && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { results: T[] }).results : [];
+/** The rows a file held before this run (kept by merge only when --only runs a subset). */
+function previous<T extends { key: string }>(file: string): T[] {
+  return ONLY && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { results: T[] }).results : [];
+}
+
+function merge<T extends { key: string }>(file: string, rows: T[], old: T[] = previous<T>(file)): T[] {
   const ran = new Set(rows.map((r) => r.key));
   return [...old.filter((r) => !ran.has(r.key)), ...rows];
 }
@@ -91,7 +97,7 @@ if (MODE === "agreement") {
     rows.push(r);
     console.log(`| ${model} | ${n} | ${dis} | ${max.toExponential(2)} | ${pct(r.annAccuracy)} | ${pct(r.ortAccuracy)} |`);
   }
-  const out = "bench/results/deep-agreement.json";
+  const out = OUT || "bench/results/deep-agreement.json";
   writeFileSync(out, `${JSON.stringify({ results: merge(out, rows) }, null, 2)}\n`);
 } else {
   const n = Math.min(Number(arg("--samples", "2000")), test.count);
@@ -112,6 +118,8 @@ if (MODE === "agreement") {
   }
   const header = `| model | conversion | images | ANN | ${TS.map((t) => `T=${t} float / int`).join(" | ")} | s |`;
   console.log(`# deep accuracy: ${n} Fashion-MNIST test images, calibration ${calibration.count} training images, loihi2\n\n${header}\n|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
+  const out = OUT || "bench/results/deep-accuracy.json";
+  const old = previous<{ key: string }>(out);
   const rows: { key: string; model: string; label: string; samples: number; ann: number; float: Record<string, number>; int: Record<string, number>; seconds: number }[] = [];
   const annCache = new Map<string, number>();
   for (const row of ROWS) {
@@ -142,8 +150,8 @@ if (MODE === "agreement") {
     const ann = annCache.get(row.model) as number;
     const r = { key, model: row.model, label: row.label, samples: n, ann, float, int, seconds: (performance.now() - t0) / 1000 };
     rows.push(r);
+    // Written after every row: a run stopped early keeps what it measured.
+    writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows, old) }, null, 2)}\n`);
     console.log(`| ${row.model} | ${row.label} | ${n} | ${pct(ann)} | ${TS.map((t) => `${pct(float[t] as number)} / ${pct(int[t] as number)}`).join(" | ")} | ${r.seconds.toFixed(0)} |`);
   }
-  const out = "bench/results/deep-accuracy.json";
-  writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows) }, null, 2)}\n`);
 }

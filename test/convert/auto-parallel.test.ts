@@ -27,9 +27,10 @@ describe("auto normalisation over worker threads", function () {
       calls.push(snns.length);
       return simulateMany(snns, images, n, t, 4, ranges);
     });
-    // The three candidates in one call, then the best one's bias-calibrated network.
-    expect(calls).to.deep.equal([3, 1]);
-    expect(one.normalisation?.tried).to.have.length(4);
+    // The three candidates in one call, then the best one's rule per channel, then the better of the two with
+    // calibrated biases.
+    expect(calls).to.deep.equal([3, 1, 1]);
+    expect(one.normalisation?.tried).to.have.length(5);
     expect(many.normalisation?.chosen).to.equal(one.normalisation?.chosen);
     expect(many.normalisation?.tried).to.deep.equal(one.normalisation?.tried);
     expect(many.normalisation?.samples).to.equal(70);

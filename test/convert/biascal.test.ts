@@ -68,14 +68,24 @@ describe("bias calibration", function () {
     expect(after).to.be.below(before * 0.8);
   });
 
-  it("auto reports the calibrated candidate it measured, and can be switched off", () => {
+  it("auto reports the per-channel and calibrated candidates it measured, keeps the closest, and each stage can be switched off", function () {
+    this.timeout(240_000);
     const ctx = { calibration: data, calibrationSamples: 128, warn: () => {} };
     const on = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T }, ctx);
-    const tried = on.normalisation?.tried.map((t) => t.label) ?? [];
-    expect(tried).to.have.length(4);
-    expect(tried[3]).to.match(/\+ bias calibration$/);
+    const tried = on.normalisation?.tried ?? [];
+    expect(tried.map((t) => t.label)).to.have.length(5);
+    const firstBest = tried.slice(0, 3).reduce((a, b) => (b.disagreements < a.disagreements || (b.disagreements === a.disagreements && b.scoreError < a.scoreError) ? b : a));
+    expect(tried[3]?.label).to.equal(`${firstBest.label} per channel`);
+    expect(tried[4]?.label).to.match(/\+ bias calibration$/);
+    // The chosen network is the closest one measured: no tried candidate has fewer disagreements, or as few
+    // and a smaller score error.
+    const chosen = tried.find((t) => t.label === on.normalisation?.chosen);
+    expect(chosen).to.not.equal(undefined);
+    for (const t of tried) expect(t.disagreements < (chosen?.disagreements ?? 0) || (t.disagreements === chosen?.disagreements && t.scoreError < chosen.scoreError)).to.equal(false);
     const off = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T, biasCalibration: false }, ctx);
-    expect(off.normalisation?.tried).to.have.length(3);
+    expect(off.normalisation?.tried).to.have.length(4);
+    const perChannel = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: T, perChannel: true, biasCalibration: false }, ctx);
+    expect(perChannel.normalisation?.tried).to.have.length(3);
   });
 });
 
