@@ -97,6 +97,7 @@ export function rsqrtFixed(v: number, lut: Int32Array): number {
 
 /** f of one sample's mean input (s16.15) for the single-operand operators. */
 export type FixedOp =
+  | { readonly kind: "sum" }
   | { readonly kind: "gelu"; readonly lut: Int32Array }
   | { readonly kind: "softmax"; readonly groupSize: number; readonly lut: Int32Array }
   | { readonly kind: "layerNorm"; readonly features: number; readonly epsilon: number; readonly gamma: Int32Array | null; readonly beta: Int32Array | null; readonly lut: Int32Array };
@@ -104,6 +105,9 @@ export type FixedOp =
 export function applyFixed(op: FixedOp, x: ArrayLike<number>, out: Int32Array | Float64Array): void {
   const n = out.length;
   switch (op.kind) {
+    case "sum":
+      for (let i = 0; i < n; i++) out[i] = clampAccum(x[i] as number);
+      return;
     case "gelu":
       for (let i = 0; i < n; i++) out[i] = clampAccum(geluFixed(x[i] as number, op.lut));
       return;

@@ -52,6 +52,7 @@ function lutBytesOf(op: ComputeOp): number {
     case "layerNorm": return LUT_BYTES.rsqrt;
     case "softmax": return LUT_BYTES.exp;
     case "gelu": return LUT_BYTES.gelu;
+    case "sum":
     case "matmul": return 0;
   }
 }
@@ -80,6 +81,8 @@ export function computeNodeCost(p: Population, pops: readonly Population[]): { r
     }
     case "gelu":
       return { rows: p.shape[0] * p.shape[1], stateBytes: WORD_BYTES * 2 * n, ops: { mac: synIn + 2 * n, add: 2 * n, lookup: n, divide: 1 } };
+    case "sum":
+      return { rows: p.shape[0] * p.shape[1], stateBytes: WORD_BYTES * 2 * n, ops: { mac: synIn + n, add: 2 * n, lookup: 0, divide: 1 } };
   }
 }
 

@@ -82,6 +82,6 @@ describe("ecmt: integer compute nodes (quantise + integer reference model)", () 
       err = e;
     }
     expect(err).to.be.instanceOf(SnncError);
-    expect([(err as SnncError).code, (err as SnncError).loc.layer]).to.deep.equal(["SNNC321", "ln1"]);
+    expect([(err as SnncError).code, (err as SnncError).loc.layer]).to.deep.equal(["SNNC321", "pos"]);
   });
 });
