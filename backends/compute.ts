@@ -37,7 +37,7 @@ export function computeSection(q: QuantisedSnn, plan: ComputePlan, hops: readonl
       | (c.kind === "matmul" && c.op.rightTransposed ? CMPT_FLAG.rightTransposed : 0);
     const group = c.kind === "unary" ? (c.op.kind === "softmax" ? c.op.groupSize : c.op.kind === "layerNorm" ? c.op.features : 0) : 0;
     const mm = c.kind === "matmul" ? c.op : null;
-    const lut = c.kind === "unary" ? c.op.lut : new Int32Array(0);
+    const lut = c.kind === "unary" && c.op.kind !== "sum" ? c.op.lut : new Int32Array(0);
     w.u16(p.id).u8(COMPUTE_OP_CODES[op]).u8(flags).u32(p.size).u32(group).u32(mm?.heads ?? 0).u32(mm?.rows ?? 0).u32(mm?.inner ?? 0).u32(mm?.cols ?? 0)
       .u32(ln ? ln.epsilon : 0).u32(n.slices).u32(n.units).u32(lut.length).u32(n.assignments.length);
     for (const x of lut) w.i32(x);

@@ -4,7 +4,8 @@
  * convention, and the compute nodes' placement and worst-case energy on each target's processor cores.
  *
  *   npx tsx bench/transformer.ts examples/fashion-mnist/vit/model.json [--samples 2000] [--calibration 256] [--targets loihi2,spinnaker2]
- *                                [--percentile 99] [--levels 8] [--out NAME] [--int loihi2 [--int-ts 4,8]]
+ *                                [--percentile 99] [--levels 8] [--out NAME] [--int loihi2[,spinnaker2] [--int-ts 4,8]]
+ *                                [--workers 2] [--chunk 200] [--fixed-compute]
  *   npx tsx bench/transformer.ts --tiny [--samples 200]     (the tests' hand-made tiny ViT on random 8×8
  *                                                           images: agreement with the ANN, not accuracy)
  *
@@ -13,11 +14,12 @@
  * E_SNN(T) = ops(T) × E_AC with ops = events through weighted layers (nonzero input × fan-out) plus the
  * matmul nodes' three partial products, summed over every step up to T's readout; E_ANN = MACs × E_MAC
  * (E_AC 0.9 pJ, E_MAC 4.6 pJ, Horowitz 45 nm). Unlike ECMT's monitor, the patch embedding counts on both sides.
- * Figures are of the float SNN, and of the float SNN with its compute nodes in the processors' fixed point
- * (runtime/compute.ts); with --int TARGET also of the integer reference model (quantise for TARGET, ranges from
- * the float SNN on 64 images as the compile does; simulate/int-snn.ts) at the --int-ts timesteps. The binary
- * section and the emulator for compute nodes are not implemented yet.
- * Writes bench/results/transformer.json.
+ * Figures are of the float SNN (with --fixed-compute also of the float SNN with its compute nodes in the
+ * processors' fixed point, runtime/compute.ts); with --int TARGETS also of the integer reference model (quantise
+ * for each target, ranges from the float SNN on 64 images as the compile does; simulate/int-snn.ts) at the
+ * --int-ts timesteps. The images run in chunks of --chunk, each cut over --workers worker threads
+ * (bench/lib/transformer-worker.ts); the table and bench/results/NAME.json (default transformer.json) are
+ * rewritten after every chunk, so a run cut short keeps the images it finished ("partial": true).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { convert } from "../compiler/convert/index.ts";
@@ -33,11 +35,12 @@ import { annMacs } from "../compiler/report/build.ts";
 import { E_AC, E_MAC } from "../compiler/report/energy.ts";
 import { quantise } from "../compiler/quantise/index.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
-import { simulateInt } from "../compiler/simulate/int-snn.ts";
 import { loadTarget } from "../compiler/target/load.ts";
+import { runWorker, shardsOf } from "../runtime/threads.ts";
 import { tinyVit, tinyVitData } from "../test/helpers/tiny-vit.ts";
 import { benchData } from "./lib/fashion.ts";
 import { isBenchVitJson, loadBenchVit } from "./lib/vit-json.ts";
+import { runShard, type TransformerShard, type TransformerShardResult } from "./lib/transformer-worker.ts";
 
 const arg = (name: string, d: string): string => {
   const i = process.argv.indexOf(name);
@@ -51,6 +54,9 @@ const TARGETS = arg("--targets", "loihi,loihi2,spinnaker,spinnaker2").split(",")
 const TS = [1, 2, 4, 8, 16, 32];
 const PERCENTILE = process.argv.includes("--percentile") ? Number(arg("--percentile", "99")) : undefined;
 const LEVELS = Number(arg("--levels", "8"));
+const WORKERS = Math.max(1, Number(arg("--workers", "2")));
+const CHUNK = Math.max(1, Number(arg("--chunk", "200")));
+const FIXED = process.argv.includes("--fixed-compute");
 
 if (!TINY && !MODEL) {
   console.error("usage: tsx bench/transformer.ts MODEL.json [--samples N] [--calibration N] [--targets a,b] | --tiny");
@@ -92,43 +98,24 @@ for (let s = 0; s < n; s += 32) {
   annPred.set(argmaxRows(vals[raw.output] as Float32Array, B), s);
 }
 const truth = labels ?? annPred;
-const acc = (pred: Int32Array): number => {
-  let k = 0;
-  for (let i = 0; i < n; i++) if (pred[i] === truth[i]) k++;
-  return (100 * k) / n;
-};
-const annAcc = acc(annPred);
 
-const sim = simulateFloat(snn, evalSet.images, n, { timesteps: TS, batchSize: 32 });
-// the same network with the compute nodes in the processors' fixed point (runtime/compute.ts)
-const fixedSim = simulateFloat(snn, evalSet.images, n, { timesteps: TS, batchSize: 32, fixedCompute: true });
-// the integer reference model (compute nodes in runtime/compute.ts, neurons in the target's integer model)
-const INT_TARGET = process.argv.includes("--int") ? arg("--int", "loihi2") : null;
+// the integer reference models (compute nodes in runtime/compute.ts, neurons in the target's integer model)
+const INT_TARGETS = process.argv.includes("--int") ? arg("--int", "loihi2").split(",") : [];
 const INT_TS = arg("--int-ts", "4,8").split(",").map(Number);
-const intRows: { target: string; T: number; accuracy: number }[] = [];
-if (INT_TARGET) {
+const ints: TransformerShard["ints"] = [];
+const intErrors: { target: string; error: string }[] = [];
+if (INT_TARGETS.length > 0) {
   const ranges = simulateFloat(snn, calibration.images, Math.min(64, calibration.count), { timesteps: [Math.max(...INT_TS)], recordRanges: true });
-  const { q } = quantise(snn, loadTarget(INT_TARGET), ranges, (w) => console.error(`warning ${w.code}: ${w.message}`));
-  const classes = (q.populations[q.output] as { size: number }).size;
-  for (const T of INT_TS) {
-    const r = simulateInt(q, evalSet.images, n, { timesteps: T });
-    const pred = Int32Array.from({ length: n }, (_, b) => {
-      let best = 0;
-      for (let j = 1; j < classes; j++) if ((r.scores[b * classes + j] as number) > (r.scores[b * classes + best] as number)) best = j;
-      return best;
-    });
-    intRows.push({ target: INT_TARGET, T, accuracy: acc(pred) });
+  for (const target of INT_TARGETS) {
+    try {
+      ints.push({ target, q: quantise(snn, loadTarget(target), ranges, (w) => console.error(`warning ${w.code}: ${w.message}`)).q });
+    } catch (e) {
+      intErrors.push({ target, error: (e as Error).message });
+      console.error(`${target}: ${(e as Error).message}`);
+    }
   }
 }
-const macs = annMacs(graph);
-const rows = TS.map((T) => {
-  const pred = argmaxRows(sim.scores.get(T) as Float32Array, n);
-  const opsPerImage = (sim.ecmtOpsAt.get(T) ?? 0) / n;
-  const fixedAccuracy = acc(argmaxRows(fixedSim.scores.get(T) as Float32Array, n));
-  return { T, accuracy: acc(pred), fixedAccuracy, opsPerImage, energyRatio: (opsPerImage * E_AC.value) / (macs * E_MAC.value) };
-});
 
-const computeNodes = snn.populations.filter((p) => p.neuron.kind === "compute").length;
 const plans = TARGETS.map((name) => {
   const target = loadTarget(name);
   try {
@@ -145,19 +132,83 @@ const plans = TARGETS.map((name) => {
   }
 });
 
-console.log(`# transformer benchmark (--method ecmt, float SNN): ${describe}`);
-console.log(`populations ${snn.populations.length} (compute nodes ${computeNodes}), readout depth ${snn.readoutDepth}, ANN ${macs} MACs/image\n`);
-console.log(`| T | ANN ${labels ? "accuracy" : "agreement"} % | float SNN % | Δ points | SNN, fixed-point compute nodes % | ECMT ops/image | E_SNN/E_ANN (0.9 / 4.6 pJ) |`);
-console.log("|---|---|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.T} | ${annAcc.toFixed(2)} | ${r.accuracy.toFixed(2)} | ${(r.accuracy - annAcc).toFixed(2)} | ${r.fixedAccuracy.toFixed(2)} | ${r.opsPerImage.toFixed(0)} | ${r.energyRatio.toFixed(3)} |`);
-for (const r of intRows) console.log(`integer reference model on ${r.target} (simulate/int-snn.ts), T = ${r.T}: ${r.accuracy.toFixed(2)} % (Δ ${(r.accuracy - annAcc).toFixed(2)} points)`);
+// Chunks of CHUNK images, each cut into WORKERS shards run in worker threads; results are written after every
+// chunk, so a run cut short keeps the images it finished.
+const macs = annMacs(graph);
+const classes = (snn.populations[snn.output] as { size: number }).size;
+const scoreSets = new Map(TS.map((T) => [T, new Float32Array(n * classes)]));
+const fixedSets = new Map(TS.map((T) => [T, new Float32Array(n * classes)]));
+const opsAt = new Map(TS.map((T) => [T, 0]));
+const intPreds = new Map<string, Int32Array>();
+const computeNodes = snn.populations.filter((p) => p.neuron.kind === "compute").length;
+let done = 0;
+for (let c0 = 0; c0 < n; c0 += CHUNK) {
+  const cn = Math.min(CHUNK, n - c0);
+  const shards = shardsOf(cn, WORKERS);
+  const results = await Promise.all(shards.map(({ start, n: sn }) => {
+    const shard: TransformerShard = {
+      snn, images: evalSet.images.slice((c0 + start) * per, (c0 + start + sn) * per), count: sn, sampleOffset: c0 + start,
+      timesteps: TS, fixed: FIXED, ints, intTimesteps: INT_TS,
+    };
+    return WORKERS === 1 ? Promise.resolve(runShard(shard)) : runWorker<TransformerShardResult>(new URL("./lib/transformer-worker.js", import.meta.url), shard);
+  }));
+  results.forEach((r, i) => {
+    const at = c0 + (shards[i] as { start: number }).start;
+    for (const [T, sc] of r.scores) scoreSets.get(T)?.set(sc, at * classes);
+    for (const [T, sc] of r.fixedScores) fixedSets.get(T)?.set(sc, at * classes);
+    for (const [T, o] of r.ops) opsAt.set(T, (opsAt.get(T) ?? 0) + o);
+    for (const ip of r.intPred) {
+      const key = `${ip.target}:${ip.T}`;
+      if (!intPreds.has(key)) intPreds.set(key, new Int32Array(n));
+      intPreds.get(key)?.set(ip.pred, at);
+    }
+  });
+  done = c0 + cn;
+  report(done, done < n);
+}
+
+function report(m: number, partial: boolean): void {
+  const accOn = (pred: Int32Array): number => {
+    let k = 0;
+    for (let i = 0; i < m; i++) if (pred[i] === truth[i]) k++;
+    return (100 * k) / m;
+  };
+  const annM = accOn(annPred);
+  const rows = TS.map((T) => {
+    const opsPerImage = (opsAt.get(T) ?? 0) / m;
+    return {
+      T, accuracy: accOn(argmaxRows((scoreSets.get(T) as Float32Array).subarray(0, m * classes), m)),
+      ...(FIXED ? { fixedAccuracy: accOn(argmaxRows((fixedSets.get(T) as Float32Array).subarray(0, m * classes), m)) } : {}),
+      opsPerImage, energyRatio: (opsPerImage * E_AC.value) / (macs * E_MAC.value),
+    };
+  });
+  const intRows = [...intPreds.entries()].map(([key, pred]) => {
+    const [target, T] = key.split(":");
+    return { target: target as string, T: Number(T), accuracy: accOn(pred) };
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`\n# transformer benchmark (--method ecmt): ${describe}${partial ? ` — ${m} of ${n} images so far` : ""}`);
+  console.log(`populations ${snn.populations.length} (compute nodes ${computeNodes}), readout depth ${snn.readoutDepth}, ANN ${macs} MACs/image, ${seconds.toFixed(0)} s\n`);
+  console.log(`| T | ANN ${labels ? "accuracy" : "agreement"} % | float SNN % | Δ points |${FIXED ? " SNN, fixed-point compute nodes % |" : ""}${ints.map((x) => ` integer ${x.target} % |`).join("")} ECMT ops/image | E_SNN/E_ANN (0.9 / 4.6 pJ) |`);
+  console.log(`|---|---|---|---|${FIXED ? "---|" : ""}${ints.map(() => "---|").join("")}---|---|`);
+  for (const r of rows) {
+    const intCells = ints.map((x) => {
+      const ir = intRows.find((y) => y.target === x.target && y.T === r.T);
+      return ir ? ` ${ir.accuracy.toFixed(2)} (Δ ${(ir.accuracy - annM).toFixed(2)}) |` : " |";
+    }).join("");
+    console.log(`| ${r.T} | ${annM.toFixed(2)} | ${r.accuracy.toFixed(2)} | ${(r.accuracy - annM).toFixed(2)} |${"fixedAccuracy" in r ? ` ${(r.fixedAccuracy as number).toFixed(2)} |` : ""}${intCells} ${(r.opsPerImage / 1e6).toFixed(2)} M | ${r.energyRatio.toFixed(3)} |`);
+  }
+  for (const e of intErrors) console.log(`integer reference on ${e.target}: ${e.error}`);
+  mkdirSync("bench/results", { recursive: true });
+  const outName = arg("--out", `transformer${TINY ? "-tiny" : ""}`);
+  writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({
+    describe, model: TINY ? "tiny" : MODEL, command: `npx tsx bench/transformer.ts ${process.argv.slice(2).join(" ")}`, samples: m, planned: n, partial,
+    percentile: PERCENTILE ?? 99, levels: LEVELS, ann: annM, macs, rows, intRows, intErrors, plans, seconds,
+  }, null, 2)}\n`);
+}
 console.log("\ncompute nodes on the processor cores (worst case: every input active):");
 for (const p of plans) {
   if ("error" in p) console.log(`  ${p.target}: ${p.error}`);
   else console.log(`  ${p.target}: ${p.processorsNeeded} of ${p.processorsAvailable} processors; ${p.maxCyclesPerStep.toFixed(0)} of ${p.budgetCycles} cycles per step on the busiest; ${p.worstCaseMicrojoulesPerStep.toFixed(3)} µJ per step (${p.grade})`);
 }
-const seconds = (Date.now() - t0) / 1000;
-console.log(`\n${seconds.toFixed(1)} s`);
-mkdirSync("bench/results", { recursive: true });
-const outName = arg("--out", `transformer${TINY ? "-tiny" : ""}`);
-writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({ describe, model: TINY ? "tiny" : MODEL, samples: n, percentile: PERCENTILE ?? 99, levels: LEVELS, ann: annAcc, macs, rows, intRows, plans, seconds }, null, 2)}\n`);
+report(done, false);

@@ -97,6 +97,7 @@ export function rsqrtFixed(v: number, lut: Int32Array): number {
 
 /** f of one sample's mean input (s16.15) for the single-operand operators. */
 export type FixedOp =
+  | { readonly kind: "sum" }
   | { readonly kind: "gelu"; readonly lut: Int32Array }
   | { readonly kind: "softmax"; readonly groupSize: number; readonly lut: Int32Array }
   | { readonly kind: "layerNorm"; readonly features: number; readonly epsilon: number; readonly gamma: Int32Array | null; readonly beta: Int32Array | null; readonly lut: Int32Array };
@@ -104,6 +105,9 @@ export type FixedOp =
 export function applyFixed(op: FixedOp, x: ArrayLike<number>, out: Int32Array | Float64Array): void {
   const n = out.length;
   switch (op.kind) {
+    case "sum":
+      for (let i = 0; i < n; i++) out[i] = clampAccum(x[i] as number);
+      return;
     case "gelu":
       for (let i = 0; i < n; i++) out[i] = clampAccum(geluFixed(x[i] as number, op.lut));
       return;
@@ -224,6 +228,7 @@ export interface ComputeOps {
 }
 
 export type ComputeShape =
+  | { readonly kind: "sum"; readonly size: number }
   | { readonly kind: "gelu"; readonly size: number }
   | { readonly kind: "softmax"; readonly size: number; readonly groupSize: number }
   | { readonly kind: "layerNorm"; readonly size: number; readonly features: number }
@@ -245,6 +250,9 @@ export function computeOpsPerStep(s: ComputeShape): ComputeOps {
       return { mac: 3 * n, add: 4 * n, lookup: n, divide: n / s.groupSize + 1 };
     case "gelu":
       return { mac: 2 * n, add: 2 * n, lookup: n, divide: 1 };
+    case "sum":
+      // O(t) = the step's input: S(t) kept, one difference per element
+      return { mac: n, add: 2 * n, lookup: 0, divide: 1 };
   }
 }
 
@@ -255,6 +263,7 @@ export function computeRows(s: ComputeShape, tokens: number): { rows: number; co
     case "matmul": return { rows: s.op.rows, columns: s.op.heads * s.op.cols };
     case "layerNorm": return { rows: s.size / s.features, columns: s.features };
     case "softmax": return { rows: s.size / s.groupSize, columns: s.groupSize };
-    case "gelu": return { rows: tokens, columns: s.size / tokens };
+    case "gelu":
+    case "sum": return { rows: tokens, columns: s.size / tokens };
   }
 }

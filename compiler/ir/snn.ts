@@ -102,7 +102,7 @@ export type NeuronModel =
    * ECMT compute node (not a neuron: it runs on a processor core). Every step τ = t − depth + 1 ≥ 1 of its
    * window it accumulates its input S(τ) = Σ inputs + offset (operand-wise for `matmul`) and emits the
    * expectation-compensated output as graded payloads (one per element, in ANN units, 0 = no payload):
-   *   O(τ) = τ·f(S(τ)/τ) − (τ−1)·f(S(τ−1)/(τ−1))          (layerNorm, gelu, softmax)
+   *   O(τ) = τ·f(S(τ)/τ) − (τ−1)·f(S(τ−1)/(τ−1))          (layerNorm, gelu, softmax, sum)
    *   O(τ) = S_L(τ)·S_R(τ)/τ − S_L(τ−1)·S_R(τ−1)/(τ−1)      (matmul of the two operands)
    * so the cumulative output is τ times f of the mean input. Its threshold and spike value are 1 (inputs and
    * payloads are ANN values); input arriving before the window is accumulated into S as well.
@@ -117,6 +117,9 @@ export type ComputeOp =
   | { readonly kind: "gelu"; readonly approximate: boolean }
   /** Softmax over groups of `groupSize` consecutive elements. */
   | { readonly kind: "softmax"; readonly groupSize: number }
+  /** The sum of its inputs, f = identity (a residual Add read by several layers, computed once): the EC step
+   * then emits each step's input, O(τ) = S(τ) − S(τ−1). */
+  | { readonly kind: "sum" }
   /**
    * Per-head product of two operands. Left operand [rows, heads·inner] (element (m, h·inner + k)); right
    * operand [cols, heads·inner] when `rightTransposed` (Q·Kᵀ: element (n, h·inner + k)), else

@@ -82,7 +82,8 @@ function lutBytesOf(op: ComputeOp["kind"]): number {
     case "layerNorm": return LUT_BYTES.rsqrt;
     case "softmax": return LUT_BYTES.exp;
     case "gelu": return LUT_BYTES.gelu;
-    case "matmul": return 0;
+    case "matmul":
+    case "sum": return 0;
   }
 }
 
@@ -103,6 +104,7 @@ function shapeOf(op: ComputeOp, size: number): ComputeShape {
     case "layerNorm": return { kind: "layerNorm", size, features: op.features };
     case "softmax": return { kind: "softmax", size, groupSize: op.groupSize };
     case "gelu": return { kind: "gelu", size };
+    case "sum": return { kind: "sum", size };
   }
 }
 

@@ -38,6 +38,8 @@ export function quantiseComputeNode(neuron: ComputeNeuron): FixedComputeNode {
   const offset = neuron.offset ? Int32Array.from(neuron.offset, toAccum) : null;
   const op = neuron.op;
   switch (op.kind) {
+    case "sum":
+      return { kind: "unary", op: { kind: "sum" }, offset };
     case "gelu":
       return { kind: "unary", op: { kind: "gelu", lut: geluLut(op.approximate) }, offset };
     case "softmax":

@@ -24,6 +24,9 @@ export function matmulSizes(op: Extract<ComputeOp, { kind: "matmul" }>): { left:
 export function applyUnaryOp(op: Exclude<ComputeOp, { kind: "matmul" }>, x: ArrayLike<number>, out: Float64Array): void {
   const n = out.length;
   switch (op.kind) {
+    case "sum":
+      for (let i = 0; i < n; i++) out[i] = x[i] as number;
+      return;
     case "gelu": {
       const f = op.approximate ? geluTanh : gelu;
       for (let i = 0; i < n; i++) out[i] = f(x[i] as number);

@@ -3,6 +3,9 @@
  *
  *   nice -n 10 npx tsx examples/train/train-vit.ts [--epochs N] [--blocks B] [--seed S] [--batch-size B]
  *                                                 [--out DIR] [--limit-batches N]
+ *   fine-tune from a saved model (same architecture, read from DIR/training.json's config):
+ *   nice -n 15 npx tsx examples/train/train-vit.ts --init DIR --epochs N --lr 3e-4 [--warmup-steps 100]
+ *                                                 [--shift 2] [--seed S] --out OTHER_DIR
  *
  * Architecture (layer names fixed; see vitModel): patch embedding Conv2D(64, 7×7, stride 7) → Reshape [16,64]
  * → AddPositionEmbedding → B pre-LN blocks [LayerNorm → MultiHeadAttention(4 heads, key_dim 16) → Add;
@@ -15,8 +18,16 @@
  * a one-epoch linear warm-up, cosine-decayed to 1e-5 at the last epoch; categorical cross-entropy.
  * Writes model.json + weights.bin and training.json (accuracy on all 10,000 test images by tfjs predict, re-checked
  * on the reloaded files, per-epoch log and times).
+ *
+ * Fine-tuning (--init): the model is built as above, then takes the weights of DIR/model.json (checked: same
+ * names and shapes); the schedule is a linear warm-up over --warmup-steps batches to --lr, then cosine to 1e-5 at
+ * the last batch (fresh Adam moments). --shift K augments each training image with a random shift of up to K
+ * pixels in x and y (zero fill; seeded by the same mulberry32 stream). The record keeps the prior record and the
+ * SHA-256 of the initial weights under `initialisedFrom`. Write to another --out and copy the files over only if
+ * they are better: checkpoints overwrite --out after every epoch.
  */
-import { realpathSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -75,11 +86,27 @@ export function vitModel(tf: Tf, cfg: VitConfig, seed = 1): tfTypes.LayersModel 
   return tf.model({ name: "vit", inputs: input, outputs: output });
 }
 
-/** Learning rate at step `step` of `total` (one epoch = `perEpoch` steps of linear warm-up, then cosine). */
-export function vitLearningRate(step: number, total: number, perEpoch: number): number {
-  if (step < perEpoch) return (LR * (step + 1)) / perEpoch;
-  const t = (step - perEpoch) / Math.max(1, total - perEpoch - 1);
-  return LR_MIN + 0.5 * (LR - LR_MIN) * (1 + Math.cos(Math.PI * Math.min(1, t)));
+/**
+ * Learning rate at step `step` of `total`: `warmup` steps of linear warm-up to `peak`, then cosine to LR_MIN at the
+ * last step (training from scratch: warm-up = one epoch, peak 1e-3).
+ */
+export function vitLearningRate(step: number, total: number, warmup: number, peak = LR): number {
+  if (step < warmup) return (peak * (step + 1)) / warmup;
+  const t = (step - warmup) / Math.max(1, total - warmup - 1);
+  return LR_MIN + 0.5 * (peak - LR_MIN) * (1 + Math.cos(Math.PI * Math.min(1, t)));
+}
+
+/** Copies image `src` (28×28) into `dst` shifted by (dx, dy) pixels, zero fill. */
+export function shiftImage(src: Float32Array, dst: Float32Array, dx: number, dy: number): void {
+  dst.fill(0);
+  for (let y = 0; y < 28; y++) {
+    const sy = y - dy;
+    if (sy < 0 || sy >= 28) continue;
+    for (let x = 0; x < 28; x++) {
+      const sx = x - dx;
+      if (sx >= 0 && sx < 28) dst[y * 28 + x] = src[sy * 28 + sx] ?? 0;
+    }
+  }
 }
 
 function countCorrect(tf: Tf, model: tfTypes.LayersModel, split: FashionSplit, batch = 500): number {
@@ -109,7 +136,7 @@ function shuffled(count: number, rand: () => number): Int32Array {
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < (name === "seed" ? 0 : 1)) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < (name === "seed" || name === "shift" ? 0 : 1)) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
   return n;
 }
 
@@ -118,14 +145,23 @@ async function main(): Promise<void> {
     options: {
       epochs: { type: "string" }, blocks: { type: "string" }, seed: { type: "string" }, "batch-size": { type: "string" },
       out: { type: "string" }, "limit-batches": { type: "string" },
+      init: { type: "string" }, lr: { type: "string" }, "warmup-steps": { type: "string" }, shift: { type: "string" },
     },
   });
   const epochs = positive("epochs", values.epochs, 12);
   const seed = positive("seed", values.seed, 1);
   const batchSize = positive("batch-size", values["batch-size"], 128);
-  const cfg: VitConfig = { ...VIT_DEFAULT, blocks: positive("blocks", values.blocks, VIT_DEFAULT.blocks) };
   const limit = values["limit-batches"] === undefined ? null : positive("limit-batches", values["limit-batches"], 1);
   const outDir = values.out ?? OUT_DIR;
+  const initDir = values.init;
+  const prior = initDir === undefined ? null : (JSON.parse(readFileSync(join(initDir, "training.json"), "utf8")) as { config?: VitConfig; partial?: boolean });
+  if (prior !== null && (prior.config === undefined || prior.partial === true)) throw new Error(`--init ${initDir}: training.json has no final config`);
+  if (initDir !== undefined && resolve(initDir) === resolve(outDir)) throw new Error("--init and --out must differ (checkpoints overwrite --out)");
+  const cfg: VitConfig = prior?.config ?? { ...VIT_DEFAULT, blocks: positive("blocks", values.blocks, VIT_DEFAULT.blocks) };
+  const peak = values.lr === undefined ? LR : Number(values.lr);
+  if (!(peak > LR_MIN && peak <= 1e-2)) throw new Error(`--lr: expected a number in (${LR_MIN}, 0.01], got "${values.lr}"`);
+  const shift = values.shift === undefined ? 0 : positive("shift", values.shift, 0);
+  if (shift > 4) throw new Error(`--shift: at most 4 pixels, got ${shift}`);
 
   const { train, test } = loadFashionMnist();
   const tf = await loadTf("wasm");
@@ -133,11 +169,35 @@ async function main(): Promise<void> {
   else console.warn("warning: wasm backend unavailable, training on the (much slower) cpu backend");
   const rand = mulberry32(seed);
   const model = vitModel(tf, cfg, seed);
-  const optimizer = tf.train.adam(LR);
+  let initialisedFrom: object | undefined;
+  if (initDir !== undefined) {
+    const src = await loadLayersModel(join(initDir, "model.json"));
+    const from = src.weights;
+    const to = model.weights;
+    if (from.length !== to.length) throw new Error(`--init: ${from.length} weights, the model has ${to.length}`);
+    const base = (n: string): string => n.replace(/_\d+$/, ""); // tfjs suffixes the names of a second model's variables
+    to.forEach((w, i) => {
+      const f = from[i];
+      if (f === undefined || base(f.name) !== base(w.name) || f.shape.join() !== w.shape.join()) throw new Error(`--init: weight ${i} ${f?.name} [${f?.shape}] vs ${w.name} [${w.shape}]`);
+    });
+    model.setWeights(src.getWeights());
+    const initCorrect = countCorrect(tf, model, test);
+    const bin = join(initDir, "weights.bin");
+    initialisedFrom = {
+      dir: initDir,
+      weightsSha256: existsSync(bin) ? createHash("sha256").update(readFileSync(bin)).digest("hex") : null,
+      testCorrect: initCorrect,
+      priorRecord: prior,
+    };
+    console.log(`initialised from ${initDir}: test ${initCorrect}/${test.count}`);
+  }
+  const optimizer = tf.train.adam(peak);
   model.compile({ optimizer, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const params = model.countParams();
   const perEpoch = Math.min(Math.ceil(train.count / batchSize), limit ?? Infinity);
   const total = perEpoch * epochs;
+  const warmup = initDir === undefined ? perEpoch : positive("warmup-steps", values["warmup-steps"], 100);
+  const shifted = new Float32Array(PIXELS);
   console.log(`vit ${JSON.stringify(cfg)}: ${params} parameters, ${epochs} epochs x ${perEpoch} batches of ${batchSize}, seed ${seed}, backend ${tf.getBackend()}`);
   const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as { seed?: number }[];
   const xBuf = new Float32Array(batchSize * PIXELS);
@@ -153,14 +213,20 @@ async function main(): Promise<void> {
     let accSum = 0;
     let seen = 0;
     for (let b = 0; b < perEpoch; b++, step++) {
-      const lr = vitLearningRate(step, total, perEpoch);
+      const lr = vitLearningRate(step, total, warmup, peak);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const start = b * batchSize;
       const n = Math.min(batchSize, train.count - start);
       yBuf.fill(0);
       for (let i = 0; i < n; i++) {
         const idx = order[start + i] ?? 0;
-        xBuf.set(train.images.subarray(idx * PIXELS, (idx + 1) * PIXELS), i * PIXELS);
+        const img = train.images.subarray(idx * PIXELS, (idx + 1) * PIXELS);
+        if (shift > 0) {
+          const dx = Math.floor(rand() * (2 * shift + 1)) - shift;
+          const dy = Math.floor(rand() * (2 * shift + 1)) - shift;
+          shiftImage(img, shifted, dx, dy);
+          xBuf.set(shifted, i * PIXELS);
+        } else xBuf.set(img, i * PIXELS);
         yBuf[i * 10 + (train.labels[idx] ?? 0)] = 1;
       }
       for (const d of dropouts) d.seed = Math.floor(rand() * 2 ** 31);
@@ -198,11 +264,16 @@ async function main(): Promise<void> {
   if (reloadedCorrect !== testCorrect) throw new Error(`vit: reloaded model scores ${reloadedCorrect}, trained model ${testCorrect}`);
   const info = {
     model: "vit", config: cfg, epochs, seed, batchSize,
-    optimizer: `adam lr ${LR}, linear warm-up over epoch 1, cosine to ${LR_MIN}`, loss: "categoricalCrossentropy",
+    optimizer: initDir === undefined ? `adam lr ${LR}, linear warm-up over epoch 1, cosine to ${LR_MIN}` : `adam lr ${peak}, linear warm-up over ${warmup} steps, cosine to ${LR_MIN}`,
+    ...(shift > 0 ? { augmentation: `random shift up to ${shift} px (zero fill)` } : {}),
+    loss: "categoricalCrossentropy",
     parameters: params, testAccuracy: testCorrect / test.count, testCorrect, testCount: test.count,
     trainSeconds: Math.round(trainSeconds * 10) / 10, tfjsVersion: tf.version.tfjs, backend: tf.getBackend(),
     wasmKernels: registeredKernels.slice(), ...(limit !== null ? { limitBatches: limit } : {}),
-    command: `nice -n 10 npx tsx examples/train/train-vit.ts --epochs ${epochs} --blocks ${cfg.blocks} --seed ${seed} --batch-size ${batchSize}`,
+    command: initDir === undefined
+      ? `nice -n 10 npx tsx examples/train/train-vit.ts --epochs ${epochs} --blocks ${cfg.blocks} --seed ${seed} --batch-size ${batchSize}`
+      : `nice -n 15 npx tsx examples/train/train-vit.ts --init ${initDir} --epochs ${epochs} --lr ${peak} --warmup-steps ${warmup} --shift ${shift} --seed ${seed} --batch-size ${batchSize} --out ${outDir}`,
+    ...(initialisedFrom !== undefined ? { initialisedFrom } : {}),
     history,
   };
   writeFileSync(join(outDir, "training.json"), JSON.stringify(info, null, 2) + "\n");

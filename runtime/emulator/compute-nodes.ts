@@ -89,6 +89,7 @@ function fixedOpOf(d: DecodedComputeNode): FixedOp | null {
     case "gelu": return { kind: "gelu", lut: d.lut };
     case "softmax": return { kind: "softmax", groupSize: d.group, lut: d.lut };
     case "layerNorm": return { kind: "layerNorm", features: d.group, epsilon: d.epsilon, gamma: d.gamma, beta: d.beta, lut: d.lut };
+    case "sum": return { kind: "sum" };
     case "matmul": return null;
   }
 }
@@ -98,6 +99,7 @@ function shapeOf(d: DecodedComputeNode): ComputeShape {
     case "gelu": return { kind: "gelu", size: d.size };
     case "softmax": return { kind: "softmax", size: d.size, groupSize: d.group };
     case "layerNorm": return { kind: "layerNorm", size: d.size, features: d.group };
+    case "sum": return { kind: "sum", size: d.size };
     case "matmul": return { kind: "matmul", size: d.size, op: d.matmul as FixedMatmul };
   }
 }

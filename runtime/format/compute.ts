@@ -15,7 +15,7 @@ import type { DecodedBinary, DecodedCompute, DecodedComputeNode, DecodedGradedPr
 import type { Cursor } from "./reader.ts";
 import { CMPT_FLAG, decodeComputeOp, decodeGradedConn } from "./spec.ts";
 
-const LUT_LENGTH = { gelu: GELU_LUT_SIZE + 1, softmax: EXP_LUT_SIZE + 1, layerNorm: RSQRT_LUT_SIZE + 1, matmul: 0 } as const;
+const LUT_LENGTH = { gelu: GELU_LUT_SIZE + 1, softmax: EXP_LUT_SIZE + 1, layerNorm: RSQRT_LUT_SIZE + 1, matmul: 0, sum: 0 } as const;
 
 function bad(message: string, at: number): RuntimeError {
   return new RuntimeError("SNNC509", `section CMPT: ${message}`, at, "the binary is corrupt or from another snnc; recompile");

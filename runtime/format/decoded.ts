@@ -2,7 +2,7 @@
  * @fileoverview The decoded form of network.snnb (output of reader.ts, input of the emulator and of
  * `snnc inspect`). Plain data over typed arrays.
  */
-import type { ENERGY_KEYS, NeuronKind, NeuronModelName, ResetRule, TIMING_KEYS } from "./spec.ts";
+import type { ComputeOpName, ENERGY_KEYS, NeuronKind, NeuronModelName, ResetRule, TIMING_KEYS } from "./spec.ts";
 
 export interface Profile {
   readonly model: NeuronModelName;
@@ -147,7 +147,7 @@ export interface ComputeAssignmentRecord {
 /** An ECMT compute node as stored in CMPT (runtime/compute.ts fixed point). */
 export interface DecodedComputeNode {
   readonly pop: number;
-  readonly op: "gelu" | "softmax" | "layerNorm" | "matmul";
+  readonly op: ComputeOpName;
   readonly size: number;
   /** softmax: group size; layerNorm: features (0 otherwise). */
   readonly group: number;

@@ -10,7 +10,7 @@ import { lowerEcmt } from "../../compiler/convert/ecmt/lower.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { SnncError } from "../../compiler/diagnostics.ts";
 import type { AnnGraph } from "../../compiler/ir/ann.ts";
-import type { ComputeOp, Population } from "../../compiler/ir/snn.ts";
+import { type ComputeOp, type Population, projectionSynapses } from "../../compiler/ir/snn.ts";
 import { computeNodeCost, planComputeNodes } from "../../compiler/map/compute.ts";
 import { energyReport } from "../../compiler/report/energy.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
@@ -150,10 +150,47 @@ describe("ecmt: conversion of a tiny ViT", () => {
         const ref = referenceLogits(g, data.images.subarray(b * 64, (b + 1) * 64));
         for (let j = 0; j < 3; j++) expect(logits[b * 3 + j]).to.be.closeTo(ref[j] as number, 1e-4);
       }
-      expect(raw.pops.filter((p) => p.site === "compute").map((p) => p.compute?.op.kind)).to.deep.equal(["layerNorm", "matmul", "softmax", "matmul", "layerNorm", "gelu", "layerNorm"]);
+      expect(raw.pops.filter((p) => p.site === "compute").map((p) => p.compute?.op.kind)).to.deep.equal(["sum", "layerNorm", "matmul", "softmax", "matmul", "sum", "layerNorm", "gelu", "layerNorm"]);
       if (readout === "meanThenNorm") expect(raw.pops.find((p) => p.name === "pick")?.shape).to.deep.equal([1, 1, 8]);
     });
   }
+
+  it("each weighted layer is one set of synapses: a value read twice (pos, add1) is a sum node, not copies of its synapses", () => {
+    const { snn } = convert(tinyVit(), options, ctx);
+    const weighted = (origin: string): number => {
+      let n = 0;
+      for (const p of snn.populations) {
+        for (const pr of p.inputs) if (pr.conn.kind !== "oneToOne" && pr.origin === origin) n += projectionSynapses(pr, snn.populations[pr.source] as Population, p);
+      }
+      return n;
+    };
+    // by hand: patch 64 pixels × 8 filters (stride = kernel: one window each); q, k, v, output 5 tokens × 8 × 8
+    // each; fc1 5 × 8 × 16; fc2 5 × 16 × 8; head (class-token slice folded in) 5 tokens × 8 × 3
+    expect([weighted("patch"), weighted("mha"), weighted("fc1"), weighted("fc2"), weighted("head")]).to.deep.equal([512, 4 * 320, 640, 640, 120]);
+    const sums = snn.populations.filter((p) => p.neuron.kind === "compute" && p.neuron.op.kind === "sum").map((p) => p.name);
+    expect(sums).to.deep.equal(["pos", "add1"]);
+    // ln2 and ln3 (through add2, read once) read add1 by one-to-one links only
+    const add1 = snn.populations.findIndex((p) => p.name === "add1");
+    for (const reader of ["ln2", "ln3"]) {
+      const p = snn.populations.find((x) => x.name === reader) as Population;
+      expect(p.inputs.filter((pr) => pr.source === add1).map((pr) => pr.conn.kind), reader).to.deep.equal(["oneToOne"]);
+    }
+  });
+
+  it("sum node: the EC step emits each step's input (O(τ) = S(τ) − S(τ−1))", () => {
+    const op: ComputeOp = { kind: "sum" };
+    const inputs = [[0.5, -1.25], [2, 0], [-0.75, 3]];
+    const S = new Float64Array(2);
+    const E = new Float64Array(2);
+    const payload = new Float64Array(2);
+    inputs.forEach((x, k) => {
+      S[0] = (S[0] as number) + (x[0] as number);
+      S[1] = (S[1] as number) + (x[1] as number);
+      ecUnaryStep(op, k + 1, S, E, payload, new Float64Array(2), new Float64Array(2));
+      expect(payload[0]).to.be.closeTo(x[0] as number, 1e-12);
+      expect(payload[1]).to.be.closeTo(x[1] as number, 1e-12);
+    });
+  });
 
   it("float SNN: the score error shrinks as T grows and the predictions match the ANN at T = 32", () => {
     const g = tinyVit({ approximateGelu: true });
@@ -213,7 +250,7 @@ describe("ecmt: compute nodes on the processor cores", () => {
     it(`${name}: every compute node is placed within memory and cycle budget`, () => {
       const target = loadTarget(name);
       const plan = planComputeNodes(snn, target);
-      expect(plan.nodes.map((n) => n.op)).to.deep.equal(["layerNorm", "matmul", "softmax", "matmul", "layerNorm", "gelu", "layerNorm"]);
+      expect(plan.nodes.map((n) => n.op)).to.deep.equal(["sum", "layerNorm", "matmul", "softmax", "matmul", "sum", "layerNorm", "gelu", "layerNorm"]);
       const proc = target.processors;
       if (!proc) throw new Error("no processors");
       for (const n of plan.nodes) {
@@ -242,7 +279,7 @@ describe("ecmt: compute nodes on the processor cores", () => {
     const small = { ...t, processors: { ...proc, dataMemoryBytes: { ...proc.dataMemoryBytes, value: 1028 } } };
     expect(codeOf(() => planComputeNodes(snn, small))).to.deep.equal({ code: "SNNC410", layer: "ln1" });
     const { processors: _none, ...bare } = t;
-    expect(codeOf(() => planComputeNodes(snn, bare))).to.deep.equal({ code: "SNNC320", layer: "ln1" });
+    expect(codeOf(() => planComputeNodes(snn, bare))).to.deep.equal({ code: "SNNC320", layer: "pos" });
     // one processor on one chip, a step budget at a third of the nodes' total worst-case cycles
     const total = planComputeNodes(snn, t).nodes.reduce((a, n) => a + n.cyclesPerStep, 0);
     const budget = total / 3 / proc.clockHz.value;

@@ -10,6 +10,7 @@
  *   ClassToken / PositionEmbedding on a linear     → a per-element offset (the class token is kept as the last
  *                                                    token internally; slices and the table follow)
  *   Add                                            → sum of terms, biases and offsets
+ *   a linear value read by two or more layers      → a `sum` compute node (f = identity), read one-to-one
  *   LayerNormalization, GELU, in-graph Softmax     → an EC compute node on the linear expression
  *   MultiHeadAttention                             → quantise input → q, k, v quantisers (MT neurons on the
  *                                                    linear maps) → matmul QKᵀ node → softmax node (scale
@@ -98,6 +99,16 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
     const o = v.offset ? Float32Array.from(v.offset) : new Float32Array(n);
     if (v.bias) for (let i = 0; i < n; i++) o[i] = (o[i] as number) + (v.bias[i % C] as number);
     return o;
+  };
+
+  // A linear value that several layers read (the residual stream after an Add, the embedded patches) is computed
+  // once, by a `sum` compute node: each reader then gets its graded output through a one-to-one link instead of a
+  // copy of every synapse behind it (ECMT adds the residual stream in float; its Linear layers run once).
+  const readers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  const shared = (v: Value, layer: string): Value => {
+    if (v.kind !== "linear" || v.softmax || (readers.get(layer) ?? 0) < 2 || v.terms.every((t) => t.conn.kind === "oneToOne")) return v;
+    return computePop(layer, v.shape, { kind: "sum" }, v.terms, offsetOf(v));
   };
 
   for (const node of graph.nodes) {
@@ -238,7 +249,7 @@ export function lowerEcmt(graph: AnnGraph, warn: (w: Warning) => void): RawSnn {
         throw fail("SNNC210", `${node.sourceClass} (${op.kind}) is not converted by --method ecmt`, { layer },
           "ecmt converts Vision Transformers: Conv2D patch embedding, Reshape, class token, position embedding, LayerNormalization, MultiHeadAttention, Dense (GELU/ReLU), Add, token slice or GlobalAveragePooling1D");
     }
-    values.set(layer, value);
+    values.set(layer, shared(value, layer));
   }
 
   function activate(x: LinV, act: string, node: AnnNode): Value {
