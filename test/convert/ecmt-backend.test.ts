@@ -77,7 +77,7 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
     for (const id of computes) expect(back.partitioned.popBlocks[id]).to.deep.equal([]);
     const decoded = decodeBinary(back.binary);
     expect(decoded.compute?.nodes.map((n) => n.pop)).to.deep.equal(computes);
-    expect(decoded.compute?.nodes.map((n) => n.op)).to.deep.equal(["layerNorm", "matmul", "softmax", "matmul", "layerNorm", "gelu", "layerNorm"]);
+    expect(decoded.compute?.nodes.map((n) => n.op)).to.deep.equal(["sum", "layerNorm", "matmul", "softmax", "matmul", "sum", "layerNorm", "gelu", "layerNorm"]);
   });
 
   it("round trip: the decoded nodes carry the quantised operator, LUTs and parameters", () => {
