@@ -14,7 +14,8 @@
  * where clipping compounds (deep residual nets) and one where it does not (shallow CNNs) each get what serves it.
  * Each trial also records its network's state ranges and spikes on the first RANGE_SAMPLES samples, which the
  * measure pass would otherwise simulate again for the chosen one. The trials can run elsewhere (worker threads:
- * selectNormalisationWith: the candidates in one call, then the calibrated network) with the same result.
+ * selectNormalisationWith: the candidates in one call, then the per-channel network, then the calibrated one)
+ * with the same result.
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Warning } from "../diagnostics.ts";
