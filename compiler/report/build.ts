@@ -83,6 +83,9 @@ export interface Report {
   readonly targetInfo: { readonly name: string; readonly title: string; readonly family: string; readonly neuronModel: string };
   readonly conversion: {
     readonly options: Readonly<Record<string, unknown>>;
+    /** `auto` normalisation (ecc's default): the network chosen and what each tried network measured against the
+     * ANN on the calibration samples (class disagreements, score error); null without `auto`. */
+    readonly normalisation?: { readonly chosen: string; readonly samples: number; readonly tried: readonly { readonly label: string; readonly disagreements: number; readonly scoreError: number }[] } | null;
     readonly accuracyVsTimesteps: { readonly samples: number; readonly ann: number | null; readonly points: readonly { timesteps: number; accuracy: number }[] };
     readonly diagnostics: Diagnostics;
   };
@@ -110,6 +113,11 @@ export interface ReportInput {
   readonly raster: readonly { t: number; pop: number; neuron: number }[];
   readonly tfjs: TfjsCheck | null;
   readonly dataSource: string;
+}
+
+function autoChoice(conversion: PipelineResult["conversion"]): NonNullable<Report["conversion"]["normalisation"]> | null {
+  const auto = "normalisation" in conversion ? conversion.normalisation : undefined;
+  return auto ? { chosen: auto.chosen, samples: auto.samples, tried: auto.tried.map((t) => ({ ...t })) } : null;
 }
 
 export function kindName(kind: NeuronKind): string {
@@ -278,6 +286,7 @@ export function buildReport(x: ReportInput): Report {
         readout: request.readout, encoding: request.encoding, maxPool: request.maxPool, pooling: request.pooling ?? defaultPooling(request.method),
         mtLevels: request.mtLevels, calibrationSamples: request.calibrationSamples,
       },
+      normalisation: autoChoice(pipeline.conversion),
       accuracyVsTimesteps: x.curve,
       diagnostics: x.diagnostics,
     },

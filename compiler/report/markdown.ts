@@ -54,6 +54,13 @@ export function renderMarkdown(r: Report): string {
   out.push("");
   out.push("## Conversion");
   out.push("");
+  const auto = r.conversion.normalisation;
+  if (auto) {
+    out.push(`Thresholds (\`auto\` normalisation): chose **${auto.chosen}**, measured against the ANN at T = ${r.timesteps} on ${auto.samples} calibration samples:`);
+    out.push("");
+    out.push(table(["network tried", "class disagreements", "score error"], auto.tried.map((t) => [t.label === auto.chosen ? `**${t.label}**` : t.label, t.disagreements, num(t.scoreError)])));
+    out.push("");
+  }
   if (r.conversion.accuracyVsTimesteps.points.length) {
     const cv = r.conversion.accuracyVsTimesteps;
     out.push(`Float SNN accuracy against timesteps (first ${cv.samples} samples, before quantisation; the ANN gets ${cv.ann === null ? "-" : pct(cv.ann)} on them):`);

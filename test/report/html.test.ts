@@ -149,6 +149,10 @@ describe("report.html", () => {
       // Accuracy: the curve has one vertex per point, each marked.
       const points = report.conversion.accuracyVsTimesteps.points;
       expect(points.length).to.be.greaterThan(2);
+      // auto normalisation (ecc's default) names what it chose, one of the networks it tried and measured.
+      const auto = report.conversion.normalisation;
+      expect(auto?.tried.map((t) => t.label)).to.include(auto?.chosen);
+      expect(auto?.samples).to.be.greaterThan(0);
       const d = (await page.locator("#chart-accuracy path.curve").getAttribute("d")) ?? "";
       expect(d.match(/[ML]/g) ?? []).to.have.length(points.length);
       expect(await page.locator("#chart-accuracy circle.point").count()).to.equal(points.length);
