@@ -202,6 +202,25 @@ export function fanInSynapses(pop: Population, pops: readonly Population[]): num
   return n;
 }
 
+/** Synapses of a window projection when expanded: every in-bounds kernel tap, times inC × outC for a convolution
+ * (outC for depthwise and pooling, one channel to one). */
+export function windowSynapses(kind: "conv" | "depthwise" | "avgPool" | "maxPool", g: WindowGeometry): number {
+  let taps = 0;
+  for (let oy = 0; oy < g.outH; oy++) {
+    for (let ky = 0; ky < g.kh; ky++) {
+      const iy = oy * g.sh - g.padTop + ky * g.dh;
+      if (iy < 0 || iy >= g.inH) continue;
+      for (let ox = 0; ox < g.outW; ox++) {
+        for (let kx = 0; kx < g.kw; kx++) {
+          const ix = ox * g.sw - g.padLeft + kx * g.dw;
+          if (ix >= 0 && ix < g.inW) taps++;
+        }
+      }
+    }
+  }
+  return taps * (kind === "conv" ? g.inC * g.outC : g.outC);
+}
+
 /** Number of synapses a projection has when expanded (conv: every in-bounds kernel tap). */
 export function projectionSynapses(p: Projection, src: Population, dst: Population): number {
   const c = p.conn;
@@ -214,22 +233,7 @@ export function projectionSynapses(p: Projection, src: Population, dst: Populati
     case "depthwise":
     case "avgPool":
     case "maxPool": {
-      const g = c.geometry;
-      let taps = 0;
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sh - g.padTop + ky * g.dh;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (let ox = 0; ox < g.outW; ox++) {
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sw - g.padLeft + kx * g.dw;
-              if (ix >= 0 && ix < g.inW) taps++;
-            }
-          }
-        }
-      }
-      const perTap = c.kind === "conv" ? g.inC * g.outC : c.kind === "depthwise" ? g.outC : g.outC;
-      return taps * perTap;
+      return windowSynapses(c.kind, c.geometry);
     }
   }
 }

@@ -26,7 +26,7 @@
 import { fail } from "../diagnostics.ts";
 import type { QConnectivity, QuantisedSnn } from "../ir/quantised.ts";
 import type { ComputeOp, Population, SnnGraph } from "../ir/snn.ts";
-import { projectionSynapses } from "../ir/snn.ts";
+import { projectionSynapses, windowSynapses } from "../ir/snn.ts";
 import { matmulSizes } from "../simulate/compute.ts";
 import type { ProcessorSpec, Target } from "../target/schema.ts";
 import { type ComputeOps, type ComputeShape, computeOpsPerStep, computeRows } from "../../runtime/compute.ts";
@@ -154,21 +154,7 @@ export function qConnSynapses(c: QConnectivity, srcSize: number, dstSize: number
     case "depthwise":
     case "avgPool":
     case "maxPool": {
-      const g = c.geometry;
-      let taps = 0;
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sh - g.padTop + ky * g.dh;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (let ox = 0; ox < g.outW; ox++) {
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sw - g.padLeft + kx * g.dw;
-              if (ix >= 0 && ix < g.inW) taps++;
-            }
-          }
-        }
-      }
-      return taps * (c.kind === "conv" ? g.inC * g.outC : c.kind === "depthwise" ? g.outC : g.outC);
+      return windowSynapses(c.kind, c.geometry);
     }
   }
 }
