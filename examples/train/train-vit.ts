@@ -35,9 +35,12 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { loadTf, type Tf } from "../../compiler/tfjs/backend.ts";
 import { loadLayersModel, saveLayersModel } from "../../compiler/tfjs/io.ts";
 import { registerVitLayers } from "../../compiler/tfjs/vit-layers.ts";
-import { type FashionSplit, loadFashionMnist } from "./fashion.ts";
-import { mulberry32 } from "./train.ts";
+import { loadFashionMnist } from "./fashion.ts";
+import { countCorrect, mulberry32, shuffled } from "./train.ts";
 import { registeredKernels, registerWasmGradients } from "./wasm-grad.ts";
+
+/** Test images per predict() call, as the shipped ViT's training run evaluated them. */
+const EVAL_BATCH = 500;
 
 const OUT_DIR = fileURLToPath(new URL("../fashion-mnist/vit/", import.meta.url));
 const PIXELS = 28 * 28;
@@ -109,30 +112,6 @@ export function shiftImage(src: Float32Array, dst: Float32Array, dx: number, dy:
   }
 }
 
-function countCorrect(tf: Tf, model: tfTypes.LayersModel, split: FashionSplit, batch = 500): number {
-  let correct = 0;
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
-    const pred = tf.tidy(() => {
-      const x = tf.tensor4d(split.images.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
-      return (model.predict(x) as tfTypes.Tensor).argMax(-1).dataSync();
-    });
-    for (let i = 0; i < n; i++) if (pred[i] === split.labels[start + i]) correct++;
-  }
-  return correct;
-}
-
-function shuffled(count: number, rand: () => number): Int32Array {
-  const idx = Int32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i] ?? 0;
-    idx[i] = idx[j] ?? 0;
-    idx[j] = t;
-  }
-  return idx;
-}
-
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
@@ -181,7 +160,7 @@ async function main(): Promise<void> {
       if (f === undefined || base(f.name) !== base(w.name) || f.shape.join() !== w.shape.join()) throw new Error(`--init: weight ${i} ${f?.name} [${f?.shape}] vs ${w.name} [${w.shape}]`);
     });
     model.setWeights(src.getWeights());
-    const initCorrect = countCorrect(tf, model, test);
+    const initCorrect = countCorrect(tf, model, test, EVAL_BATCH);
     const bin = join(initDir, "weights.bin");
     initialisedFrom = {
       dir: initDir,
@@ -242,7 +221,7 @@ async function main(): Promise<void> {
         console.log(`  epoch ${e + 1} batch ${b + 1}/${perEpoch}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  lr ${lr.toExponential(2)}  ${sec.toFixed(0)}s`);
       }
     }
-    const correct = countCorrect(tf, model, test);
+    const correct = countCorrect(tf, model, test, EVAL_BATCH);
     const seconds = (performance.now() - te) / 1000;
     history.push({ epoch: e + 1, loss: lossSum / seen, accuracy: accSum / seen, testAccuracy: correct / test.count, seconds: Math.round(seconds * 10) / 10 });
     if (e < epochs - 1) {
@@ -257,10 +236,10 @@ async function main(): Promise<void> {
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   for (const d of dropouts) delete d.seed;
-  const testCorrect = countCorrect(tf, model, test);
+  const testCorrect = countCorrect(tf, model, test, EVAL_BATCH);
   await saveLayersModel(model, outDir);
   const reloaded = await loadLayersModel(join(outDir, "model.json"));
-  const reloadedCorrect = countCorrect(tf, reloaded, test);
+  const reloadedCorrect = countCorrect(tf, reloaded, test, EVAL_BATCH);
   if (reloadedCorrect !== testCorrect) throw new Error(`vit: reloaded model scores ${reloadedCorrect}, trained model ${testCorrect}`);
   const info = {
     model: "vit", config: cfg, epochs, seed, batchSize,

@@ -40,7 +40,8 @@ const EXAMPLES_DIR = fileURLToPath(new URL("../fashion-mnist/", import.meta.url)
 export { seededRng as mulberry32 } from "../../compiler/util/rng.ts";
 import { seededRng as mulberry32 } from "../../compiler/util/rng.ts";
 
-function shuffled(count: number, rand: () => number): Int32Array {
+/** A mulberry32-driven Fisher–Yates permutation of 0 … count − 1 (the training scripts' batch order). */
+export function shuffled(count: number, rand: () => number): Int32Array {
   const idx = Int32Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -62,7 +63,7 @@ export function learningRate(e: number, epochs: number): number {
 const PIXELS = 28 * 28;
 
 /** Number of test images whose argmax prediction equals the label. */
-function countCorrect(tf: Tf, model: tfTypes.LayersModel, split: FashionSplit, batch = 1000): number {
+export function countCorrect(tf: Tf, model: tfTypes.LayersModel, split: FashionSplit, batch = 1000): number {
   let correct = 0;
   for (let start = 0; start < split.count; start += batch) {
     const n = Math.min(batch, split.count - start);

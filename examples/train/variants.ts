@@ -44,9 +44,9 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import { loadTf } from "../../compiler/tfjs/backend.ts";
 import { loadLayersModel, saveLayersModel } from "../../compiler/tfjs/io.ts";
 import { type CustomLayers, QCFS_SHIFT, RATE_NORM_EPSILON, RATE_NORM_MOMENTUM, RATE_NORM_SCALE_INIT, type QcfsLayer, type RateNormLayer, registerCustomLayers } from "./custom-layers.ts";
-import { type FashionMnist, type FashionSplit, loadFashionMnist } from "./fashion.ts";
+import { type FashionMnist, loadFashionMnist } from "./fashion.ts";
 import { INPUT_SHAPE } from "./models.ts";
-import { DEFAULT_BATCH, DEFAULT_SEED, mulberry32, trainEpoch } from "./train.ts";
+import { countCorrect, DEFAULT_BATCH, DEFAULT_SEED, mulberry32, shuffled, trainEpoch } from "./train.ts";
 import { registeredKernels, registerWasmGradients } from "./wasm-grad.ts";
 
 type Tf = typeof import("@tensorflow/tfjs");
@@ -90,31 +90,6 @@ const BASELINE = join(EXAMPLES_DIR, "cnn", "model.json");
 export function fineTuneLearningRate(e: number, epochs: number): number {
   if (epochs <= 1) return LR;
   return LR_MIN + 0.5 * (LR - LR_MIN) * (1 + Math.cos((Math.PI * e) / (epochs - 1)));
-}
-
-function shuffled(count: number, rand: () => number): Int32Array {
-  const idx = Int32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i] ?? 0;
-    idx[i] = idx[j] ?? 0;
-    idx[j] = t;
-  }
-  return idx;
-}
-
-/** Number of test images whose argmax prediction equals the label. */
-function countCorrect(tf: Tf, model: LayersModel, split: FashionSplit, batch = 1000): number {
-  let correct = 0;
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
-    const pred = tf.tidy(() => {
-      const x = tf.tensor4d(split.images.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
-      return (model.predict(x) as Tensor).argMax(-1).dataSync();
-    });
-    for (let i = 0; i < n; i++) if (pred[i] === split.labels[start + i]) correct++;
-  }
-  return correct;
 }
 
 /** Per activation layer: the activation statistics of the baseline ReLU it replaces. */
