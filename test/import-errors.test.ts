@@ -7,21 +7,12 @@ import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { loadDataset } from "../compiler/data/dataset.ts";
 import { writeIdxU8 } from "../compiler/data/idx.ts";
-import { formatDiagnostic, SnncError } from "../compiler/diagnostics.ts";
+import { formatDiagnostic } from "../compiler/diagnostics.ts";
 import { importModel } from "../compiler/import/index.ts";
 import { writeKerasH5 } from "../examples/tools/keras-export.ts";
 import { allLayersSequential, functionalResidual, saveToTemp } from "./helpers/tfjs-models.ts";
+import { expectError } from "./helpers/errors.ts";
 
-async function expectError(p: Promise<unknown> | (() => unknown), code: string): Promise<SnncError> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    expect(e, String(e)).to.be.instanceOf(SnncError);
-    expect((e as SnncError).code, (e as Error).message).to.equal(code);
-    return e as SnncError;
-  }
-  throw new Error(`expected ${code}, nothing thrown`);
-}
 
 describe("import errors", function () {
   let seqPath = "";

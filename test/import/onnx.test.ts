@@ -8,23 +8,13 @@ import { join } from "node:path";
 import { expect } from "chai";
 import onnxProto from "onnx-proto";
 import type { Dataset } from "../../compiler/data/dataset.ts";
-import { SnncError } from "../../compiler/diagnostics.ts";
 import { importModel } from "../../compiler/import/index.ts";
 import { checkWithOnnxRuntime } from "../../compiler/onnxruntime/check.ts";
 import { allOpsModel, encodeModel, type ModelSpec, positive, saveOnnx } from "../helpers/onnx-models.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const { onnx } = onnxProto;
 
-async function expectError(p: Promise<unknown>, code: string): Promise<SnncError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).to.be.instanceOf(SnncError);
-    expect((e as SnncError).code, (e as Error).message).to.equal(code);
-    return e as SnncError;
-  }
-  throw new Error(`expected ${code}, nothing thrown`);
-}
 
 function tinyConv(): ModelSpec {
   return {

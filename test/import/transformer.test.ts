@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
 import type * as tfTypes from "@tensorflow/tfjs";
-import { SnncError } from "../../compiler/diagnostics.ts";
 import { importModel } from "../../compiler/import/index.ts";
 import type { AnnGraph } from "../../compiler/ir/ann.ts";
 import { runAnn } from "../../compiler/interp/ann-float.ts";
@@ -19,6 +18,7 @@ import { loadLayersModel } from "../../compiler/tfjs/io.ts";
 import { writeKerasH5, writeKerasV3 } from "../../examples/tools/keras-export.ts";
 import { randomArray, saveToTemp, seededRandom } from "../helpers/tfjs-models.ts";
 import { tinyVit } from "../helpers/vit-models.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const SNNC = join(import.meta.dirname, "..", "..", "compiler", "cli", "snnc.js");
 
@@ -42,16 +42,6 @@ function ours(graph: AnnGraph, x: Float32Array, batch: number): Float32Array {
   return runAnn(graph, x, batch).get(graph.outputs[0] ?? "") as Float32Array;
 }
 
-async function expectError(p: Promise<unknown>, code: string): Promise<SnncError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).to.be.instanceOf(SnncError);
-    expect((e as SnncError).code, (e as Error).message).to.equal(code);
-    return e as SnncError;
-  }
-  throw new Error(`expected ${code}, nothing thrown`);
-}
 
 describe("import: transformer layers", function () {
   const batch = 8;
