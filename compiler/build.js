@@ -21,7 +21,7 @@ try {
 const r = spawnSync(process.execPath, [tsc, "-p", join(root, "compiler", "tsconfig.build.json"), "--noCheck"], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 writeFileSync(join(root, "dist", ".stamp"), `${new Date().toISOString()}\n`);
-// The emulator's WebAssembly SIMD kernels (assembly/emulator.ts → dist/wasm/emulator.wasm, loaded by
+// The emulator's WebAssembly SIMD kernels (runtime/wasm/emulator.as.ts → dist/wasm/emulator.wasm, loaded by
 // runtime/emulator/wasm-load.ts). Without AssemblyScript (a devDependency) the emulator runs its JavaScript path.
 let asc = null;
 try {
@@ -30,7 +30,7 @@ try {
   console.warn("snnc: assemblyscript is not installed, the emulator's WebAssembly kernels were not built; it runs its JavaScript path");
 }
 if (asc) {
-  const out = await asc.main([join(root, "assembly", "emulator.ts"), "-o", join(root, "dist", "wasm", "emulator.wasm"), "-O3", "--runtime", "stub", "--importMemory", "--noAssert", "--enable", "simd"], {});
+  const out = await asc.main([join(root, "runtime", "wasm", "emulator.as.ts"), "-o", join(root, "dist", "wasm", "emulator.wasm"), "-O3", "--runtime", "stub", "--importMemory", "--noAssert", "--enable", "simd"], {});
   if (out.error) {
     console.error(`snnc: the emulator's WebAssembly kernels did not compile: ${out.error.message}\n${out.stderr.toString()}`);
     process.exit(1);

@@ -3,7 +3,7 @@
  * synapse tables (or their per-synapse CSR view where runs are short). Each layout has two copies, one per
  * weight array type, so each loop stays monomorphic for the JIT; binary spikes skip the multiply and add four
  * weights per iteration. No allocation. The JavaScript path: the WebAssembly kernels (kernels.ts,
- * assembly/emulator.ts) do the same on Int32 slots where the network allows.
+ * runtime/wasm/emulator.as.ts) do the same on Int32 slots where the network allows.
  */
 import type { Delivery } from "./network.ts";
 

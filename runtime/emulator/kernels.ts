@@ -1,5 +1,5 @@
 /**
- * @fileoverview The emulator's WebAssembly path (SIMD kernels of assembly/emulator.ts): when a network's
+ * @fileoverview The emulator's WebAssembly path (SIMD kernels of runtime/wasm/emulator.as.ts): when a network's
  * integers provably fit in 32 bits, run.ts keeps the input ring, the spikes and the state of its plain
  * integrate-and-fire Loihi neurons as Int32 arrays in one WebAssembly memory per network (tables copied in
  * once, nothing allocated or copied per step) and calls the kernels for delivery and for those neurons'
@@ -255,7 +255,7 @@ export function wasmEngine(net: EmuNetwork, choice: KernelChoice, tracing: boole
   if (choice === "js") return null;
   const want = choice === "wasm";
   if (loadError && (want || choice === "auto")) throw loadError;
-  const why = !compiled ? "no kernels are installed (dist/wasm/emulator.wasm missing, or older than assembly/emulator.ts: `npm run build`)" : tracing ? "a trace of the state is asked for" : net.compute ? "the network has compute nodes (ECMT), whose graded projections write the JavaScript ring buffers" : planOf(net).reason;
+  const why = !compiled ? "no kernels are installed (dist/wasm/emulator.wasm missing, or older than runtime/wasm/emulator.as.ts: `npm run build`)" : tracing ? "a trace of the state is asked for" : net.compute ? "the network has compute nodes (ECMT), whose graded projections write the JavaScript ring buffers" : planOf(net).reason;
   if (why) {
     if (want) throw new RuntimeError("SNNC812", `the WebAssembly emulator path cannot run this network: ${why}`, undefined, "leave the kernel choice on auto to run the JavaScript path");
     return null;
