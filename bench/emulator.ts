@@ -236,6 +236,7 @@ function scatterAddBound(net: EmuNetwork, images: Float32Array, samples: number,
     return events;
   };
   run(); // warm-up
+  lastReplay = { start, target, weight, spikes: sp };
   let best: Measured | null = null;
   for (let rep = 0; rep < 3; rep++) {
     const c0 = cpuSeconds();
@@ -245,6 +246,34 @@ function scatterAddBound(net: EmuNetwork, images: Float32Array, samples: number,
     if (!best || cpu < best.seconds) best = { events, seconds: cpu, wallSeconds: (performance.now() - w0) / 1000, spikes: sp.length };
   }
   return best as Measured;
+}
+
+/** The last replay's tables, for the compiled C replay of the same stream. */
+let lastReplay: { start: Int32Array; target: Int32Array; weight: Int32Array; spikes: Int32Array } | null = null;
+
+/**
+ * The same replay compiled from C (bench/native/scatter.c, gcc -O3), where gcc is installed: how fast this
+ * machine delivers the same events with no JavaScript at all. Null without gcc.
+ */
+function nativeScatterBound(): Measured | null {
+  if (!lastReplay || spawnSync("gcc", ["--version"]).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), "snnc-scatter-"));
+  try {
+    const exe = join(dir, "scatter");
+    const cc = spawnSync("gcc", ["-O3", "-o", exe, "bench/native/scatter.c"], { encoding: "utf8" });
+    if (cc.status !== 0) throw new Error(`gcc: ${cc.stderr}`);
+    const { start, target, weight, spikes } = lastReplay;
+    const head = Int32Array.of(start.length - 1, target.length, spikes.length);
+    const file = join(dir, "stream.bin");
+    writeFileSync(file, Buffer.concat([head, start, target, weight, spikes].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+    const r = spawnSync(exe, [file], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`native scatter: ${r.stderr}`);
+    const m = JSON.parse(r.stdout.trim()) as { events: number; seconds: number };
+    return { events: m.events, seconds: m.seconds, wallSeconds: m.seconds, spikes: spikes.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    lastReplay = null;
+  }
 }
 
 function brian(twin: Twin, samples: number, steps: number): { events: number; seconds: number; cpuSeconds: number; spikes: number; perSample: number[] } {
@@ -277,6 +306,8 @@ interface Row {
   readonly ratio: number | null;
   readonly bound: Measured & { eventsPerSecond: number };
   readonly fractionOfBound: number;
+  /** The same replay in C (gcc -O3), null without gcc. */
+  readonly nativeBound: (Measured & { eventsPerSecond: number }) | null;
 }
 
 function bench(name: string, target: string, net: EmuNetwork, images: Float32Array, samples: number, steps: number): Row {
@@ -288,6 +319,8 @@ function bench(name: string, target: string, net: EmuNetwork, images: Float32Arr
   const sb = scatterAddBound(net, images, samples, steps);
   if (sb.events !== o.events) throw new Error(`${name}: the scatter-add replay delivered ${sb.events} events, the emulator ${o.events}`);
   const bound = sb.events / sb.seconds;
+  const nb0 = nativeScatterBound();
+  if (nb0 && nb0.events !== o.events) throw new Error(`${name}: the C replay delivered ${nb0.events} events, the emulator ${o.events}`);
   let b: Row["brian"] = null;
   if (BRIAN) {
     const nb = Math.min(samples, BRIAN_SAMPLES);
@@ -306,6 +339,7 @@ function bench(name: string, target: string, net: EmuNetwork, images: Float32Arr
     network: name, target, neurons: net.neurons, synapses: synapseCount(net), steps: stepsRun, samples,
     ours: { ...o, eventsPerSecond: oRate }, oursJs: { ...oJs, eventsPerSecond: oJs.events / oJs.seconds }, sameAsJs: fp === fpJs, brian: b, ratio: b ? oRate / b.eventsPerSecond : null,
     bound: { ...sb, eventsPerSecond: bound }, fractionOfBound: oRate / bound,
+    nativeBound: nb0 ? { ...nb0, eventsPerSecond: nb0.events / nb0.seconds } : null,
   };
 }
 
@@ -356,11 +390,11 @@ const twoThreads = await wallOf(2);
 
 const fmt = (x: number): string => x.toLocaleString("en-US");
 console.log(`kernels: ${kernelsAvailable() ? "WebAssembly SIMD where exact (else JavaScript)" : "JavaScript only (dist/wasm/emulator.wasm not built)"}`);
-console.log("| network | target | neurons | synapses | steps × samples | snnc M events/s | snnc JS path M events/s | same as JS | Brian2 M events/s | ratio | same spikes | scatter-add bound M events/s | fraction of bound |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("| network | target | neurons | synapses | steps × samples | snnc M events/s | snnc JS path M events/s | same as JS | Brian2 M events/s | ratio | same spikes | scatter-add bound M events/s | fraction of bound | C scatter-add M events/s | Brian2 × 10 ÷ C bound |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const b = r.brian;
-  console.log(`| ${r.network} | ${r.target} | ${fmt(r.neurons)} | ${(r.synapses / 1e6).toFixed(2)} M | ${r.steps} × ${r.samples} | ${(r.ours.eventsPerSecond / 1e6).toFixed(1)} | ${(r.oursJs.eventsPerSecond / 1e6).toFixed(1)} | ${r.sameAsJs ? "yes" : "NO"} | ${b ? (b.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.ratio ? `${r.ratio.toFixed(1)}×` : "-"} | ${b ? (b.spikesEqual ? `yes (${b.samples} samples)` : "NO") : "-"} | ${(r.bound.eventsPerSecond / 1e6).toFixed(1)} | ${(r.fractionOfBound * 100).toFixed(0)}% |`);
+  console.log(`| ${r.network} | ${r.target} | ${fmt(r.neurons)} | ${(r.synapses / 1e6).toFixed(2)} M | ${r.steps} × ${r.samples} | ${(r.ours.eventsPerSecond / 1e6).toFixed(1)} | ${(r.oursJs.eventsPerSecond / 1e6).toFixed(1)} | ${r.sameAsJs ? "yes" : "NO"} | ${b ? (b.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.ratio ? `${r.ratio.toFixed(1)}×` : "-"} | ${b ? (b.spikesEqual ? `yes (${b.samples} samples)` : "NO") : "-"} | ${(r.bound.eventsPerSecond / 1e6).toFixed(1)} | ${(r.fractionOfBound * 100).toFixed(0)}% | ${r.nativeBound ? (r.nativeBound.eventsPerSecond / 1e6).toFixed(1) : "-"} | ${r.nativeBound && b ? ((10 * b.eventsPerSecond) / r.nativeBound.eventsPerSecond).toFixed(2) : "-"} |`);
 }
 if (cnn) console.log(`two threads vs one (CNN, ${nThreads} samples, wall): ${oneThread.toFixed(2)} s → ${twoThreads.toFixed(2)} s, ${(oneThread / twoThreads).toFixed(2)}×`);
 mkdirSync(dirname(OUT), { recursive: true });
