@@ -12,6 +12,7 @@ import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
 import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
+import { type Arena, floatSession } from "./float-kernels.ts";
 
 export interface FloatSimOptions {
   /** Readout checkpoints (timesteps T); the run lasts max(T) + readoutDepth steps. */
@@ -79,13 +80,16 @@ export interface PopState {
   readonly compute: ComputeState | null;
 }
 
-/** A population's state for a batch of B samples, with a ring of `ringLen` spike slots. */
-export function popState(p: Population, pops: readonly Population[], B: number, ringLen: number, counts: Float32Array | null, fixedCompute: boolean): PopState {
-  const v = new Float32Array(B * p.size);
+/** A population's state for a batch of B samples, with a ring of `ringLen` spike slots; the membranes,
+ * currents and spike slots in `arena` when given (float-kernels.ts's stateBytes is their size). */
+export function popState(p: Population, pops: readonly Population[], B: number, ringLen: number, counts: Float32Array | null, fixedCompute: boolean, arena: Arena | null = null): PopState {
+  const f32 = (n: number): Float32Array => (arena ? arena.f32(n) : new Float32Array(n));
+  const i32 = (n: number): Int32Array => (arena ? arena.i32(n) : new Int32Array(n));
+  const v = f32(B * p.size);
   for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
   return {
-    pop: p, v, current: new Float32Array(B * p.size),
-    ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
+    pop: p, v, current: f32(B * p.size),
+    ring: Array.from({ length: ringLen }, () => ({ idx: i32(B * p.size), val: f32(B * p.size), n: i32(B), stride: p.size })),
     gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
     gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
     emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
@@ -121,11 +125,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const maxDelayFrom = pops.map(() => 1);
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
+  const ringLens = maxDelayFrom.map((d) => d + 1);
+  const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero);
+  const constants = arena?.mark() ?? 0;
 
   for (let start = 0; start < count; start += batchSize) {
     const B = Math.min(batchSize, count - start);
+    arena?.release(constants);
     const states: PopState[] = pops.map((p, i) =>
-      popState(p, pops, B, (maxDelayFrom[i] as number) + 1, counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null, options.fixedCompute === true));
+      popState(p, pops, B, ringLens[i] as number, counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null, options.fixedCompute === true, arena));
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
     const frame = frames > 1 ? new Float32Array(B * per) : null;
     let pixels = frame ?? input;
@@ -145,10 +153,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         if (p.id === inputPop.id) {
           emitInput(st, pixels, B, snn, rngs, slot);
           if (ranges) {
+            const gain = snn.input.gain;
+            let mi = maxAbsInput[p.id] as number;
+            let mv = maxAbsV[p.id] as number;
             for (let i = 0; i < B * p.size; i++) {
-              maxAbsInput[p.id] = Math.max(maxAbsInput[p.id] as number, Math.abs((pixels[i] as number) * snn.input.gain));
-              maxAbsV[p.id] = Math.max(maxAbsV[p.id] as number, Math.abs(st.v[i] as number) + Math.abs((pixels[i] as number) * snn.input.gain));
+              mi = Math.max(mi, Math.abs((pixels[i] as number) * gain));
+              mv = Math.max(mv, Math.abs(st.v[i] as number) + Math.abs((pixels[i] as number) * gain));
             }
+            maxAbsInput[p.id] = mi;
+            maxAbsV[p.id] = mv;
           }
         } else if (p.neuron.kind === "maxGate") {
           gate(st, states, t, B, slot);
@@ -176,15 +189,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             const src = states[pr.source] as PopState;
             const srcSlot = src.ring[(t - pr.delay + src.ring.length * 1000) % src.ring.length] as SpikeSlot;
             if (t - pr.delay < 0) continue;
-            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size, arena);
             synapticEvents += ev;
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
           if (p.leak) leak(st, p.leak.vKeep, p.leak.iKeep, B);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
           ecmtOps = 0;
-          if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
-          update(st, B, slot, t, readoutCounts);
+          if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput, arena);
+          update(st, B, slot, t, readoutCounts, arena);
         }
         // Bookkeeping: spikes in the population's own window.
         let emitted = 0;
@@ -230,12 +243,19 @@ export function leak(st: PopState, vKeep: number, iKeep: number, B: number): voi
 }
 
 /** Before the update: the input this step and the membrane it will produce. */
-function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput: Float64Array): void {
+function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput: Float64Array, arena: Arena | null): void {
   const p = st.pop;
   const C = p.shape[2];
   let mv = maxAbsV[p.id] as number;
   let mi = maxAbsInput[p.id] as number;
   const bias = biasOrZero(p);
+  const kb = arena && arena.owns(st.v) && arena.owns(st.current) ? arena.constantOf(bias) : undefined;
+  if (kb && arena) {
+    arena.k.trackRanges(st.v.byteOffset, st.current.byteOffset, kb.byteOffset, C, B * p.size, mv, mi);
+    maxAbsV[p.id] = arena.k.lastRangeV();
+    maxAbsInput[p.id] = arena.k.lastRangeInput();
+    return;
+  }
   let c = 0;
   for (let i = 0; i < B * p.size; i++) {
     const input = (st.current[i] as number) + (bias[c] as number);
@@ -286,7 +306,7 @@ export function emitInput(st: PopState, pixels: Float32Array, B: number, snn: Sn
 
 /** bias[c] per channel, or zeros (adding +0 is what a missing bias adds). */
 const zeroBias = new Map<number, Float32Array>();
-function biasOrZero(p: Population): Float32Array {
+export function biasOrZero(p: Population): Float32Array {
   if (p.bias) return p.bias;
   const C = p.shape[2];
   let z = zeroBias.get(C);
@@ -301,7 +321,7 @@ function biasOrZero(p: Population): Float32Array {
  * One step of a population's neurons: x = v + I + bias (float64, then stored as float32), fire, reset.
  * One loop per neuron kind, the channel index kept as a counter (no per-neuron switch or modulo).
  */
-export function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null): void {
+export function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null, arena: Arena | null = null): void {
   const p = st.pop;
   const n = p.size;
   const C = p.shape[2];
@@ -316,6 +336,11 @@ export function update(st: PopState, B: number, slot: SpikeSlot, t: number, read
     case "countReadout": {
       const zero = nm.reset === "zero";
       const rc = readoutCounts && nm.kind === "countReadout" && t >= p.depth ? readoutCounts : null;
+      const kb = !rc && arena && arena.owns(v) && arena.owns(I) && arena.owns(idx) && arena.owns(val) && arena.owns(slot.n) ? arena.constantOf(bias) : undefined;
+      if (kb && arena) {
+        arena.k.updateIf(v.byteOffset, I.byteOffset, kb.byteOffset, C, n, B, idx.byteOffset, val.byteOffset, slot.n.byteOffset, zero ? 1 : 0);
+        return;
+      }
       for (let b = 0; b < B; b++) {
         const base = b * n;
         let k = 0;
