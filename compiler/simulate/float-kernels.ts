@@ -29,6 +29,7 @@ interface Exports {
   readonly trackRanges: (v: number, I: number, bias: number, C: number, count: number, mv: number, mi: number) => void;
   readonly lastRangeV: () => number;
   readonly lastRangeInput: () => number;
+  readonly addCounts: (idx: number, val: number, n: number, stride: number, B: number, counts: number, size: number) => void;
 }
 
 interface WasmApi {
@@ -162,17 +163,19 @@ export function floatKernelsAvailable(): boolean {
   return floatArena() !== null;
 }
 
-/** Bytes of popState's arena arrays for a batch of B samples: membranes, currents, `ringLen` spike slots. */
-export function stateBytes(p: Population, B: number, ringLen: number): number {
-  return 2 * slotBytes(B * p.size) + ringLen * (2 * slotBytes(B * p.size) + slotBytes(B));
+/** Bytes of popState's arena arrays for a batch of B samples: membranes, currents, `ringLen` spike slots, and
+ * the spike counts when `counting`. */
+export function stateBytes(p: Population, B: number, ringLen: number, counting: boolean): number {
+  return (counting ? 3 : 2) * slotBytes(B * p.size) + ringLen * (2 * slotBytes(B * p.size) + slotBytes(B));
 }
 
 /**
  * A session for a simulation of `pops` in batches of at most B samples (popState with `ringLens`), with every
  * population's bias (`biasOf`) and its dense and convolution weights copied in; the arena's mark after them is
- * where each batch's state starts (`extraBytes` more for the caller's scratch). Null without kernels or past ARENA_LIMIT (the JavaScript path).
+ * where each batch's state starts (`extraBytes` more for the caller's scratch; `counting`: popState's spike
+ * counts there too). Null without kernels or past ARENA_LIMIT (the JavaScript path).
  */
-export function floatSession(pops: readonly Population[], ringLens: readonly number[], B: number, biasOf: (p: Population) => Float32Array, extraBytes = 0): Arena | null {
+export function floatSession(pops: readonly Population[], ringLens: readonly number[], B: number, biasOf: (p: Population) => Float32Array, extraBytes = 0, counting = false): Arena | null {
   const arena = floatArena();
   if (!arena) return null;
   const consts = new Set<Float32Array>();
@@ -187,7 +190,7 @@ export function floatSession(pops: readonly Population[], ringLens: readonly num
         consts.add(invCountsOf(pr.conn.geometry));
       }
     }
-    bytes += stateBytes(p, B, ringLens[i] ?? 1);
+    bytes += stateBytes(p, B, ringLens[i] ?? 1, counting);
   });
   for (const c of consts) bytes += slotBytes(c.length);
   if (bytes > ARENA_LIMIT) return null;

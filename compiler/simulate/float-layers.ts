@@ -13,7 +13,7 @@
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
 import { computeUpdate } from "./compute-node.ts";
-import { biasOrZero, emitInput, gate, leak, popState, type PopState, update } from "./float-snn.ts";
+import { biasOrZero, countSpikes, countsDone, emitInput, gate, leak, popState, type PopState, update } from "./float-snn.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
 
@@ -80,7 +80,7 @@ export class LayerwiseSim {
     // each source's recorded spikes of a step copied into a scratch slot there before delivery.
     const most = this.batches.reduce((m, b) => Math.max(m, b.B), 0);
     const srcSizes = pop.inputs.map((pr) => (pops[pr.source] as Population).size);
-    const arena: Arena | null = plain && !replay ? floatSession([pop], [1], most, biasOrZero, srcSizes.reduce((a, n) => a + 2 * slotBytes(most * n) + slotBytes(most), 0)) : null;
+    const arena: Arena | null = plain ? floatSession([pop], [1], most, biasOrZero, srcSizes.reduce((a, n) => a + 2 * slotBytes(most * n) + slotBytes(most), 0), counts !== null) : null;
     const constants = arena?.mark() ?? 0;
     for (const [bi, { start, B }] of this.batches.entries()) {
       arena?.release(constants);
@@ -134,18 +134,11 @@ export class LayerwiseSim {
           if (pop.leak) leak(st, pop.leak.vKeep, pop.leak.iKeep, B);
           update(st, B, slot, t, readoutCounts, arena);
         }
-        if (st.counts && t >= pop.depth && t < pop.depth + T) {
-          for (let b = 0; b < B; b++) {
-            const base = b * slot.stride;
-            for (let k = 0; k < (slot.n[b] as number); k++) {
-              const j = slot.idx[base + k] as number;
-              st.counts[b * pop.size + j] = (st.counts[b * pop.size + j] as number) + (slot.val[base + k] as number);
-            }
-          }
-        }
+        if (st.counts && t >= pop.depth && t < pop.depth + T) countSpikes(st.counts, slot, B, pop.size, arena);
         if (scores && t === snn.readoutDepth + T - 1) scores.set((readoutCounts ?? st.v).subarray(0, B * pop.size), start * pop.size);
         if (keep) train.push(compact(slot, B));
       }
+      countsDone(st, counts, start);
       kept.push(train);
     }
     if (keep) this.trains.set(index, kept);

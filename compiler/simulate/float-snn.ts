@@ -81,19 +81,27 @@ export interface PopState {
 }
 
 /** A population's state for a batch of B samples, with a ring of `ringLen` spike slots; the membranes,
- * currents and spike slots in `arena` when given (float-kernels.ts's stateBytes is their size). */
+ * currents and spike slots in `arena` when given (float-kernels.ts's stateBytes is their size), and the spike
+ * counts too, zeroed (the caller adds them to its `counts` at the batch's end: countsDone). */
 export function popState(p: Population, pops: readonly Population[], B: number, ringLen: number, counts: Float32Array | null, fixedCompute: boolean, arena: Arena | null = null): PopState {
   const f32 = (n: number): Float32Array => (arena ? arena.f32(n) : new Float32Array(n));
   const i32 = (n: number): Int32Array => (arena ? arena.i32(n) : new Int32Array(n));
   const v = f32(B * p.size);
-  for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
+  const C = p.shape[2];
+  for (let b = 0; b < B; b++) {
+    let c = 0;
+    for (let j = 0; j < p.size; j++) {
+      v[b * p.size + j] = p.vInit[c] as number;
+      if (++c === C) c = 0;
+    }
+  }
   return {
     pop: p, v, current: f32(B * p.size),
     ring: Array.from({ length: ringLen }, () => ({ idx: i32(B * p.size), val: f32(B * p.size), n: i32(B), stride: p.size })),
     gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
     gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
     emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
-    counts,
+    counts: counts && arena ? arena.f32(B * p.size) : counts,
     syn: p.leak ? new Float32Array(B * p.size) : null,
     compute: computeState(p, B, fixedCompute),
   };
@@ -126,7 +134,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
   const ringLens = maxDelayFrom.map((d) => d + 1);
-  const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero);
+  const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero, 0, options.recordCounts === true);
   const constants = arena?.mark() ?? 0;
 
   for (let start = 0; start < count; start += batchSize) {
@@ -203,15 +211,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         let emitted = 0;
         for (let b = 0; b < B; b++) emitted += slot.n[b] as number;
         totalSpikes[p.id] = (totalSpikes[p.id] as number) + emitted;
-        if (st.counts && t >= p.depth && t < p.depth + countWindow) {
-          for (let b = 0; b < B; b++) {
-            const base = b * slot.stride;
-            for (let k = 0; k < (slot.n[b] as number); k++) {
-              const j = slot.idx[base + k] as number;
-              st.counts[b * p.size + j] = (st.counts[b * p.size + j] as number) + (slot.val[base + k] as number);
-            }
-          }
-        }
+        if (st.counts && t >= p.depth && t < p.depth + countWindow) countSpikes(st.counts, slot, B, p.size, arena);
       }
       const T = checkpointAt.get(t);
       if (T !== undefined) {
@@ -220,10 +220,31 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         dst.set(src.subarray(0, B * classes), start * classes);
       }
     }
+    states.forEach((st, i) => countsDone(st, counts[i] ?? null, start));
     options.onBatch?.(start + B);
   }
   const ecmtOpsAt = new Map(options.timesteps.map((T) => [T, opsByLocal.subarray(0, D + T).reduce((a, v) => a + v, 0)]));
   return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, maxAbsV, maxAbsInput };
+}
+
+/** A step's spikes added to per-neuron counts [B, size] (float32 adds; the kernel's when all is in the arena). */
+export function countSpikes(counts: Float32Array, slot: SpikeSlot, B: number, size: number, arena: Arena | null): void {
+  if (arena && arena.owns(counts) && arena.owns(slot.idx) && arena.owns(slot.val) && arena.owns(slot.n)) {
+    arena.k.addCounts(slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset, slot.stride, B, counts.byteOffset, size);
+    return;
+  }
+  for (let b = 0; b < B; b++) {
+    const base = b * slot.stride;
+    for (let k = 0; k < (slot.n[b] as number); k++) {
+      const j = slot.idx[base + k] as number;
+      counts[b * size + j] = (counts[b * size + j] as number) + (slot.val[base + k] as number);
+    }
+  }
+}
+
+/** A batch's counts kept in the arena (popState) copied to `counts` at sample `start` (else already there). */
+export function countsDone(st: PopState, counts: Float32Array | null, start: number): void {
+  if (st.counts && counts && st.counts.buffer !== counts.buffer) counts.set(st.counts, start * st.pop.size);
 }
 
 /**

@@ -131,8 +131,10 @@ export function scatterConv(idx: usize, val: usize, nArr: usize, stride: i32, B:
 /**
  * One step of integrate-and-fire neurons for a batch (float-snn.ts's update, kinds "if" and "countReadout"):
  * x = (v + I) + bias[j mod C] in float64; x ≥ 1 fires (spike (j, 1) appended, x ← 0 with reset to zero, else
- * x − 1); v ← f32(x). Spikes per sample in neuron order; n[b] set.
- * Two neurons per SIMD step when C is even; a pair with a spike takes the scalar path.
+ * x − 1); v ← f32(x). Spikes per sample in neuron order; n[b] set. Two neurons per SIMD step when C is even,
+ * without branches: the reset is a lane select, and each lane's spike is written at the next free place
+ * whether or not it fires, the count advancing only for a spike (a place at or before the neuron's own,
+ * inside the sample's part of the slot; places past the count are never read).
  */
 export function updateIf(v: usize, I: usize, bias: usize, C: i32, n: i32, B: i32, idx: usize, val: usize, nArr: usize, zero: i32): void {
   const one = f64x2.splat(1);
@@ -148,21 +150,18 @@ export function updateIf(v: usize, I: usize, bias: usize, C: i32, n: i32, B: i32
         const x = f64x2.add(
           f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(v + o)), f64x2.promote_low_f32x4(v128.load64_zero(I + o))),
           f64x2.promote_low_f32x4(v128.load64_zero(bias + (<usize>c << 2))));
-        if (!v128.any_true(f64x2.ge(x, one))) {
-          v128.store64_lane(v + o, f32x4.demote_f64x2_zero(x), 0);
-        } else {
-          for (let l: i32 = 0; l < 2; l++) {
-            let xx = l == 0 ? f64x2.extract_lane(x, 0) : f64x2.extract_lane(x, 1);
-            const at = o + (<usize>l << 2);
-            if (xx >= 1) {
-              xx = zero != 0 ? 0 : xx - 1;
-              store<i32>(idx + base + (<usize>k << 2), j + l);
-              store<f32>(val + base + (<usize>k << 2), 1);
-              k++;
-            }
-            store<f32>(v + at, <f32>xx);
-          }
-        }
+        const fired = f64x2.ge(x, one);
+        const reset = zero != 0 ? f64x2.splat(0) : f64x2.sub(x, one);
+        v128.store64_lane(v + o, f32x4.demote_f64x2_zero(v128.bitselect(reset, x, fired)), 0);
+        const bits = i64x2.bitmask(fired);
+        let at = base + (<usize>k << 2);
+        store<i32>(idx + at, j);
+        store<f32>(val + at, 1);
+        k += bits & 1;
+        at = base + (<usize>k << 2);
+        store<i32>(idx + at, j + 1);
+        store<f32>(val + at, 1);
+        k += bits >> 1;
         c += 2;
         if (c == C) c = 0;
       }
@@ -282,4 +281,17 @@ export function trackRanges(v: usize, I: usize, bias: usize, C: i32, count: i32,
   }
   rangeV = mv;
   rangeInput = mi;
+}
+
+/** A step's spikes counted: counts[b × size + i] += p for every spike (i, p) of sample b (float32 adds). */
+export function addCounts(idx: usize, val: usize, nArr: usize, stride: i32, B: i32, counts: usize, size: i32): void {
+  for (let b: i32 = 0; b < B; b++) {
+    const base = <usize>(b * stride) << 2;
+    const cb = counts + (<usize>(b * size) << 2);
+    const n = load<i32>(nArr + (<usize>b << 2));
+    for (let k: i32 = 0; k < n; k++) {
+      const at = cb + (<usize>load<i32>(idx + base + (<usize>k << 2)) << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(val + base + (<usize>k << 2)));
+    }
+  }
 }
