@@ -29,6 +29,7 @@ interface Exports {
   readonly trackRanges: (v: number, I: number, bias: number, C: number, count: number, mv: number, mi: number) => void;
   readonly lastRangeV: () => number;
   readonly lastRangeInput: () => number;
+  readonly emitCurrent: (v: number, pixels: number, gain: number, n: number, B: number, idx: number, val: number, nArr: number, zero: number, ranges: number, mv: number, mi: number) => void;
   readonly addCounts: (idx: number, val: number, n: number, stride: number, B: number, counts: number, size: number) => void;
 }
 

@@ -123,7 +123,7 @@ export class LayerwiseSim {
           computeUpdate(pop, st.current, cs, B, slot, t);
         } else if (replay) {
           st.current.set(replay.steps[bi]?.[t] as Float32Array);
-          update(st, B, slot, t, readoutCounts);
+          update(st, B, slot, t, readoutCounts, arena);
         } else {
           st.current.fill(0);
           pop.inputs.forEach((pr, k) => {

@@ -12,7 +12,7 @@ import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
 import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
-import { type Arena, floatSession } from "./float-kernels.ts";
+import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
 
 export interface FloatSimOptions {
   /** Readout checkpoints (timesteps T); the run lasts max(T) + readoutDepth steps. */
@@ -134,7 +134,9 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
   const ringLens = maxDelayFrom.map((d) => d + 1);
-  const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero, 0, options.recordCounts === true);
+  // The input kernel reads the batch's pixels from the arena (single frames, current encoding).
+  const kernelInput = frames === 1 && snn.input.encoding !== "poisson";
+  const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero, kernelInput ? slotBytes(Math.min(batchSize, count) * per) : 0, options.recordCounts === true);
   const constants = arena?.mark() ?? 0;
 
   for (let start = 0; start < count; start += batchSize) {
@@ -145,6 +147,10 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
     const frame = frames > 1 ? new Float32Array(B * per) : null;
     let pixels = frame ?? input;
+    if (arena && kernelInput) {
+      pixels = arena.f32(B * per);
+      pixels.set(input);
+    }
     const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + (options.sampleOffset ?? 0) + start + b));
     const readoutCounts = out.neuron.kind === "countReadout" ? new Float32Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
@@ -159,8 +165,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         const slot = st.ring[t % st.ring.length] as SpikeSlot;
         slot.n.fill(0);
         if (p.id === inputPop.id) {
-          emitInput(st, pixels, B, snn, rngs, slot);
-          if (ranges) {
+          if (arena && arena.owns(pixels) && arena.owns(st.v) && arena.owns(slot.idx)) {
+            arena.k.emitCurrent(st.v.byteOffset, pixels.byteOffset, snn.input.gain, p.size, B, slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset,
+              p.neuron.kind === "if" && p.neuron.reset === "zero" ? 1 : 0, ranges ? 1 : 0, maxAbsV[p.id] as number, maxAbsInput[p.id] as number);
+            if (ranges) {
+              maxAbsV[p.id] = arena.k.lastRangeV();
+              maxAbsInput[p.id] = arena.k.lastRangeInput();
+            }
+          } else emitInput(st, pixels, B, snn, rngs, slot);
+          if (ranges && !(arena && arena.owns(pixels))) {
             const gain = snn.input.gain;
             let mi = maxAbsInput[p.id] as number;
             let mv = maxAbsV[p.id] as number;

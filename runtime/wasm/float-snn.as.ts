@@ -295,3 +295,39 @@ export function addCounts(idx: usize, val: usize, nArr: usize, stride: i32, B: i
     }
   }
 }
+
+/**
+ * The input population's step under current encoding for a batch (float-snn.ts's emitInput): x = v + pixel × gain
+ * in float64; x ≥ 1 fires (spike (j, 1) appended; x ← 0 with reset to zero, else x − 1); v ← f32(x). With
+ * `ranges`, then folds max(|pixel × gain|) and max(|v| + |pixel × gain|) (the new v) into mi and mv (float-snn.ts's input
+ * ranges: f64.max is Math.max on these non-negative values), read back with lastRangeV / lastRangeInput.
+ */
+export function emitCurrent(v: usize, pixels: usize, gain: f64, n: i32, B: i32, idx: usize, val: usize, nArr: usize, zero: i32, ranges: i32, mv: f64, mi: f64): void {
+  for (let b: i32 = 0; b < B; b++) {
+    const base = <usize>(b * n) << 2;
+    let k: i32 = 0;
+    for (let j: i32 = 0; j < n; j++) {
+      const at = base + (<usize>j << 2);
+      let x = <f64>load<f32>(v + at) + <f64>load<f32>(pixels + at) * gain;
+      if (x >= 1) {
+        x = zero != 0 ? 0 : x - 1;
+        store<i32>(idx + base + (<usize>k << 2), j);
+        store<f32>(val + base + (<usize>k << 2), 1);
+        k++;
+      }
+      store<f32>(v + at, <f32>x);
+    }
+    store<i32>(nArr + (<usize>b << 2), k);
+  }
+  if (ranges != 0) {
+    const count = n * B;
+    for (let i: i32 = 0; i < count; i++) {
+      const at = <usize>i << 2;
+      const a = abs<f64>(<f64>load<f32>(pixels + at) * gain);
+      mi = max<f64>(mi, a);
+      mv = max<f64>(mv, abs<f64>(<f64>load<f32>(v + at)) + a);
+    }
+    rangeV = mv;
+    rangeInput = mi;
+  }
+}
