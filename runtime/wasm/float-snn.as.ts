@@ -93,10 +93,10 @@ export function scatterConv(idx: usize, val: usize, nArr: usize, stride: i32, B:
     for (let s: i32 = 0; s < n; s++) {
       const i = load<i32>(idx + base + (<usize>s << 2));
       const p = load<f32>(val + base + (<usize>s << 2));
-      const c = i % inC;
       const pix = i / inC;
-      const x = pix % inW;
+      const c = i - pix * inC;
       const y = pix / inW;
+      const x = pix - y * inW;
       for (let ky: i32 = 0; ky < kh; ky++) {
         const ty = y + padTop - ky * dh;
         if (ty < 0) continue;
@@ -198,11 +198,28 @@ export function scatterAvgPool(idx: usize, val: usize, nArr: usize, stride: i32,
     for (let s: i32 = 0; s < n; s++) {
       const i = load<i32>(idx + base + (<usize>s << 2));
       const p = <f64>load<f32>(val + base + (<usize>s << 2));
-      const c = i % inC;
       const pix = i / inC;
-      const x = pix % inW;
+      const c = i - pix * inC;
       const y = pix / inW;
+      const x = pix - y * inW;
       const ps = p * <f64>load<f32>(scale + (<usize>c << 2));
+      if (dh == 1 && dw == 1) {
+        // Undilated windows: the outputs holding (y, x) are a range per axis (two divisions each instead of
+        // two per tap); each gets one add, so the order over them does not matter.
+        const ty = y + padTop;
+        const tx = x + padLeft;
+        const oy1 = min<i32>(outH - 1, ty / sh);
+        const ox1 = min<i32>(outW - 1, tx / sw);
+        const ox0 = (max<i32>(0, tx - kw + 1) + sw - 1) / sw;
+        for (let oy = (max<i32>(0, ty - kh + 1) + sh - 1) / sh; oy <= oy1; oy++) {
+          for (let ox = ox0; ox <= ox1; ox++) {
+            const o = current + (<usize>(ob + (oy * outW + ox) * outC + c) << 2);
+            store<f32>(o, <f32>(<f64>load<f32>(o) + ps * <f64>load<f32>(inv + (<usize>(oy * outW + ox) << 2))));
+            events += 1;
+          }
+        }
+        continue;
+      }
       for (let ky: i32 = 0; ky < kh; ky++) {
         const ty = y + padTop - ky * dh;
         if (ty < 0) continue;
