@@ -29,10 +29,12 @@ try {
 } catch {
   console.warn("snnc: assemblyscript is not installed, the emulator's WebAssembly kernels were not built; it runs its JavaScript path");
 }
-if (asc) {
-  const out = await asc.main([join(root, "runtime", "wasm", "emulator.as.ts"), "-o", join(root, "dist", "wasm", "emulator.wasm"), "-O3", "--runtime", "stub", "--importMemory", "--noAssert", "--enable", "simd"], {});
+// Likewise the float SNN simulator's (runtime/wasm/float-snn.as.ts → dist/wasm/float-snn.wasm, loaded by
+// compiler/simulate/float-kernels.ts; without it the simulator runs its JavaScript path).
+for (const name of asc ? ["emulator", "float-snn"] : []) {
+  const out = await asc.main([join(root, "runtime", "wasm", `${name}.as.ts`), "-o", join(root, "dist", "wasm", `${name}.wasm`), "-O3", "--runtime", "stub", "--importMemory", "--noAssert", "--enable", "simd"], {});
   if (out.error) {
-    console.error(`snnc: the emulator's WebAssembly kernels did not compile: ${out.error.message}\n${out.stderr.toString()}`);
+    console.error(`snnc: the WebAssembly kernels of runtime/wasm/${name}.as.ts did not compile: ${out.error.message}\n${out.stderr.toString()}`);
     process.exit(1);
   }
 }

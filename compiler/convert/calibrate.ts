@@ -119,11 +119,23 @@ export function percentileOfSorted(sorted: Float32Array, p: number): number {
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (r - lo);
 }
 
+const sortedPositiveCache = new WeakMap<SiteStats, Float32Array>();
+
+/** The subsample's positive values in ascending order (computed once per site: `auto` normalisation's
+ * candidates and the error search ask for them again and again). Callers must not modify it. */
+export function sortedPositives(s: SiteStats): Float32Array {
+  let pos = sortedPositiveCache.get(s);
+  if (!pos) {
+    pos = s.sample.filter((v) => v > 0).sort();
+    sortedPositiveCache.set(s, pos);
+  }
+  return pos;
+}
+
 /** Percentile of the positive values (zeros and negatives excluded); p = 100 gives the exact max. */
 export function positivePercentile(s: SiteStats, p: number): number {
   if (p >= 100) return Math.max(s.max, 0);
-  const pos = s.sample.filter((v) => v > 0).sort();
-  return percentileOfSorted(pos, p);
+  return percentileOfSorted(sortedPositives(s), p);
 }
 
 /** Per-channel percentile of positive values (exact max at p = 100). */

@@ -11,7 +11,7 @@
  * clipping error of each layer on its own ANN input; it does not model the error of the layers before it
  * (threshold tuning in ttrbr.ts simulates that, at a much higher cost).
  */
-import { percentileOfSorted, type SiteStats } from "./calibrate.ts";
+import { percentileOfSorted, type SiteStats, sortedPositives } from "./calibrate.ts";
 
 /** At most this many values per layer (or channel) enter the search (deterministic stride subsample). */
 const MAX_VALUES = 65_536;
@@ -58,14 +58,7 @@ export function bestThreshold(sorted: Float32Array, max: number, timesteps: numb
 
 /** λ per channel (`channels` values; all equal unless `perChannel`) minimising the conversion error at T. */
 export function searchScale(stats: SiteStats, channels: number, timesteps: number, v0: number, perChannel: boolean): Float32Array {
-  const positives = (keep: (i: number) => boolean): Float32Array => {
-    const out: number[] = [];
-    stats.sample.forEach((v, i) => {
-      if (v > 0 && keep(i)) out.push(v);
-    });
-    return Float32Array.from(out).sort();
-  };
-  const layer = bestThreshold(positives(() => true), Math.max(stats.max, 0), timesteps, v0);
+  const layer = bestThreshold(sortedPositives(stats), Math.max(stats.max, 0), timesteps, v0);
   if (!perChannel || stats.channels !== channels) return new Float32Array(channels).fill(layer > 0 ? layer : 1);
   const buckets: number[][] = Array.from({ length: channels }, () => []);
   stats.sample.forEach((v, i) => {

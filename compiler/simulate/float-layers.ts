@@ -13,8 +13,9 @@
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
 import { computeUpdate } from "./compute-node.ts";
-import { emitInput, gate, leak, popState, type PopState, update } from "./float-snn.ts";
+import { biasOrZero, countSpikes, countsDone, emitInput, gate, leak, popState, type PopState, update } from "./float-snn.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
+import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
 
 export interface LayerRun {
   /** Spike counts [count, size] inside the population's window of T steps (null for the readout). */
@@ -75,8 +76,24 @@ export class LayerwiseSim {
     if (replay && replay.inputs !== pop.inputs) throw new Error(`internal: ${pop.name} replayed with other projections`);
     const record = plain && recordInput && !replay && this.count * pop.size * this.steps <= INPUT_BUDGET ? { inputs: pop.inputs, steps: [] as Float32Array[][] } : null;
     const per = (pops[snn.input.population] as Population).size;
+    // The kernels (float-kernels.ts) for a plain population's delivery and update: its state in the arena, and
+    // each source's recorded spikes of a step copied into a scratch slot there before delivery.
+    const most = this.batches.reduce((m, b) => Math.max(m, b.B), 0);
+    const srcSizes = pop.inputs.map((pr) => (pops[pr.source] as Population).size);
+    const arena: Arena | null = plain ? floatSession([pop], [1], most, biasOrZero, srcSizes.reduce((a, n) => a + 2 * slotBytes(most * n) + slotBytes(most), 0), counts !== null) : null;
+    const constants = arena?.mark() ?? 0;
     for (const [bi, { start, B }] of this.batches.entries()) {
-      const st = popState(pop, pops, B, 1, counts ? counts.subarray(start * pop.size, (start + B) * pop.size) : null, false);
+      arena?.release(constants);
+      const st = popState(pop, pops, B, 1, counts ? counts.subarray(start * pop.size, (start + B) * pop.size) : null, false, arena);
+      const scratch = arena ? srcSizes.map((n) => ({ idx: arena.i32(B * n), val: arena.f32(B * n), n: arena.i32(B) })) : null;
+      const spikesOf = (k: number, s: SpikeSlot): SpikeSlot => {
+        const into = scratch?.[k];
+        if (!into) return s;
+        into.idx.set(s.idx);
+        into.val.set(s.val);
+        into.n.set(s.n);
+        return { ...into, stride: s.stride };
+      };
       const slot = st.ring[0] as SpikeSlot;
       // gate() reads its source's slot of step t − delay at ring[(t − delay) % 1]: a one-slot view per source.
       const view: Pick<PopState, "pop" | "ring">[] = [];
@@ -106,29 +123,22 @@ export class LayerwiseSim {
           computeUpdate(pop, st.current, cs, B, slot, t);
         } else if (replay) {
           st.current.set(replay.steps[bi]?.[t] as Float32Array);
-          update(st, B, slot, t, readoutCounts);
+          update(st, B, slot, t, readoutCounts, arena);
         } else {
           st.current.fill(0);
           pop.inputs.forEach((pr, k) => {
             if (t - pr.delay < 0) return;
-            scatterProjection(pr.conn, (sources[k] as Train[])[bi]?.[t - pr.delay] as SpikeSlot, st.current, B, (pops[pr.source] as Population).size, pop.size);
+            scatterProjection(pr.conn, spikesOf(k, (sources[k] as Train[])[bi]?.[t - pr.delay] as SpikeSlot), st.current, B, (pops[pr.source] as Population).size, pop.size, arena);
           });
           if (record) ((record.steps[bi] ??= [])[t] = Float32Array.from(st.current));
           if (pop.leak) leak(st, pop.leak.vKeep, pop.leak.iKeep, B);
-          update(st, B, slot, t, readoutCounts);
+          update(st, B, slot, t, readoutCounts, arena);
         }
-        if (st.counts && t >= pop.depth && t < pop.depth + T) {
-          for (let b = 0; b < B; b++) {
-            const base = b * slot.stride;
-            for (let k = 0; k < (slot.n[b] as number); k++) {
-              const j = slot.idx[base + k] as number;
-              st.counts[b * pop.size + j] = (st.counts[b * pop.size + j] as number) + (slot.val[base + k] as number);
-            }
-          }
-        }
+        if (st.counts && t >= pop.depth && t < pop.depth + T) countSpikes(st.counts, slot, B, pop.size, arena);
         if (scores && t === snn.readoutDepth + T - 1) scores.set((readoutCounts ?? st.v).subarray(0, B * pop.size), start * pop.size);
         if (keep) train.push(compact(slot, B));
       }
+      countsDone(st, counts, start);
       kept.push(train);
     }
     if (keep) this.trains.set(index, kept);

@@ -12,6 +12,7 @@ import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
 import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
+import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
 
 export interface FloatSimOptions {
   /** Readout checkpoints (timesteps T); the run lasts max(T) + readoutDepth steps. */
@@ -79,17 +80,28 @@ export interface PopState {
   readonly compute: ComputeState | null;
 }
 
-/** A population's state for a batch of B samples, with a ring of `ringLen` spike slots. */
-export function popState(p: Population, pops: readonly Population[], B: number, ringLen: number, counts: Float32Array | null, fixedCompute: boolean): PopState {
-  const v = new Float32Array(B * p.size);
-  for (let b = 0; b < B; b++) for (let j = 0; j < p.size; j++) v[b * p.size + j] = p.vInit[j % p.shape[2]] as number;
+/** A population's state for a batch of B samples, with a ring of `ringLen` spike slots; the membranes,
+ * currents and spike slots in `arena` when given (float-kernels.ts's stateBytes is their size), and the spike
+ * counts too, zeroed (the caller adds them to its `counts` at the batch's end: countsDone). */
+export function popState(p: Population, pops: readonly Population[], B: number, ringLen: number, counts: Float32Array | null, fixedCompute: boolean, arena: Arena | null = null): PopState {
+  const f32 = (n: number): Float32Array => (arena ? arena.f32(n) : new Float32Array(n));
+  const i32 = (n: number): Int32Array => (arena ? arena.i32(n) : new Int32Array(n));
+  const v = f32(B * p.size);
+  const C = p.shape[2];
+  for (let b = 0; b < B; b++) {
+    let c = 0;
+    for (let j = 0; j < p.size; j++) {
+      v[b * p.size + j] = p.vInit[c] as number;
+      if (++c === C) c = 0;
+    }
+  }
   return {
-    pop: p, v, current: new Float32Array(B * p.size),
-    ring: Array.from({ length: ringLen }, () => ({ idx: new Int32Array(B * p.size), val: new Float32Array(B * p.size), n: new Int32Array(B), stride: p.size })),
+    pop: p, v, current: f32(B * p.size),
+    ring: Array.from({ length: ringLen }, () => ({ idx: i32(B * p.size), val: f32(B * p.size), n: i32(B), stride: p.size })),
     gateCounts: p.neuron.kind === "maxGate" ? new Float32Array(B * (pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
     gateScratch: p.neuron.kind === "maxGate" ? new Float32Array((pops[p.inputs[0]?.source ?? 0] as Population).size) : null,
     emitted: p.neuron.kind === "mt" && p.neuron.relu ? new Float32Array(B * p.size) : null,
-    counts,
+    counts: counts && arena ? arena.f32(B * p.size) : counts,
     syn: p.leak ? new Float32Array(B * p.size) : null,
     compute: computeState(p, B, fixedCompute),
   };
@@ -121,14 +133,24 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const maxDelayFrom = pops.map(() => 1);
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
+  const ringLens = maxDelayFrom.map((d) => d + 1);
+  // The input kernel reads the batch's pixels from the arena (single frames, current encoding).
+  const kernelInput = frames === 1 && snn.input.encoding !== "poisson";
+  const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero, kernelInput ? slotBytes(Math.min(batchSize, count) * per) : 0, options.recordCounts === true);
+  const constants = arena?.mark() ?? 0;
 
   for (let start = 0; start < count; start += batchSize) {
     const B = Math.min(batchSize, count - start);
+    arena?.release(constants);
     const states: PopState[] = pops.map((p, i) =>
-      popState(p, pops, B, (maxDelayFrom[i] as number) + 1, counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null, options.fixedCompute === true));
+      popState(p, pops, B, ringLens[i] as number, counts[i] ? (counts[i] as Float32Array).subarray(start * p.size, (start + B) * p.size) : null, options.fixedCompute === true, arena));
     const input = images.subarray(start * per * frames, (start + B) * per * frames);
     const frame = frames > 1 ? new Float32Array(B * per) : null;
     let pixels = frame ?? input;
+    if (arena && kernelInput) {
+      pixels = arena.f32(B * per);
+      pixels.set(input);
+    }
     const rngs = Array.from({ length: B }, (_, b) => xorshift32(snn.input.seed + (options.sampleOffset ?? 0) + start + b));
     const readoutCounts = out.neuron.kind === "countReadout" ? new Float32Array(B * classes) : null;
     for (let t = 0; t < steps; t++) {
@@ -143,12 +165,24 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         const slot = st.ring[t % st.ring.length] as SpikeSlot;
         slot.n.fill(0);
         if (p.id === inputPop.id) {
-          emitInput(st, pixels, B, snn, rngs, slot);
-          if (ranges) {
-            for (let i = 0; i < B * p.size; i++) {
-              maxAbsInput[p.id] = Math.max(maxAbsInput[p.id] as number, Math.abs((pixels[i] as number) * snn.input.gain));
-              maxAbsV[p.id] = Math.max(maxAbsV[p.id] as number, Math.abs(st.v[i] as number) + Math.abs((pixels[i] as number) * snn.input.gain));
+          if (arena && arena.owns(pixels) && arena.owns(st.v) && arena.owns(slot.idx)) {
+            arena.k.emitCurrent(st.v.byteOffset, pixels.byteOffset, snn.input.gain, p.size, B, slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset,
+              p.neuron.kind === "if" && p.neuron.reset === "zero" ? 1 : 0, ranges ? 1 : 0, maxAbsV[p.id] as number, maxAbsInput[p.id] as number);
+            if (ranges) {
+              maxAbsV[p.id] = arena.k.lastRangeV();
+              maxAbsInput[p.id] = arena.k.lastRangeInput();
             }
+          } else emitInput(st, pixels, B, snn, rngs, slot);
+          if (ranges && !(arena && arena.owns(pixels))) {
+            const gain = snn.input.gain;
+            let mi = maxAbsInput[p.id] as number;
+            let mv = maxAbsV[p.id] as number;
+            for (let i = 0; i < B * p.size; i++) {
+              mi = Math.max(mi, Math.abs((pixels[i] as number) * gain));
+              mv = Math.max(mv, Math.abs(st.v[i] as number) + Math.abs((pixels[i] as number) * gain));
+            }
+            maxAbsInput[p.id] = mi;
+            maxAbsV[p.id] = mv;
           }
         } else if (p.neuron.kind === "maxGate") {
           gate(st, states, t, B, slot);
@@ -176,29 +210,21 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             const src = states[pr.source] as PopState;
             const srcSlot = src.ring[(t - pr.delay + src.ring.length * 1000) % src.ring.length] as SpikeSlot;
             if (t - pr.delay < 0) continue;
-            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size);
+            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size, arena);
             synapticEvents += ev;
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
           }
           if (p.leak) leak(st, p.leak.vKeep, p.leak.iKeep, B);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
           ecmtOps = 0;
-          if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput);
-          update(st, B, slot, t, readoutCounts);
+          if (ranges) trackRanges(st, B, maxAbsV, maxAbsInput, arena);
+          update(st, B, slot, t, readoutCounts, arena);
         }
         // Bookkeeping: spikes in the population's own window.
         let emitted = 0;
         for (let b = 0; b < B; b++) emitted += slot.n[b] as number;
         totalSpikes[p.id] = (totalSpikes[p.id] as number) + emitted;
-        if (st.counts && t >= p.depth && t < p.depth + countWindow) {
-          for (let b = 0; b < B; b++) {
-            const base = b * slot.stride;
-            for (let k = 0; k < (slot.n[b] as number); k++) {
-              const j = slot.idx[base + k] as number;
-              st.counts[b * p.size + j] = (st.counts[b * p.size + j] as number) + (slot.val[base + k] as number);
-            }
-          }
-        }
+        if (st.counts && t >= p.depth && t < p.depth + countWindow) countSpikes(st.counts, slot, B, p.size, arena);
       }
       const T = checkpointAt.get(t);
       if (T !== undefined) {
@@ -207,10 +233,31 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         dst.set(src.subarray(0, B * classes), start * classes);
       }
     }
+    states.forEach((st, i) => countsDone(st, counts[i] ?? null, start));
     options.onBatch?.(start + B);
   }
   const ecmtOpsAt = new Map(options.timesteps.map((T) => [T, opsByLocal.subarray(0, D + T).reduce((a, v) => a + v, 0)]));
   return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, maxAbsV, maxAbsInput };
+}
+
+/** A step's spikes added to per-neuron counts [B, size] (float32 adds; the kernel's when all is in the arena). */
+export function countSpikes(counts: Float32Array, slot: SpikeSlot, B: number, size: number, arena: Arena | null): void {
+  if (arena && arena.owns(counts) && arena.owns(slot.idx) && arena.owns(slot.val) && arena.owns(slot.n)) {
+    arena.k.addCounts(slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset, slot.stride, B, counts.byteOffset, size);
+    return;
+  }
+  for (let b = 0; b < B; b++) {
+    const base = b * slot.stride;
+    for (let k = 0; k < (slot.n[b] as number); k++) {
+      const j = slot.idx[base + k] as number;
+      counts[b * size + j] = (counts[b * size + j] as number) + (slot.val[base + k] as number);
+    }
+  }
+}
+
+/** A batch's counts kept in the arena (popState) copied to `counts` at sample `start` (else already there). */
+export function countsDone(st: PopState, counts: Float32Array | null, start: number): void {
+  if (st.counts && counts && st.counts.buffer !== counts.buffer) counts.set(st.counts, start * st.pop.size);
 }
 
 /**
@@ -230,12 +277,19 @@ export function leak(st: PopState, vKeep: number, iKeep: number, B: number): voi
 }
 
 /** Before the update: the input this step and the membrane it will produce. */
-function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput: Float64Array): void {
+function trackRanges(st: PopState, B: number, maxAbsV: Float64Array, maxAbsInput: Float64Array, arena: Arena | null): void {
   const p = st.pop;
   const C = p.shape[2];
   let mv = maxAbsV[p.id] as number;
   let mi = maxAbsInput[p.id] as number;
   const bias = biasOrZero(p);
+  const kb = arena && arena.owns(st.v) && arena.owns(st.current) ? arena.constantOf(bias) : undefined;
+  if (kb && arena) {
+    arena.k.trackRanges(st.v.byteOffset, st.current.byteOffset, kb.byteOffset, C, B * p.size, mv, mi);
+    maxAbsV[p.id] = arena.k.lastRangeV();
+    maxAbsInput[p.id] = arena.k.lastRangeInput();
+    return;
+  }
   let c = 0;
   for (let i = 0; i < B * p.size; i++) {
     const input = (st.current[i] as number) + (bias[c] as number);
@@ -286,7 +340,7 @@ export function emitInput(st: PopState, pixels: Float32Array, B: number, snn: Sn
 
 /** bias[c] per channel, or zeros (adding +0 is what a missing bias adds). */
 const zeroBias = new Map<number, Float32Array>();
-function biasOrZero(p: Population): Float32Array {
+export function biasOrZero(p: Population): Float32Array {
   if (p.bias) return p.bias;
   const C = p.shape[2];
   let z = zeroBias.get(C);
@@ -301,7 +355,7 @@ function biasOrZero(p: Population): Float32Array {
  * One step of a population's neurons: x = v + I + bias (float64, then stored as float32), fire, reset.
  * One loop per neuron kind, the channel index kept as a counter (no per-neuron switch or modulo).
  */
-export function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null): void {
+export function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null, arena: Arena | null = null): void {
   const p = st.pop;
   const n = p.size;
   const C = p.shape[2];
@@ -316,6 +370,11 @@ export function update(st: PopState, B: number, slot: SpikeSlot, t: number, read
     case "countReadout": {
       const zero = nm.reset === "zero";
       const rc = readoutCounts && nm.kind === "countReadout" && t >= p.depth ? readoutCounts : null;
+      const kb = !rc && arena && arena.owns(v) && arena.owns(I) && arena.owns(idx) && arena.owns(val) && arena.owns(slot.n) ? arena.constantOf(bias) : undefined;
+      if (kb && arena) {
+        arena.k.updateIf(v.byteOffset, I.byteOffset, kb.byteOffset, C, n, B, idx.byteOffset, val.byteOffset, slot.n.byteOffset, zero ? 1 : 0);
+        return;
+      }
       for (let b = 0; b < B; b++) {
         const base = b * n;
         let k = 0;

@@ -1,10 +1,10 @@
 /**
  * @fileoverview The float SNN simulator and the reference integer simulator over several threads (compile's
  * accuracy curve, benchmarks): the samples are split in contiguous shards; the calling thread runs the first
- * (no worker start-up for it) while one worker per other shard runs the rest, and the scores are put back in
+ * (no worker start-up for it) while a kept worker (runtime/threads.ts's pool) per other shard runs the rest, and the scores are put back in
  * order. Samples are independent, so the scores equal a single-thread run's.
  */
-import { runWorker, type Shard, shardsOf } from "../../runtime/threads.ts";
+import { jobModule, runPooled, type Shard, shardsOf } from "../../runtime/threads.ts";
 import { type RangeStats, simulateFloat, simulatePiece } from "./float-snn.ts";
 import { simulateInt } from "./int-snn.ts";
 import { shapeSize } from "../ir/ann.ts";
@@ -17,11 +17,14 @@ export interface ParallelSim {
   readonly seconds: number;
 }
 
+/** sim-worker.ts, the job the pool's workers run. */
+const SIM_JOB = jobModule(import.meta.url, "sim-worker");
+
 /** The first shard of `count` samples on this thread (`local`), each other one in a worker (`data(start, n)` = its
  * workerData); the workers start before the local shard runs. */
 async function sharded<R>(count: number, workers: number, data: (start: number, n: number) => unknown, local: (n: number) => R): Promise<(Shard & { readonly result: R })[]> {
   const [head, ...tail] = shardsOf(count, workers) as [Shard, ...Shard[]];
-  const jobs = tail.map(async ({ start, n }) => ({ start, n, result: await runWorker<R>(new URL("./sim-worker.js", import.meta.url), data(start, n)) }));
+  const jobs = tail.map(async ({ start, n }) => ({ start, n, result: await runPooled<R>(SIM_JOB, "simJob", data(start, n)) }));
   const first = { ...head, result: local(head.n) };
   return [first, ...(await Promise.all(jobs))];
 }
@@ -83,7 +86,7 @@ export async function simulateMany(snns: readonly SnnGraph[], images: Float32Arr
   type Out = ReturnType<typeof simulatePiece>[];
   const jobs = shares.slice(1).map(async (pieces) => {
     const used = [...new Set(pieces.map((p) => p.net))];
-    const results = await runWorker<Out>(new URL("./sim-worker.js", import.meta.url), {
+    const results = await runPooled<Out>(SIM_JOB, "simJob", {
       kind: "floatMany", snns: used.map((i) => snns[i]), images: images.slice(0, count * per), timesteps, cut,
       pieces: pieces.map((p) => ({ ...p, net: used.indexOf(p.net) })),
     });

@@ -5,8 +5,11 @@
  * Convolutions are not expanded: the targets of input (y, x, c) are the outputs (oy, ox) with
  * oy·sh − padTop + ky·dh = y for some kernel row ky (and the same in x), found by stepping ky.
  * Returns the number of synaptic events delivered (for synaptic-operation counts).
+ * With an `arena` (float-kernels.ts) holding the spikes, the currents and the weights, dense and convolution
+ * delivery run the WebAssembly kernels instead (the same sums bit for bit).
  */
 import type { Connectivity, WindowGeometry } from "../ir/snn.ts";
+import type { Arena } from "./float-kernels.ts";
 
 /** One step's spikes of a population for a batch: sample b's k-th spike is idx/val[b * stride + k]. */
 export interface SpikeSlot {
@@ -16,10 +19,18 @@ export interface SpikeSlot {
   readonly stride: number;
 }
 
-export function scatterProjection(conn: Connectivity, spikes: SpikeSlot, current: Float32Array, B: number, srcSize: number, dstSize: number): number {
+/** The arena's copy of `w` when the kernels can deliver these spikes into `current`. */
+function kernelWeights(arena: Arena | null | undefined, w: Float32Array, spikes: SpikeSlot, current: Float32Array): Float32Array | undefined {
+  if (!arena || !arena.owns(current) || !arena.owns(spikes.idx) || !arena.owns(spikes.val) || !arena.owns(spikes.n)) return undefined;
+  return arena.constantOf(w);
+}
+
+export function scatterProjection(conn: Connectivity, spikes: SpikeSlot, current: Float32Array, B: number, srcSize: number, dstSize: number, arena?: Arena | null): number {
   let events = 0;
   switch (conn.kind) {
     case "dense": {
+      const kw = kernelWeights(arena, conn.weights, spikes, current);
+      if (kw && arena) return arena.k.scatterDense(spikes.idx.byteOffset, spikes.val.byteOffset, spikes.n.byteOffset, spikes.stride, B, current.byteOffset, kw.byteOffset, dstSize);
       const w = conn.weights;
       const cols = dstSize;
       for (let b = 0; b < B; b++) {
@@ -51,9 +62,26 @@ export function scatterProjection(conn: Connectivity, spikes: SpikeSlot, current
       }
       return events;
     }
-    case "conv":
+    case "conv": {
+      const kw = kernelWeights(arena, conn.kernel, spikes, current);
+      if (kw && arena) {
+        const g = conn.geometry;
+        return arena.k.scatterConv(spikes.idx.byteOffset, spikes.val.byteOffset, spikes.n.byteOffset, spikes.stride, B, current.byteOffset, dstSize, kw.byteOffset,
+          g.inW, g.inC, g.outH, g.outW, g.outC, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft);
+      }
+      return scatterWindow(conn, spikes, current, B, dstSize);
+    }
+    case "avgPool": {
+      const ks = kernelWeights(arena, conn.scale, spikes, current);
+      const inv = arena?.constantOf(invCountsOf(conn.geometry));
+      if (ks && inv && arena) {
+        const g = conn.geometry;
+        return arena.k.scatterAvgPool(spikes.idx.byteOffset, spikes.val.byteOffset, spikes.n.byteOffset, spikes.stride, B, current.byteOffset, dstSize, ks.byteOffset, inv.byteOffset,
+          g.inW, g.inC, g.outH, g.outW, g.outC, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft);
+      }
+      return scatterWindow(conn, spikes, current, B, dstSize);
+    }
     case "depthwise":
-    case "avgPool":
       return scatterWindow(conn, spikes, current, B, dstSize);
     case "maxPool":
       return 0;
@@ -82,14 +110,21 @@ function invCounts(g: WindowGeometry): Float32Array {
 
 const invCountCache = new WeakMap<WindowGeometry, Float32Array>();
 
+/** 1 / (in-bounds inputs) per output pixel of an average pool's windows (cached per geometry). */
+export function invCountsOf(g: WindowGeometry): Float32Array {
+  let inv = invCountCache.get(g);
+  if (!inv) {
+    inv = invCounts(g);
+    invCountCache.set(g, inv);
+  }
+  return inv;
+}
+
 function scatterWindow(conn: Extract<Connectivity, { kind: "conv" | "depthwise" | "avgPool" }>, spikes: SpikeSlot, current: Float32Array, B: number, dstSize: number): number {
   const g = conn.geometry;
   const { inW, inC, outH, outW, outC, kh, kw, sh, sw, dh, dw, padTop, padLeft } = g;
   let inv: Float32Array | null = null;
-  if (conn.kind === "avgPool") {
-    inv = invCountCache.get(g) ?? invCounts(g);
-    invCountCache.set(g, inv);
-  }
+  if (conn.kind === "avgPool") inv = invCountsOf(g);
   const kind = conn.kind === "conv" ? 0 : conn.kind === "depthwise" ? 1 : 2;
   const kernel = conn.kind === "avgPool" ? conn.scale : conn.kernel;
   const scale = conn.kind === "avgPool" ? conn.scale : null;

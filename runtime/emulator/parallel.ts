@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from "node:os";
 import "./wasm-load.ts";
-import { runWorker } from "../threads.ts";
+import { jobModule, runPooled } from "../threads.ts";
 import { type EmulateOptions, type EmulateResult, emulate } from "./run.ts";
 import type { EmuNetwork } from "./network.ts";
 
@@ -87,7 +87,7 @@ export function startEmulation(net: EmuNetwork, images: Float32Array, count: num
     net, images: images.slice(0, count * per * frames), count, size, next, frames,
     timesteps: options.timesteps, recordCounts: options.recordCounts === true, sampleOffset: options.sampleOffset ?? 0,
   };
-  const workers = Array.from({ length: threads - 1 }, () => runWorker<{ chunk: number; result: EmulateResult }[]>(new URL("./worker.js", import.meta.url), job));
+  const workers = Array.from({ length: threads - 1 }, () => runPooled<{ chunk: number; result: EmulateResult }[]>(jobModule(import.meta.url, "worker"), "runChunkJob", job));
   // A rejected worker is reported by finish(); until then its rejection must not count as unhandled.
   for (const w of workers) w.catch(() => undefined);
   return {
