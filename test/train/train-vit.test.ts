@@ -1,10 +1,11 @@
 /**
- * ViT training helpers (examples/train/train-vit.ts): the augmentations, the smoothed targets, the weight EMA
- * and the learning-rate schedule, on hand-computed cases (no training run).
+ * ViT training helpers (examples/train/train-vit.ts): the augmentations, the smoothed targets, the weight EMA,
+ * the learning-rate schedule, and soup-vit.ts's weight average, on hand-computed cases (no training run).
  */
 import { expect } from "chai";
 import type * as tfTypes from "@tensorflow/tfjs";
 import { loadTf } from "../../compiler/tfjs/backend.ts";
+import { averageWeights } from "../../examples/train/soup-vit.ts";
 import { emaStep, flipImage, shiftImage, smoothedTarget, vitLearningRate } from "../../examples/train/train-vit.ts";
 
 /** A 28×28 image whose pixel (x, y) holds 1 + x + 28·y. */
@@ -63,5 +64,20 @@ describe("train-vit helpers", () => {
     expect(vitLearningRate(10, 100, 10, 2e-4)).to.be.closeTo(2e-4, 1e-12);
     expect(vitLearningRate(99, 100, 10, 2e-4)).to.be.closeTo(1e-5, 1e-12);
     expect(vitLearningRate(10 + 89 / 2, 100, 10, 2e-4)).to.be.closeTo(1e-5 + 0.5 * (2e-4 - 1e-5), 1e-12);
+  });
+});
+
+describe("soup-vit averageWeights", () => {
+  it("averages element-wise and refuses mismatched shapes", async () => {
+    const tf = await loadTf();
+    const a = [tf.tensor1d([1, 2]), tf.tensor2d([[3]])];
+    const b = [tf.tensor1d([3, 6]), tf.tensor2d([[-3]])];
+    const c = [tf.tensor1d([2, 1]), tf.tensor2d([[0]])];
+    const avg = averageWeights(tf, [a, b, c]);
+    expect(Array.from(avg[0]?.dataSync() ?? [])).to.deep.equal([2, 3]);
+    expect(Array.from(avg[1]?.dataSync() ?? [])).to.deep.equal([0]);
+    const bad = [tf.tensor1d([1, 2, 3]), tf.tensor2d([[0]])];
+    expect(() => averageWeights(tf, [a, bad])).to.throw(/weight 0/);
+    tf.dispose([...a, ...b, ...c, ...avg, ...bad]);
   });
 });
