@@ -5,7 +5,8 @@
  *                                                 [--out DIR] [--limit-batches N]
  *   fine-tune from a saved model (same architecture, read from DIR/training.json's config):
  *   nice -n 15 npx tsx examples/train/train-vit.ts --init DIR --epochs N --lr 3e-4 [--warmup-steps 100]
- *                                                 [--shift 2] [--seed S] --out OTHER_DIR
+ *                                                 [--shift 2] [--flip] [--label-smoothing 0.1] [--ema 0.998]
+ *                                                 [--seed S] --out OTHER_DIR
  *
  * Architecture (layer names fixed; see vitModel): patch embedding Conv2D(64, 7×7, stride 7) → Reshape [16,64]
  * → AddPositionEmbedding → B pre-LN blocks [LayerNorm → MultiHeadAttention(4 heads, key_dim 16) → Add;
@@ -22,7 +23,11 @@
  * Fine-tuning (--init): the model is built as above, then takes the weights of DIR/model.json (checked: same
  * names and shapes); the schedule is a linear warm-up over --warmup-steps batches to --lr, then cosine to 1e-5 at
  * the last batch (fresh Adam moments). --shift K augments each training image with a random shift of up to K
- * pixels in x and y (zero fill; seeded by the same mulberry32 stream). The record keeps the prior record and the
+ * pixels in x and y (zero fill; seeded by the same mulberry32 stream); --flip mirrors each training image left-right
+ * with probability 1/2 (same stream); --label-smoothing E trains on targets (1 − E)·one-hot + E/10; --ema D keeps an
+ * exponential moving average of all weights (ema ← D·ema + (1 − D)·w after every batch, started from the initial
+ * weights), evaluates it after every epoch next to the raw weights, and saves the averaged weights (the choice is
+ * fixed by the flag, not by the test score). The record keeps the prior record and the
  * SHA-256 of the initial weights under `initialisedFrom`. Write to another --out and copy the files over only if
  * they are better: checkpoints overwrite --out after every epoch.
  */
@@ -112,6 +117,24 @@ export function shiftImage(src: Float32Array, dst: Float32Array, dx: number, dy:
   }
 }
 
+/** Copies image `src` (28×28) into `dst` mirrored left-right. */
+export function flipImage(src: Float32Array, dst: Float32Array): void {
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) dst[y * 28 + x] = src[y * 28 + 27 - x] ?? 0;
+}
+
+/** One-hot target row for `label` with label smoothing `eps`: 1 − eps + eps/10 on the label, eps/10 elsewhere. */
+export function smoothedTarget(dst: Float32Array, offset: number, label: number, eps: number): void {
+  for (let c = 0; c < 10; c++) dst[offset + c] = eps / 10;
+  dst[offset + label] = 1 - eps + eps / 10;
+}
+
+/** ema ← decay·ema + (1 − decay)·w for every weight; returns the new (kept) tensors and disposes the old ones. */
+export function emaStep(tf: Tf, ema: tfTypes.Tensor[], weights: readonly tfTypes.Tensor[], decay: number): tfTypes.Tensor[] {
+  const next = tf.tidy(() => ema.map((e, i) => tf.keep(e.mul(decay).add((weights[i] as tfTypes.Tensor).mul(1 - decay)))));
+  tf.dispose(ema);
+  return next;
+}
+
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
@@ -125,6 +148,7 @@ async function main(): Promise<void> {
       epochs: { type: "string" }, blocks: { type: "string" }, seed: { type: "string" }, "batch-size": { type: "string" },
       out: { type: "string" }, "limit-batches": { type: "string" },
       init: { type: "string" }, lr: { type: "string" }, "warmup-steps": { type: "string" }, shift: { type: "string" },
+      flip: { type: "boolean" }, "label-smoothing": { type: "string" }, ema: { type: "string" },
     },
   });
   const epochs = positive("epochs", values.epochs, 12);
@@ -141,6 +165,11 @@ async function main(): Promise<void> {
   if (!(peak > LR_MIN && peak <= 1e-2)) throw new Error(`--lr: expected a number in (${LR_MIN}, 0.01], got "${values.lr}"`);
   const shift = values.shift === undefined ? 0 : positive("shift", values.shift, 0);
   if (shift > 4) throw new Error(`--shift: at most 4 pixels, got ${shift}`);
+  const flip = values.flip === true;
+  const smoothing = values["label-smoothing"] === undefined ? 0 : Number(values["label-smoothing"]);
+  if (!(smoothing >= 0 && smoothing < 0.5)) throw new Error(`--label-smoothing: expected a number in [0, 0.5), got "${values["label-smoothing"]}"`);
+  const emaDecay = values.ema === undefined ? null : Number(values.ema);
+  if (emaDecay !== null && !(emaDecay > 0 && emaDecay < 1)) throw new Error(`--ema: expected a decay in (0, 1), got "${values.ema}"`);
 
   const { train, test } = loadFashionMnist();
   const tf = await loadTf("wasm");
@@ -177,6 +206,20 @@ async function main(): Promise<void> {
   const total = perEpoch * epochs;
   const warmup = initDir === undefined ? perEpoch : positive("warmup-steps", values["warmup-steps"], 100);
   const shifted = new Float32Array(PIXELS);
+  const flipped = new Float32Array(PIXELS);
+  let ema: tfTypes.Tensor[] | null = emaDecay === null ? null : model.weights.map((w) => tf.keep(w.read().clone()));
+  /** Runs `f` with the EMA weights in the model, then puts the raw weights back. */
+  const withEma = async <T>(f: () => T | Promise<T>): Promise<T> => {
+    if (ema === null) return f();
+    const raw = model.weights.map((w) => w.read().clone());
+    model.setWeights(ema);
+    try {
+      return await f();
+    } finally {
+      model.setWeights(raw);
+      tf.dispose(raw);
+    }
+  };
   console.log(`vit ${JSON.stringify(cfg)}: ${params} parameters, ${epochs} epochs x ${perEpoch} batches of ${batchSize}, seed ${seed}, backend ${tf.getBackend()}`);
   const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as { seed?: number }[];
   const xBuf = new Float32Array(batchSize * PIXELS);
@@ -199,20 +242,26 @@ async function main(): Promise<void> {
       yBuf.fill(0);
       for (let i = 0; i < n; i++) {
         const idx = order[start + i] ?? 0;
-        const img = train.images.subarray(idx * PIXELS, (idx + 1) * PIXELS);
+        let img = train.images.subarray(idx * PIXELS, (idx + 1) * PIXELS);
         if (shift > 0) {
           const dx = Math.floor(rand() * (2 * shift + 1)) - shift;
           const dy = Math.floor(rand() * (2 * shift + 1)) - shift;
           shiftImage(img, shifted, dx, dy);
-          xBuf.set(shifted, i * PIXELS);
-        } else xBuf.set(img, i * PIXELS);
-        yBuf[i * 10 + (train.labels[idx] ?? 0)] = 1;
+          img = shifted;
+        }
+        if (flip && rand() < 0.5) {
+          flipImage(img, flipped);
+          img = flipped;
+        }
+        xBuf.set(img, i * PIXELS);
+        smoothedTarget(yBuf, i * 10, train.labels[idx] ?? 0, smoothing);
       }
       for (const d of dropouts) d.seed = Math.floor(rand() * 2 ** 31);
       const x = tf.tensor4d(xBuf.subarray(0, n * PIXELS), [n, 28, 28, 1]);
       const y = tf.tensor2d(yBuf.subarray(0, n * 10), [n, 10]);
       const [loss = NaN, acc = NaN] = (await model.trainOnBatch(x, y)) as number[];
       tf.dispose([x, y]);
+      if (ema !== null && emaDecay !== null) ema = emaStep(tf, ema, model.weights.map((w) => w.read()), emaDecay);
       lossSum += loss * n;
       accSum += acc * n;
       seen += n;
@@ -221,21 +270,30 @@ async function main(): Promise<void> {
         console.log(`  epoch ${e + 1} batch ${b + 1}/${perEpoch}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  lr ${lr.toExponential(2)}  ${sec.toFixed(0)}s`);
       }
     }
-    const correct = countCorrect(tf, model, test, EVAL_BATCH);
+    const rawCorrect = countCorrect(tf, model, test, EVAL_BATCH);
+    const correct = await withEma(() => countCorrect(tf, model, test, EVAL_BATCH));
     const seconds = (performance.now() - te) / 1000;
-    history.push({ epoch: e + 1, loss: lossSum / seen, accuracy: accSum / seen, testAccuracy: correct / test.count, seconds: Math.round(seconds * 10) / 10 });
+    history.push({
+      epoch: e + 1, loss: lossSum / seen, accuracy: accSum / seen, testAccuracy: correct / test.count,
+      ...(ema !== null ? { rawTestAccuracy: rawCorrect / test.count } : {}), seconds: Math.round(seconds * 10) / 10,
+    });
     if (e < epochs - 1) {
       // Checkpoint after every epoch (Dropout seeds cleared for the saved config), so a cut-short run keeps its weights.
       const seeds = dropouts.map((d) => d.seed);
       for (const d of dropouts) delete d.seed;
-      await saveLayersModel(model, outDir);
+      await withEma(() => saveLayersModel(model, outDir));
       dropouts.forEach((d, i) => (d.seed = seeds[i] ?? 0));
       writeFileSync(join(outDir, "training.json"), JSON.stringify({ model: "vit", partial: true, epochsDone: e + 1, epochs, history }, null, 2) + "\n");
     }
-    console.log(`epoch ${e + 1}/${epochs}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  test ${correct}/${test.count}  ${seconds.toFixed(0)}s  tensors ${tf.memory().numTensors}`);
+    console.log(`epoch ${e + 1}/${epochs}  loss ${(lossSum / seen).toFixed(4)}  acc ${(accSum / seen).toFixed(4)}  test ${correct}/${test.count}${ema !== null ? ` (ema; raw ${rawCorrect})` : ""}  ${seconds.toFixed(0)}s  tensors ${tf.memory().numTensors}`);
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   for (const d of dropouts) delete d.seed;
+  if (ema !== null) {
+    model.setWeights(ema);
+    tf.dispose(ema);
+    ema = null;
+  }
   const testCorrect = countCorrect(tf, model, test, EVAL_BATCH);
   await saveLayersModel(model, outDir);
   const reloaded = await loadLayersModel(join(outDir, "model.json"));
@@ -244,14 +302,15 @@ async function main(): Promise<void> {
   const info = {
     model: "vit", config: cfg, epochs, seed, batchSize,
     optimizer: initDir === undefined ? `adam lr ${LR}, linear warm-up over epoch 1, cosine to ${LR_MIN}` : `adam lr ${peak}, linear warm-up over ${warmup} steps, cosine to ${LR_MIN}`,
-    ...(shift > 0 ? { augmentation: `random shift up to ${shift} px (zero fill)` } : {}),
-    loss: "categoricalCrossentropy",
+    ...(shift > 0 || flip ? { augmentation: [shift > 0 ? `random shift up to ${shift} px (zero fill)` : "", flip ? "random left-right flip (p 0.5)" : ""].filter((a) => a !== "").join(", ") } : {}),
+    loss: "categoricalCrossentropy", ...(smoothing > 0 ? { labelSmoothing: smoothing } : {}),
+    ...(emaDecay !== null ? { weightAverage: `EMA of all weights, decay ${emaDecay} per batch, from the initial weights; saved weights are the EMA` } : {}),
     parameters: params, testAccuracy: testCorrect / test.count, testCorrect, testCount: test.count,
     trainSeconds: Math.round(trainSeconds * 10) / 10, tfjsVersion: tf.version.tfjs, backend: tf.getBackend(),
     wasmKernels: registeredKernels.slice(), ...(limit !== null ? { limitBatches: limit } : {}),
     command: initDir === undefined
       ? `nice -n 10 npx tsx examples/train/train-vit.ts --epochs ${epochs} --blocks ${cfg.blocks} --seed ${seed} --batch-size ${batchSize}`
-      : `nice -n 15 npx tsx examples/train/train-vit.ts --init ${initDir} --epochs ${epochs} --lr ${peak} --warmup-steps ${warmup} --shift ${shift} --seed ${seed} --batch-size ${batchSize} --out ${outDir}`,
+      : `nice -n 15 npx tsx examples/train/train-vit.ts --init ${initDir} --epochs ${epochs} --lr ${peak} --warmup-steps ${warmup} --shift ${shift}${flip ? " --flip" : ""}${smoothing > 0 ? ` --label-smoothing ${smoothing}` : ""}${emaDecay !== null ? ` --ema ${emaDecay}` : ""} --seed ${seed} --batch-size ${batchSize} --out ${outDir}`,
     ...(initialisedFrom !== undefined ? { initialisedFrom } : {}),
     history,
   };
