@@ -83,14 +83,14 @@ export function methodLine(report: Pick<Report, "method" | "conversion">, reques
   const method = report.method as Method;
   const auto = report.conversion.normalisation;
   const chose = report.conversion.method;
-  if (chose && chose.methods.length > 1 && auto) {
-    return `method ${method} (auto chose ${auto.chosen} over the ${chose.methods.filter((m) => m !== method).join(", ")} networks on ${auto.samples} calibration samples)`;
-  }
+  const others = chose ? chose.methods.filter((m) => m !== method) : [];
+  if (chose && method === "mt" && auto) return `method mt (auto chose it over ${others.join(", ")}'s networks on ${auto.samples} calibration samples: closer to the ANN)`;
+  const measured = chose && others.length ? `; ${others.join(", ")} measured, not kept` : "";
   const how = method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers"
     : method !== "mt" && normalisationOf(request) === "auto" ? `thresholds: auto chose ${auto?.chosen ?? "?"} on ${auto?.samples ?? "?"} calibration samples`
     : method !== "mt" && normalisationOf(request) === "search" ? "thresholds of least conversion error"
     : `percentile ${request.percentile ?? defaultPercentile(method)}`;
-  return `method ${method} (${how})`;
+  return `method ${method} (${how}${measured})`;
 }
 
 export const compileCommand: CommandSpec<CompileArgs> = {

@@ -14,6 +14,8 @@ import { triesMt } from "../../compiler/passes/front.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
 import { seededRng } from "../../compiler/util/rng.ts";
 import { encodeModel, residualModel, saveOnnx } from "../helpers/onnx-models.ts";
+import { methodLine } from "../../compiler/cli/compile.ts";
+import type { Report } from "../../compiler/report/build.ts";
 import { request } from "../helpers/compile.ts";
 
 /** Sample i: one column phase of four lit at a random brightness, the rest dim noise (the ANN's classes vary). */
@@ -73,5 +75,15 @@ describe("auto chooses the method on graded-spike targets", function () {
     expect(triesMt(auto, loadTarget("loihi"))).to.equal(false);
     expect(triesMt(given, loadTarget("loihi2"))).to.equal(false);
     expect(triesMt({ ...auto, percentile: 99.9 }, loadTarget("loihi2"))).to.equal(false);
+  });
+
+  it("the CLI method line names auto's choice of method", () => {
+    const tried = [{ label: "percentile 99.9", disagreements: 3, scoreError: 0.1 }, { label: MT_LABEL, disagreements: 1, scoreError: 0.1 }];
+    const conversion = (chosen: string, method: string) => ({ normalisation: { chosen, samples: 128, tried }, method: { chosen: method, methods: ["ecc", "mt"], samples: 128 } }) as unknown as Report["conversion"];
+    const ecc = { method: "ecc" as const };
+    expect(methodLine({ method: "mt", conversion: conversion(MT_LABEL, "mt") }, ecc)).to.equal("method mt (auto chose it over ecc's networks on 128 calibration samples: closer to the ANN)");
+    expect(methodLine({ method: "ecc", conversion: conversion("percentile 99.9", "ecc") }, ecc)).to.equal("method ecc (thresholds: auto chose percentile 99.9 on 128 calibration samples; mt measured, not kept)");
+    const loihi = { normalisation: { chosen: "percentile 99.9", samples: 128, tried } } as unknown as Report["conversion"];
+    expect(methodLine({ method: "ecc", conversion: loihi }, ecc)).to.equal("method ecc (thresholds: auto chose percentile 99.9 on 128 calibration samples)");
   });
 });
