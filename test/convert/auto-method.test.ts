@@ -5,12 +5,13 @@
  * residual network (test/helpers/onnx-models.ts) at small T, where rate-coded ecc loses most.
  */
 import { expect } from "chai";
-import { convert } from "../../compiler/convert/index.ts";
+import { convert, convertWith } from "../../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { MT_LABEL } from "../../compiler/convert/select.ts";
 import type { Dataset } from "../../compiler/data/dataset.ts";
 import { importModel } from "../../compiler/import/index.ts";
 import { triesMt } from "../../compiler/passes/front.ts";
+import { simulateMany } from "../../compiler/simulate/parallel.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
 import { seededRng } from "../../compiler/util/rng.ts";
 import { encodeModel, residualModel, saveOnnx } from "../helpers/onnx-models.ts";
@@ -43,8 +44,11 @@ describe("auto chooses the method on graded-spike targets", function () {
     graph = await importModel(saveOnnx(encodeModel(residualModel(4, 6))));
   });
 
+  const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecc" as const, timesteps: 16, tryMt: true };
+  let conv: ReturnType<typeof convert>;
+
   it("keeps mt on a deep residual network at T = 16, where it measures closer to the ANN than every ecc network", () => {
-    const conv = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: "ecc", timesteps: 16, tryMt: true }, ctx);
+    conv = convert(graph, options, ctx);
     const auto = conv.normalisation;
     expect(auto?.methods).to.deep.equal(["ecc", "mt"]);
     const mt = auto?.tried.find((t) => t.label === MT_LABEL);
@@ -56,6 +60,18 @@ describe("auto chooses the method on graded-spike targets", function () {
     expect(auto?.chosen).to.equal(MT_LABEL);
     expect(conv.snn.method).to.equal("mt");
     expect(conv.snn.populations.some((p) => p.neuron.kind === "mt")).to.equal(true);
+  });
+
+  it("over worker threads: mt runs in the candidates' simulate call (no extra call), with the same choice and network", async () => {
+    const calls: number[] = [];
+    const many = await convertWith(graph, options, ctx, (snns, images, n, t, ranges) => {
+      calls.push(snns.length);
+      return simulateMany(snns, images, n, t, 2, ranges);
+    });
+    expect(calls).to.deep.equal([4, 1, 1]);
+    expect(many.normalisation?.tried).to.deep.equal(conv.normalisation?.tried);
+    expect(many.normalisation?.method).to.equal("mt");
+    expect(many.snn).to.deep.equal(conv.snn);
   });
 
   it("never tries mt without tryMt (a target without graded spikes, or an explicit --method)", () => {
