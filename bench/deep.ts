@@ -3,18 +3,19 @@
  * timesteps of the converted networks, float SNN and integer SNN on loihi2.
  *
  *   npx tsx bench/deep.ts agreement [--samples 10000]
- *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt] [--out file.json]
+ *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt] [--out file.json] [--chunk 250] [--choice-only]
  *
  * agreement: for each ONNX example, the classes of snnc's float interpreter against onnxruntime-web's on the test
  * images (disagreements, largest |logit difference|). accuracy: for each row (model × conversion options) and
  * each T, the network converted for that T (as `snnc compile -T T` does), the float SNN's accuracy and the integer
  * SNN's on loihi2 (compiler/simulate/int-snn: the reference integer model that the emulator reproduces spike for
  * spike), next to the ANN's. Calibration: the first 256 training images (compile's default count), disjoint from
- * the evaluated test images. Writes bench/results/deep-agreement.json / deep-accuracy.json (rows run with --only
+ * the evaluated test images. Rows: `default` is `snnc compile -t loihi2` with no options (ecc, auto
+ * normalisation, and, loihi2 carrying graded spikes, mt measured too); `default ecc only (loihi)` the same without
+ * the mt trial (what a target without graded spikes gets). Writes bench/results/deep-agreement.json / deep-accuracy.json (rows run with --only
  * replace theirs, the others are kept).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { accuracyOf } from "../compiler/compile.ts";
 import { convert } from "../compiler/convert/index.ts";
 import { type ConvertOptions, DEFAULT_CONVERT_OPTIONS, type Method } from "../compiler/convert/methods.ts";
 import { loadDataset, sliceDataset } from "../compiler/data/dataset.ts";
@@ -36,6 +37,10 @@ const WORKERS = Number(arg("--workers", "2"));
 const ONLY = arg("--only", "");
 /** Where the rows go (default bench/results/deep-<mode>.json). */
 const OUT = arg("--out", "");
+/** Test images per simulation call (accuracy): the row is written after each. */
+const CHUNK = Number(arg("--chunk", "250"));
+/** accuracy --choice-only: print what each row's conversion chose at each T, simulate nothing. */
+const CHOICE_ONLY = process.argv.includes("--choice-only");
 const shape = [28, 28, 1];
 const test = loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape });
 const MODELS: Record<string, string> = {
@@ -109,7 +114,9 @@ if (MODE === "agreement") {
   interface Row { model: string; label: string; method: Method; options: Partial<ConvertOptions> }
   const ROWS: Row[] = [];
   for (const model of Object.keys(MODELS)) {
-    ROWS.push({ model, label: "default", method: "ecc", options: {} });
+    // As `snnc compile -t loihi2` with no options: loihi2 carries graded spikes, so auto also measures mt.
+    ROWS.push({ model, label: "default", method: "ecc", options: { tryMt: target.neuron.gradedSpikes.supported } });
+    ROWS.push({ model, label: "default ecc only (loihi)", method: "ecc", options: {} });
     ROWS.push({ model, label: "ecc max (old default)", method: "ecc", options: { percentile: 100 } });
     ROWS.push({ model, label: "ecc p99.9", method: "ecc", options: { percentile: 99.9 } });
     ROWS.push({ model, label: "ecc search", method: "ecc", options: { normalisation: "search" } });
@@ -120,38 +127,65 @@ if (MODE === "agreement") {
   console.log(`# deep accuracy: ${n} Fashion-MNIST test images, calibration ${calibration.count} training images, loihi2\n\n${header}\n|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   const out = OUT || "bench/results/deep-accuracy.json";
   const old = previous<{ key: string }>(out);
-  const rows: { key: string; model: string; label: string; samples: number; ann: number; float: Record<string, number>; int: Record<string, number>; seconds: number }[] = [];
-  const annCache = new Map<string, number>();
+  type Result = { key: string; model: string; label: string; samples: number; ann: number; float: Record<string, number>; int: Record<string, number>; chosen: Record<string, string>; samplesAt: Record<string, number>; annAt: Record<string, number>; seconds: number };
+  const rows: Result[] = [];
+  const annCache = new Map<string, Int32Array>();
+  const correct = (pred: ArrayLike<number>, from: number, m: number) => {
+    let ok = 0;
+    for (let i = 0; i < m; i++) if (pred[i] === labels[from + i]) ok++;
+    return ok;
+  };
+  const argmaxes = (scores: ArrayLike<number>, classes: number, m: number) => Int32Array.from({ length: m }, (_, i) => {
+    let b = 0;
+    for (let j = 1; j < classes; j++) if ((scores[i * classes + j] as number) > (scores[i * classes + b] as number)) b = j;
+    return b;
+  });
   for (const row of ROWS) {
     const key = `${row.model}:${row.label}`;
     if (ONLY && !ONLY.split(",").some((o) => o === key || o === row.model)) continue;
     const path = MODELS[row.model] as string;
     if (!existsSync(path)) continue;
     const graph = await importModel(path);
-    if (!annCache.has(row.model)) {
-      const pred = predictClasses(graph, set.images, n);
-      let ok = 0;
-      for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
-      annCache.set(row.model, ok / n);
-    }
+    if (!annCache.has(row.model)) annCache.set(row.model, predictClasses(graph, set.images, n));
+    const annPred = annCache.get(row.model) as Int32Array;
     const t0 = performance.now();
-    const float: Record<string, number> = {};
-    const int: Record<string, number> = {};
+    const r: Result = { key, model: row.model, label: row.label, samples: 0, ann: 0, float: {}, int: {}, chosen: {}, samplesAt: {}, annAt: {}, seconds: 0 };
+    rows.push(r);
+    const save = () => {
+      const done = TS.map((t) => r.samplesAt[t] ?? 0);
+      r.samples = Math.min(...done);
+      r.ann = correct(annPred, 0, r.samples) / Math.max(1, r.samples);
+      r.seconds = (performance.now() - t0) / 1000;
+      writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows, old) }, null, 2)}\n`);
+    };
     for (const T of TS) {
       const conv = convert(graph, { ...DEFAULT_CONVERT_OPTIONS, method: row.method, timesteps: T, ...row.options }, { calibration, calibrationSamples: calibration.count, warn: () => {} });
       const classes = conv.snn.populations[conv.snn.output]?.size ?? 10;
-      const fs = await simulateParallel(conv.snn, set.images, n, [T], WORKERS);
-      float[T] = accuracyOf(fs.scores.get(T) as Float32Array, classes, labels, n);
+      r.chosen[T] = conv.normalisation ? `${conv.normalisation.method}: ${conv.normalisation.chosen}` : row.method;
+      console.log(`  ${key} T=${T}: ${r.chosen[T]} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      if (CHOICE_ONLY) continue;
       const ranges = simulateFloat(conv.snn, calibration.images, Math.min(64, calibration.count), { timesteps: [T], recordRanges: true });
       const { q } = quantise(conv.snn, target, ranges, () => {});
-      const is = await simulateIntParallel(q, set.images, n, T, WORKERS);
-      int[T] = accuracyOf(is.scores, classes, labels, n);
+      let okF = 0;
+      let okI = 0;
+      // In chunks, written after each: a run stopped early keeps what it measured (samplesAt says how much).
+      for (let s = 0; s < n; s += CHUNK) {
+        const m = Math.min(CHUNK, n - s);
+        const images = set.images.subarray(s * 28 * 28, (s + m) * 28 * 28);
+        const fs = await simulateParallel(conv.snn, images, m, [T], WORKERS);
+        okF += correct(argmaxes(fs.scores.get(T) as Float32Array, classes, m), s, m);
+        const is = await simulateIntParallel(q, images, m, T, WORKERS);
+        okI += correct(argmaxes(is.scores, classes, m), s, m);
+        r.float[T] = okF / (s + m);
+        r.int[T] = okI / (s + m);
+        r.samplesAt[T] = s + m;
+        r.annAt[T] = correct(annPred, 0, s + m) / (s + m);
+        save();
+        console.log(`  ${key} T=${T}: ${s + m} images: ANN ${pct(r.annAt[T] as number)} float ${pct(r.float[T] as number)} int ${pct(r.int[T] as number)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }
     }
-    const ann = annCache.get(row.model) as number;
-    const r = { key, model: row.model, label: row.label, samples: n, ann, float, int, seconds: (performance.now() - t0) / 1000 };
-    rows.push(r);
-    // Written after every row: a run stopped early keeps what it measured.
-    writeFileSync(out, `${JSON.stringify({ target: "loihi2", calibration: calibration.count, timesteps: TS, results: merge(out, rows, old) }, null, 2)}\n`);
-    console.log(`| ${row.model} | ${row.label} | ${n} | ${pct(ann)} | ${TS.map((t) => `${pct(float[t] as number)} / ${pct(int[t] as number)}`).join(" | ")} | ${r.seconds.toFixed(0)} |`);
+    if (CHOICE_ONLY) continue;
+    save();
+    console.log(`| ${row.model} | ${row.label} | ${r.samples} | ${pct(r.ann)} | ${TS.map((t) => `${pct(r.float[t] as number)} / ${pct(r.int[t] as number)}`).join(" | ")} | ${r.seconds.toFixed(0)} |  chosen: ${TS.map((t) => `T=${t} ${r.chosen[t]}`).join("; ")}`);
   }
 }

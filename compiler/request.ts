@@ -16,6 +16,9 @@ export interface CompileOptions extends ConvertOptions {
   /** --dt: the time step (seconds, or the NIR file's time unit) that discretises a NIR graph when the file's
    * metadata has no `dt`. */
   readonly dt?: number;
+  /** No --method was given: on a target with graded spikes (neuron.gradedSpikes.supported) ecc's `auto`
+   * normalisation also measures `mt` and may choose it (convert/select.ts); the compiled request then says `mt`. */
+  readonly autoMethod?: boolean;
   /** --emit-nir: also write the compiled float SNN as network.nir. */
   readonly emitNir?: boolean;
 }

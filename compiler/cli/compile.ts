@@ -78,6 +78,21 @@ function limited(name: "timesteps", v: number): number {
   return v;
 }
 
+/** "method M (how its thresholds were chosen)": auto's choice of method and thresholds when it made them. */
+export function methodLine(report: Pick<Report, "method" | "conversion">, request: Pick<CompileRequest, "method" | "percentile" | "normalisation">): string {
+  const method = report.method as Method;
+  const auto = report.conversion.normalisation;
+  const chose = report.conversion.method;
+  const others = chose ? chose.methods.filter((m) => m !== method) : [];
+  if (chose && method === "mt" && auto) return `method mt (auto chose it over ${others.join(", ")}'s networks on ${auto.samples} calibration samples: closer to the ANN)`;
+  const measured = chose && others.length ? `; ${others.join(", ")} measured, not kept` : "";
+  const how = method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers"
+    : method !== "mt" && normalisationOf(request) === "auto" ? `thresholds: auto chose ${auto?.chosen ?? "?"} on ${auto?.samples ?? "?"} calibration samples`
+    : method !== "mt" && normalisationOf(request) === "search" ? "thresholds of least conversion error"
+    : `percentile ${request.percentile ?? defaultPercentile(method)}`;
+  return `method ${method} (${how}${measured})`;
+}
+
 export const compileCommand: CommandSpec<CompileArgs> = {
   command: "compile <model>",
   describe: "compile a trained ANN into a spiking network placed on a target chip",
@@ -85,7 +100,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .positional("model", { type: "string", describe: "TF.js model.json, Keras .h5, Keras 3 .keras, ONNX .onnx, or a NIR graph .nir (a spiking network)", demandOption: true })
     .option("target", { alias: "t", type: "string", demandOption: true, describe: "target name (snnc targets) or a target .json file" })
     .option("out", { alias: "o", type: "string", describe: "output directory (default build/<model>-<target>)" })
-    .option("method", { alias: "m", type: "string", choices: [...METHODS], default: "ecc", describe: "conversion method" })
+    .option("method", { alias: "m", type: "string", choices: [...METHODS], describe: "conversion method (default: ecc; on targets with graded spikes ecc's auto normalisation also measures mt and keeps it when it is closer to the ANN)" })
     .option("timesteps", { alias: "T", default: 32, requiresArg: true, coerce: integer("timesteps"), describe: "timesteps the input is presented (integer ≥ 1)" })
     .option("calibration", { type: "string", describe: "data for calibration and evaluation (IDX/.gz or .npy); examples default to their shipped sample" })
     .option("samples", { default: 1000, requiresArg: true, coerce: integer("samples"), describe: "samples for accuracy and run statistics" })
@@ -117,7 +132,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       ["snnc compile graph.nir -t loihi2 --dt 0.001 --calibration data/", "a spiking network trained elsewhere (NIR), discretised with dt = 1 ms"],
     ])) as unknown as Argv<CompileArgs>,
   run: async (a, io) => {
-    const method = a.method as Method;
+    const method = (a.method ?? "ecc") as Method;
     const request: CompileRequest = {
       ...DEFAULT_CONVERT_OPTIONS,
       model: a.model,
@@ -141,6 +156,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       ...(a.workers !== undefined ? { workers: a.workers } : {}),
       ...(a.percentile !== undefined ? { percentile: a.percentile } : {}),
       ...(a["bias-calibration"] === false ? { biasCalibration: false } : {}),
+      ...(a.method === undefined ? { autoMethod: true } : {}),
       ...(a["dump-ir"] !== undefined ? { dumpIr: a["dump-ir"] } : {}),
       ...(a.dt !== undefined ? { dt: a.dt } : {}),
       ...(a["emit-nir"] ? { emitNir: true } : {}),
@@ -218,7 +234,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     const conversion = outcome.pipeline.conversion;
     const text = [
       `compiled ${a.model} for ${report.targetInfo.title} → ${displayPath(resolve(outDir))}`,
-      nir ? `  NIR graph discretised with dt = ${"dt" in conversion ? conversion.dt : "?"} (forward Euler, docs/nir.md), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses` : `  method ${method} (${method === "rnl" || method === "qcfs" ? "thresholds from the model's trained activation layers" : method !== "mt" && normalisationOf(request) === "auto" ? `thresholds: auto chose ${report.conversion.normalisation?.chosen ?? "?"} on ${report.conversion.normalisation?.samples ?? "?"} calibration samples` : method !== "mt" && normalisationOf(request) === "search" ? "thresholds of least conversion error" : `percentile ${request.percentile ?? defaultPercentile(method)}`}), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
+      nir ? `  NIR graph discretised with dt = ${"dt" in conversion ? conversion.dt : "?"} (forward Euler, docs/nir.md), T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses` : `  ${methodLine(report, request)}, T = ${report.timesteps}; ${report.network.neurons} neurons, ${report.network.synapses} synapses`,
       `  mapping: ${report.mapping.cores} cores on ${report.mapping.chips} chip(s); ${report.mapping.avgHops.toFixed(2)} hops/spike; ${report.mapping.routingEntries.total} routing entries`,
       acc ? `  accuracy: ${nir ? "float SNN" : "ANN"} ${(acc.ann * 100).toFixed(2)}% → ${nir ? "target" : "SNN"} ${(acc.snn * 100).toFixed(2)}% on ${acc.samples} samples` : "  accuracy: no labelled data",
       `  per inference: ${report.run.spikesPerInference.toFixed(0)} spikes, ${report.run.synapticOpsPerInference.toFixed(0)} synaptic ops, ${joules(report.energy.snnJoulesPerInference)} on the target (ANN ${joules(report.energy.annJoulesPerInference)} at 45 nm), ${seconds(report.latency.secondsPerInference)}`,

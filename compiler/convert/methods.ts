@@ -40,6 +40,10 @@ export interface ConvertOptions {
   readonly perChannel: boolean;
   /** `auto` normalisation: also try the chosen candidate with calibrated biases (biascal.ts); default true. */
   readonly biasCalibration?: boolean;
+  /** `auto` normalisation of ecc: also measure the `mt` network (multi-threshold neurons, graded spikes) and keep
+   * it if it is closer to the ANN (select.ts). The compile sets it when no --method was given and the target
+   * carries graded spikes; default false. */
+  readonly tryMt?: boolean;
   readonly reset: ResetMode;
   /** Half-threshold initial membrane; default per method. */
   readonly halfThreshold?: boolean;

@@ -17,6 +17,8 @@ import { basename, dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import { convert, type ConversionResult, convertWith } from "../convert/index.ts";
 import { AUTO_SAMPLES, RANGE_SAMPLES } from "../convert/select.ts";
+import { normalisationOf } from "../convert/methods.ts";
+import type { Target } from "../target/schema.ts";
 import { simulateMany } from "../simulate/parallel.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
@@ -150,6 +152,12 @@ export function annOf(s: Pick<Imported, "graph">): AnnGraph {
 /** convert's result: an ANN's conversion, or a NIR graph's discretisation; both give the float SNN. */
 export type Conversion = ConversionResult | NirLowering;
 
+/** Whether `auto` also measures mt: no --method was given (ecc, auto normalisation) and the target carries graded
+ * spikes (targets/*.json neuron.gradedSpikes.supported); a measured choice, convert/select.ts. */
+export function triesMt(request: CompileRequest, target: Target): boolean {
+  return request.autoMethod === true && target.neuron.gradedSpikes.supported && request.method === "ecc" && normalisationOf(request) === "auto";
+}
+
 export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | null } & Imported, { conversion: Conversion; request: CompileRequest }> = {
   name: "convert",
   summary: "ANN to float SNN: pooling choice, calibration, thresholds, normalised weights, delays; NIR: discretisation with dt",
@@ -166,7 +174,8 @@ export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | 
     const choice = choosePooling(graph, ctx.target, request);
     if (choice.warning) ctx.warn(choice.warning);
     // The request as compiled: the report states the pooling actually used.
-    const used: CompileRequest = request.pooling === choice.pooling ? request : { ...request, pooling: choice.pooling };
+    const pooled: CompileRequest = request.pooling === choice.pooling ? request : { ...request, pooling: choice.pooling };
+    const used: CompileRequest = triesMt(request, ctx.target) ? { ...pooled, tryMt: true } : pooled;
     const convertCtx = {
       calibration: data, calibrationSamples: request.calibrationSamples, warn: ctx.warn,
       onProgress: (stage: string, done: number, total: number) => ctx.progress(stage, done, total),
@@ -176,7 +185,9 @@ export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | 
     const conversion = threads > 1 && Math.min(request.calibrationSamples, data.count, AUTO_SAMPLES) >= 64
       ? await convertWith(graph, used, convertCtx, (snns, images, n, t, ranges) => simulateMany(snns, images, n, t, threads, ranges))
       : convert(graph, used, convertCtx);
-    return { conversion, request: used };
+    // The request as compiled: the method auto chose.
+    const chosen = conversion.normalisation?.method;
+    return { conversion, request: chosen && chosen !== used.method ? { ...used, method: chosen } : used };
   },
   dump: (o) => o.conversion.snn,
 };

@@ -86,6 +86,9 @@ export interface Report {
     /** `auto` normalisation (ecc's default): the network chosen and what each tried network measured against the
      * ANN on the calibration samples (class disagreements, score error); null without `auto`. */
     readonly normalisation?: { readonly chosen: string; readonly samples: number; readonly tried: readonly { readonly label: string; readonly disagreements: number; readonly scoreError: number }[] } | null;
+    /** The method `auto` chose when no --method was given on a target with graded spikes: the methods it measured
+     * (ecc's networks and mt's) and the one kept (also the report's `method`); absent otherwise. */
+    readonly method?: { readonly chosen: string; readonly methods: readonly string[]; readonly samples: number } | null;
     readonly accuracyVsTimesteps: { readonly samples: number; readonly ann: number | null; readonly points: readonly { timesteps: number; accuracy: number }[] };
     readonly diagnostics: Diagnostics;
   };
@@ -118,6 +121,11 @@ export interface ReportInput {
 function autoChoice(conversion: PipelineResult["conversion"]): NonNullable<Report["conversion"]["normalisation"]> | null {
   const auto = "normalisation" in conversion ? conversion.normalisation : undefined;
   return auto ? { chosen: auto.chosen, samples: auto.samples, tried: auto.tried.map((t) => ({ ...t })) } : null;
+}
+
+function withMethodChoice(conversion: PipelineResult["conversion"]): { method?: NonNullable<Report["conversion"]["method"]> } {
+  const auto = "normalisation" in conversion ? conversion.normalisation : undefined;
+  return auto && auto.methods.length > 1 ? { method: { chosen: auto.method, methods: [...auto.methods], samples: auto.samples } } : {};
 }
 
 export function kindName(kind: NeuronKind): string {
@@ -287,6 +295,8 @@ export function buildReport(x: ReportInput): Report {
         mtLevels: request.mtLevels, calibrationSamples: request.calibrationSamples,
       },
       normalisation: autoChoice(pipeline.conversion),
+      // Only when auto chose the method (the key is absent otherwise).
+      ...withMethodChoice(pipeline.conversion),
       accuracyVsTimesteps: x.curve,
       diagnostics: x.diagnostics,
     },

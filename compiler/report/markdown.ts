@@ -55,6 +55,11 @@ export function renderMarkdown(r: Report): string {
   out.push("## Conversion");
   out.push("");
   const auto = r.conversion.normalisation;
+  const chose = r.conversion.method;
+  if (chose) {
+    out.push(`Method (no --method given, the target carries graded spikes): measured ${chose.methods.map((m) => `\`${m}\``).join(" and ")}, kept **${chose.chosen}** (the network closest to the ANN below).`);
+    out.push("");
+  }
   if (auto) {
     out.push(`Thresholds (\`auto\` normalisation): chose **${auto.chosen}**, measured against the ANN at T = ${r.timesteps} on ${auto.samples} calibration samples:`);
     out.push("");

@@ -49,7 +49,8 @@ function front(req: CompileRequest): Promise<Partial<PipelineState>> {
 }
 
 async function compileShared(req: CompileRequest): Promise<CompileOutcome> {
-  const targetFree = req.pooling !== undefined || defaultPooling(req.method) === "spiking";
+  // autoMethod: the convert pass depends on the target (graded spikes: auto also measures mt).
+  const targetFree = !req.autoMethod && (req.pooling !== undefined || defaultPooling(req.method) === "spiking");
   const r = targetFree
     ? await runCompile(req, QUIET, { after: "measure", state: await front(req) })
     : await runCompile(req, QUIET);
