@@ -163,6 +163,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     outIndex[g] = c;
   });
 
+  net.compute?.srcEvents.fill(0);
   try {
   for (let sample = 0; sample < count; sample++) {
     v.set(net.vInit);
@@ -303,6 +304,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   } finally {
     if (wasm) wasm.busy = false;
   }
+  // Graded projections' synaptic events count for their source population (graded input's first layer).
+  if (net.compute) for (let p = 0; p < nPops; p++) popSynOps[p] = (popSynOps[p] as number) + (net.compute.srcEvents[p] as number);
   // Network counters from the per-neuron spike counts.
   for (let s = 0; s < N; s++) {
     const c = counts[s] as number;

@@ -102,6 +102,8 @@ describe("graded input coding", () => {
     expect(r.bitExact).to.equal(true);
     const run = emulate(loadNetwork(decoded), images, 3, { timesteps: T });
     expect(run.counters.gradedPackets).to.equal(8 * (T + snn.readoutDepth));
+    // the input's graded events are the first layer's synaptic ops (8 payloads × 2 targets per step)
+    expect(run.popSynOps[0]).to.equal(8 * 2 * (T + snn.readoutDepth));
     const ref = simulateInt(q, images, 3, { timesteps: T });
     expect(Array.from(run.scores)).to.deep.equal(Array.from(ref.scores));
   });
