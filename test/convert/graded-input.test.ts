@@ -1,11 +1,17 @@
 /**
  * Graded input coding (--encoding graded): every step each nonzero pixel goes out as one graded payload of
  * pixel · gain (runtime/input.ts). A hand-made two-layer network checks the rule by hand in float and in
- * integers, and the emulator bit-exact with the integer reference model; the tiny ViT checks it through the
+ * integers, the emulator bit-exact with the integer reference model and the generated emulator equal to it; the tiny ViT checks it through the
  * ECMT compute nodes; targets without graded spikes refuse it (SNNC340); the compile's default is graded only
  * for ecmt on a target with graded spikes.
  */
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeNpy } from "../../compiler/data/npy.ts";
+import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
 import { convert } from "../../compiler/convert/index.ts";
 import { DEFAULT_CONVERT_OPTIONS, defaultEncoding } from "../../compiler/convert/methods.ts";
 import { SnncError } from "../../compiler/diagnostics.ts";
@@ -106,6 +112,24 @@ describe("graded input coding", () => {
     expect(run.popSynOps[0]).to.equal(8 * 2 * (T + snn.readoutDepth));
     const ref = simulateInt(q, images, 3, { timesteps: T });
     expect(Array.from(run.scores)).to.deep.equal(Array.from(ref.scores));
+  });
+
+  it("the generated standalone emulator reads the graded INPM and gives the runtime emulator's scores and graded packets", function () {
+    this.timeout(300_000);
+    const back = runBackEnd(q, target, T);
+    const dir = mkdtempSync(join(tmpdir(), "snnc-graded-emu-"));
+    mkdirSync(join(dir, "emulator"));
+    writeFileSync(join(dir, "network.snnb"), back.binary);
+    const gen = generateEmulator(back.binary);
+    writeFileSync(join(dir, "emulator", "emulator.js"), gen.js);
+    writeFileSync(join(dir, "emulator", "package.json"), gen.packageJson);
+    writeFileSync(join(dir, "x.npy"), writeNpy([3, 1, 1, 3], images));
+    const r = spawnSync(process.execPath, [join(dir, "emulator", "emulator.js"), "--input", join(dir, "x.npy"), "--json", "-T", String(T)], { encoding: "utf8", cwd: dir, timeout: 120_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const got = JSON.parse(r.stdout) as { scores: number[][]; counters: { gradedPackets: number } };
+    const want = emulate(loadNetwork(decodeBinary(back.binary)), images, 3, { timesteps: T });
+    expect(got.scores).to.deep.equal(Array.from({ length: 3 }, (_, s) => Array.from(want.scores.subarray(s * 2, s * 2 + 2))));
+    expect(got.counters.gradedPackets).to.equal(want.counters.gradedPackets);
   });
 
   it("targets without graded spikes refuse graded input (SNNC340, naming the input layer); current input is unchanged", () => {
