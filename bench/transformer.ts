@@ -20,8 +20,7 @@
  * --int-ts timesteps. The images run in chunks of --chunk, each cut over --workers worker threads
  * (bench/lib/transformer-worker.ts); the table and bench/results/NAME.json (default transformer.json) are
  * rewritten after every chunk, so a run cut short keeps the images it finished ("partial": true).
- * --encoding: the input coding (ir/snn.ts InputEncoding; default graded, the compile's default for ecmt on a
- * target with graded spikes); with graded input the input population's events are multiply-accumulates of a
+ * --encoding: the input coding (ir/snn.ts InputEncoding; default current, as the compile's); with graded input the input population's events are multiply-accumulates of a
  * pixel payload by a weight and are charged E_MAC in the energy ratio (the other events E_AC). --ts: the float
  * checkpoints (default all six; fewer and smaller T run faster).
  */
@@ -57,7 +56,7 @@ const SAMPLES = Number(arg("--samples", TINY ? "200" : "2000"));
 const CAL = Number(arg("--calibration", "256"));
 const TARGETS = arg("--targets", "loihi,loihi2,spinnaker,spinnaker2").split(",");
 const TS = arg("--ts", "1,2,4,8,16,32").split(",").map(Number);
-const ENCODING = arg("--encoding", "graded") as InputEncoding;
+const ENCODING = arg("--encoding", "current") as InputEncoding;
 if (!INPUT_ENCODINGS.includes(ENCODING)) {
   console.error(`--encoding: one of ${INPUT_ENCODINGS.join(", ")}`);
   process.exit(2);

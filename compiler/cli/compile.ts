@@ -35,7 +35,7 @@ export interface CompileArgs {
   "per-channel": boolean;
   reset: string;
   readout: string;
-  encoding?: string;
+  encoding: string;
   maxpool: string;
   pooling?: string;
   "mt-levels": number;
@@ -98,7 +98,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("per-channel", { type: "boolean", default: false, describe: "per-channel thresholds" })
     .option("reset", { type: "string", choices: ["subtract", "zero"], default: "subtract", describe: "neuron reset" })
     .option("readout", { type: "string", choices: ["membrane", "spikes"], default: "membrane", describe: "last layer: accumulated membrane or spike count" })
-    .option("encoding", { type: "string", choices: [...INPUT_ENCODINGS], describe: "input coding: current (integrate-and-fire input neurons), poisson, or graded (each pixel sent every step as a graded payload; targets with graded spikes). Default: graded for --method ecmt on a target with graded spikes, else current" })
+    .option("encoding", { type: "string", choices: [...INPUT_ENCODINGS], default: "current", describe: "input coding: current (integrate-and-fire input neurons), poisson, or graded (each pixel sent every step as a graded payload; targets with graded spikes only)" })
     .option("maxpool", { type: "string", choices: ["average", "gate"], default: "average", describe: "max pooling: converted to average pooling (with a warning; every target), or a spiking max gate (float SNN only: no target has the neuron, SNNC303)" })
     .option("pooling", { type: "string", choices: ["spiking", "fold"], describe: "average pooling: its own spiking layer, or folded into the next Conv/Dense (default: spiking for ecc/ttrbr, fold for rnl/qcfs/mt)" })
     .option("mt-levels", { default: 8, requiresArg: true, coerce: integer("mt-levels"), describe: "levels per sign of multi-threshold neurons (method mt)" })
@@ -132,7 +132,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       perChannel: a["per-channel"],
       reset: a.reset as "subtract" | "zero",
       readout: a.readout as "membrane" | "spikes",
-      ...(a.encoding !== undefined ? { encoding: a.encoding as InputEncoding } : {}),
+      encoding: a.encoding as InputEncoding,
       maxPool: a.maxpool as "gate" | "average",
       mtLevels: a["mt-levels"],
       tfjsCheck: a["tfjs-check"],
@@ -152,7 +152,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     checkWritable(outDir); // before any work: a bad -o fails now, not after the compile
     if (a["emit-pynn"]) {
       const [{ checkPynnRequest }, { loadTarget }] = await Promise.all([import("../pynn/emit.ts"), import("../target/load.ts")]);
-      checkPynnRequest(loadTarget(a.target), request.encoding ?? "current");
+      checkPynnRequest(loadTarget(a.target), request.encoding);
     }
     const { runCompile } = await import("../compile.ts");
     const tasks = new Map<string, ReturnType<typeof io.progress.task>>();

@@ -51,7 +51,7 @@ function prepare(graph: AnnGraph, options: ConvertOptions, ctx: ConvertContext):
     samples,
     onBatch: (d) => ctx.onProgress?.("calibrate", d, samples),
   });
-  return { raw, calibration, samples, normaliseOptions: { method: options.method, encoding: options.encoding ?? "current", seed: options.seed, timesteps: options.timesteps } };
+  return { raw, calibration, samples, normaliseOptions: { method: options.method, encoding: options.encoding, seed: options.seed, timesteps: options.timesteps } };
 }
 
 function fixed(p: Prepared, options: ConvertOptions, ctx: ConvertContext): ConversionResult {

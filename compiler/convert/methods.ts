@@ -44,9 +44,8 @@ export interface ConvertOptions {
   /** Half-threshold initial membrane; default per method. */
   readonly halfThreshold?: boolean;
   readonly readout: "membrane" | "spikes";
-  /** Input coding (ir/snn.ts InputEncoding); absent = defaultEncoding (the compile resolves it for its target,
-   * a bare convert uses current). */
-  readonly encoding?: InputEncoding;
+  /** Input coding (ir/snn.ts InputEncoding). graded needs a target with graded spikes (SNNC340 in quantise). */
+  readonly encoding: InputEncoding;
   readonly maxPool: "gate" | "average";
   /** Average pooling as its own spiking layer, or folded into the next Conv/Dense; default per method. */
   readonly pooling?: "spiking" | "fold";
@@ -60,20 +59,12 @@ export const DEFAULT_CONVERT_OPTIONS: Omit<ConvertOptions, "method"> = {
   perChannel: false,
   reset: "subtract",
   readout: "membrane",
+  encoding: "current",
   maxPool: "average",
   mtLevels: 8,
   seed: 1,
   timesteps: 32,
 };
-
-/**
- * The input coding when none is asked for: graded pixels for ecmt on a target with graded spikes (the first
- * layer gets the analog image each step, as in ECMT; measured better at T = 4 and 8 on the ViT, README
- * "Spiking transformers"), else current. Keyed on the target's gradedSpikes.supported, not its name.
- */
-export function defaultEncoding(method: Method, gradedSpikes: boolean): InputEncoding {
-  return method === "ecmt" && gradedSpikes ? "graded" : "current";
-}
 
 export function defaultPercentile(method: Method): number {
   switch (method) {

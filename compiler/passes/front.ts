@@ -17,7 +17,6 @@ import { basename, dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import { convert, type ConversionResult, convertWith } from "../convert/index.ts";
 import { AUTO_SAMPLES, RANGE_SAMPLES } from "../convert/select.ts";
-import { defaultEncoding } from "../convert/methods.ts";
 import { simulateMany } from "../simulate/parallel.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { defaultData } from "../data/resolve.ts";
@@ -166,9 +165,8 @@ export const convertPass: Pass<{ request: CompileRequest; nirChecked: FlatNir | 
     const data = s.data;
     const choice = choosePooling(graph, ctx.target, request);
     if (choice.warning) ctx.warn(choice.warning);
-    // The request as compiled: the report states the pooling and the input coding actually used.
-    const encoding = request.encoding ?? defaultEncoding(request.method, ctx.target.neuron.gradedSpikes.supported);
-    const used: CompileRequest = request.pooling === choice.pooling && request.encoding === encoding ? request : { ...request, pooling: choice.pooling, encoding };
+    // The request as compiled: the report states the pooling actually used.
+    const used: CompileRequest = request.pooling === choice.pooling ? request : { ...request, pooling: choice.pooling };
     const convertCtx = {
       calibration: data, calibrationSamples: request.calibrationSamples, warn: ctx.warn,
       onProgress: (stage: string, done: number, total: number) => ctx.progress(stage, done, total),

@@ -2,8 +2,7 @@
  * Graded input coding (--encoding graded): every step each nonzero pixel goes out as one graded payload of
  * pixel · gain (runtime/input.ts). A hand-made two-layer network checks the rule by hand in float and in
  * integers, the emulator bit-exact with the integer reference model and the generated emulator equal to it; the tiny ViT checks it through the
- * ECMT compute nodes; targets without graded spikes refuse it (SNNC340); the compile's default is graded only
- * for ecmt on a target with graded spikes.
+ * ECMT compute nodes; targets without graded spikes refuse it (SNNC340).
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
@@ -13,7 +12,7 @@ import { join } from "node:path";
 import { writeNpy } from "../../compiler/data/npy.ts";
 import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
 import { convert } from "../../compiler/convert/index.ts";
-import { DEFAULT_CONVERT_OPTIONS, defaultEncoding } from "../../compiler/convert/methods.ts";
+import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { SnncError } from "../../compiler/diagnostics.ts";
 import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
 import type { Population, SnnGraph } from "../../compiler/ir/snn.ts";
@@ -141,12 +140,6 @@ describe("graded input coding", () => {
     const cur = quantise(handNet("current"), target, float, () => {}).q as QuantisedSnn;
     expect(cur.input.encoding).to.equal("current");
     expect(cur.populations[1]?.inputs[0]?.payloadShift).to.equal(undefined);
-  });
-
-  it("default coding: graded for ecmt on a target with graded spikes, else current", () => {
-    expect(defaultEncoding("ecmt", true)).to.equal("graded");
-    expect(defaultEncoding("ecmt", false)).to.equal("current");
-    expect(defaultEncoding("mt", true)).to.equal("current");
   });
 
   it("tiny ViT (ecmt, loihi2): graded input through the compute nodes, emulator bit-exact, integer tracks float", () => {

@@ -36,7 +36,7 @@ export function convertEcmt(graph: AnnGraph, options: ConvertOptions, ctx: EcmtC
   const samples = Math.min(ctx.calibrationSamples, ctx.calibration.count);
   const calibration = calibrateRaw(raw, ctx.calibration.images, samples, 16, (d) => ctx.onProgress?.("calibrate", d, samples));
   const params = ecmtParams(raw, calibration, options);
-  const snn = normalise(raw, params, { method: "ecmt", encoding: options.encoding ?? "current", seed: options.seed, timesteps: options.timesteps });
+  const snn = normalise(raw, params, { method: "ecmt", encoding: options.encoding, seed: options.seed, timesteps: options.timesteps });
   return { raw, calibration, snn };
 }
 
