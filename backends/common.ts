@@ -11,7 +11,7 @@ import { fail } from "../compiler/diagnostics.ts";
 import type { Box, RoutedSnn } from "../compiler/ir/mapped.ts";
 import type { QPopulation } from "../compiler/ir/quantised.ts";
 import type { Constant, Target } from "../compiler/target/schema.ts";
-import { ENERGY_KEYS, GRADE_CODES, NEURON_KIND_CODES, NEURON_MODEL_CODES, RESET_CODES, TIMING_KEYS } from "../runtime/format/spec.ts";
+import { ENCODING_CODES, ENERGY_KEYS, GRADE_CODES, NEURON_KIND_CODES, NEURON_MODEL_CODES, RESET_CODES, TIMING_KEYS } from "../runtime/format/spec.ts";
 import { ByteWriter } from "../runtime/format/writer.ts";
 
 export interface Metadata {
@@ -136,7 +136,7 @@ export function inputSection(r: RoutedSnn, locator: NeuronLocator): Uint8Array {
   const inp = r.q.input;
   const pop = r.q.populations[inp.population] as QPopulation;
   return mapSection(pop, locator, (w) => {
-    w.u8(inp.encoding === "poisson" ? 1 : 0).u8(inp.biasMantissaBits).u8(inp.biasExponentMax).u8(0).u32(inp.seed);
+    w.u8(ENCODING_CODES[inp.encoding]).u8(inp.biasMantissaBits).u8(inp.biasExponentMax).u8(inp.encoding === "graded" ? inp.payloadBits : 0).u32(inp.seed);
     w.f64(inp.gainScaled).f64(inp.gain);
   });
 }

@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/transformer.ts examples/fashion-mnist/vit/model.json [--samples 2000] [--calibration 256] [--targets loihi2,spinnaker2]
  *                                [--percentile 99] [--levels 8] [--out NAME] [--int loihi2[,spinnaker2] [--int-ts 4,8]]
- *                                [--workers 2] [--chunk 200] [--fixed-compute]
+ *                                [--workers 2] [--chunk 200] [--fixed-compute] [--encoding current|poisson|graded] [--ts 1,2,4,8,16,32]
  *   npx tsx bench/transformer.ts --tiny [--samples 200]     (the tests' hand-made tiny ViT on random 8×8
  *                                                           images: agreement with the ANN, not accuracy)
  *
@@ -20,6 +20,9 @@
  * --int-ts timesteps. The images run in chunks of --chunk, each cut over --workers worker threads
  * (bench/lib/transformer-worker.ts); the table and bench/results/NAME.json (default transformer.json) are
  * rewritten after every chunk, so a run cut short keeps the images it finished ("partial": true).
+ * --encoding: the input coding (ir/snn.ts InputEncoding; default current, as the compile's); with graded input the input population's events are multiply-accumulates of a
+ * pixel payload by a weight and are charged E_MAC in the energy ratio (the other events E_AC). --ts: the float
+ * checkpoints (default all six; fewer and smaller T run faster).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { convert } from "../compiler/convert/index.ts";
@@ -28,6 +31,7 @@ import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
 import type { Dataset } from "../compiler/data/dataset.ts";
 import { importModel } from "../compiler/import/index.ts";
 import type { AnnGraph } from "../compiler/ir/ann.ts";
+import { INPUT_ENCODINGS, type InputEncoding } from "../compiler/ir/snn.ts";
 import { shapeSize } from "../compiler/ir/ann.ts";
 import { argmaxRows } from "../compiler/interp/ann-float.ts";
 import { planComputeNodes } from "../compiler/map/compute.ts";
@@ -51,7 +55,12 @@ const MODEL = process.argv.slice(2).find((a, i, all) => !a.startsWith("--") && !
 const SAMPLES = Number(arg("--samples", TINY ? "200" : "2000"));
 const CAL = Number(arg("--calibration", "256"));
 const TARGETS = arg("--targets", "loihi,loihi2,spinnaker,spinnaker2").split(",");
-const TS = [1, 2, 4, 8, 16, 32];
+const TS = arg("--ts", "1,2,4,8,16,32").split(",").map(Number);
+const ENCODING = arg("--encoding", "current") as InputEncoding;
+if (!INPUT_ENCODINGS.includes(ENCODING)) {
+  console.error(`--encoding: one of ${INPUT_ENCODINGS.join(", ")}`);
+  process.exit(2);
+}
 const PERCENTILE = process.argv.includes("--percentile") ? Number(arg("--percentile", "99")) : undefined;
 const LEVELS = Number(arg("--levels", "8"));
 const WORKERS = Math.max(1, Number(arg("--workers", "2")));
@@ -85,7 +94,7 @@ if (TINY) {
   describe = d.describe;
 }
 const n = evalSet.count;
-const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" as const, mtLevels: LEVELS, ...(PERCENTILE !== undefined ? { percentile: PERCENTILE } : {}) };
+const options = { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" as const, encoding: ENCODING, mtLevels: LEVELS, ...(PERCENTILE !== undefined ? { percentile: PERCENTILE } : {}) };
 const conversion = convert(graph, options, { calibration, calibrationSamples: Math.min(CAL, calibration.count), warn: (w) => console.error(`warning ${w.code}: ${w.message}`) });
 const { snn, raw } = conversion;
 
@@ -139,6 +148,7 @@ const classes = (snn.populations[snn.output] as { size: number }).size;
 const scoreSets = new Map(TS.map((T) => [T, new Float32Array(n * classes)]));
 const fixedSets = new Map(TS.map((T) => [T, new Float32Array(n * classes)]));
 const opsAt = new Map(TS.map((T) => [T, 0]));
+const inputOpsAt = new Map(TS.map((T) => [T, 0]));
 const intPreds = new Map<string, Int32Array>();
 const computeNodes = snn.populations.filter((p) => p.neuron.kind === "compute").length;
 let done = 0;
@@ -157,6 +167,7 @@ for (let c0 = 0; c0 < n; c0 += CHUNK) {
     for (const [T, sc] of r.scores) scoreSets.get(T)?.set(sc, at * classes);
     for (const [T, sc] of r.fixedScores) fixedSets.get(T)?.set(sc, at * classes);
     for (const [T, o] of r.ops) opsAt.set(T, (opsAt.get(T) ?? 0) + o);
+    for (const [T, o] of r.inputOps) inputOpsAt.set(T, (inputOpsAt.get(T) ?? 0) + o);
     for (const ip of r.intPred) {
       const key = `${ip.target}:${ip.T}`;
       if (!intPreds.has(key)) intPreds.set(key, new Int32Array(n));
@@ -176,10 +187,12 @@ function report(m: number, partial: boolean): void {
   const annM = accOn(annPred);
   const rows = TS.map((T) => {
     const opsPerImage = (opsAt.get(T) ?? 0) / m;
+    const inputOpsPerImage = (inputOpsAt.get(T) ?? 0) / m;
+    const macOps = ENCODING === "graded" ? inputOpsPerImage : 0;
     return {
       T, accuracy: accOn(argmaxRows((scoreSets.get(T) as Float32Array).subarray(0, m * classes), m)),
       ...(FIXED ? { fixedAccuracy: accOn(argmaxRows((fixedSets.get(T) as Float32Array).subarray(0, m * classes), m)) } : {}),
-      opsPerImage, energyRatio: (opsPerImage * E_AC.value) / (macs * E_MAC.value),
+      opsPerImage, inputOpsPerImage, energyRatio: ((opsPerImage - macOps) * E_AC.value + macOps * E_MAC.value) / (macs * E_MAC.value),
     };
   });
   const intRows = [...intPreds.entries()].map(([key, pred]) => {
@@ -187,7 +200,7 @@ function report(m: number, partial: boolean): void {
     return { target: target as string, T: Number(T), accuracy: accOn(pred) };
   });
   const seconds = (Date.now() - t0) / 1000;
-  console.log(`\n# transformer benchmark (--method ecmt): ${describe}${partial ? ` — ${m} of ${n} images so far` : ""}`);
+  console.log(`\n# transformer benchmark (--method ecmt, --encoding ${ENCODING}): ${describe}${partial ? ` — ${m} of ${n} images so far` : ""}`);
   console.log(`populations ${snn.populations.length} (compute nodes ${computeNodes}), readout depth ${snn.readoutDepth}, ANN ${macs} MACs/image, ${seconds.toFixed(0)} s\n`);
   console.log(`| T | ANN ${labels ? "accuracy" : "agreement"} % | float SNN % | Δ points |${FIXED ? " SNN, fixed-point compute nodes % |" : ""}${ints.map((x) => ` integer ${x.target} % |`).join("")} ECMT ops/image | E_SNN/E_ANN (0.9 / 4.6 pJ) |`);
   console.log(`|---|---|---|---|${FIXED ? "---|" : ""}${ints.map(() => "---|").join("")}---|---|`);
@@ -203,7 +216,7 @@ function report(m: number, partial: boolean): void {
   const outName = arg("--out", `transformer${TINY ? "-tiny" : ""}`);
   writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({
     describe, model: TINY ? "tiny" : MODEL, command: `npx tsx bench/transformer.ts ${process.argv.slice(2).join(" ")}`, samples: m, planned: n, partial,
-    percentile: PERCENTILE ?? 99, levels: LEVELS, ann: annM, macs, rows, intRows, intErrors, plans, seconds,
+    percentile: PERCENTILE ?? 99, levels: LEVELS, encoding: ENCODING, ann: annM, macs, rows, intRows, intErrors, plans, seconds,
   }, null, 2)}\n`);
 }
 console.log("\ncompute nodes on the processor cores (worst case: every input active):");

@@ -7,6 +7,10 @@
  *   such that |mantissa| ≤ 2^(mantBits−1) − 1 (mantissa = roundHalfAway(x / 2^exponent)).
  * poisson encoding: neuron j of sample b spikes at a step when the next xorshift32 draw of the sample's
  *   generator (seed + sample index) is below floor(min(pixel · gain, 1) · 2^32).
+ * graded encoding: every step, input neuron j sends one graded payload P = gradedPayload(pixel, gainScaled,
+ *   payloadBits) when P ≠ 0, with gainScaled = gain · 2^fracBits:
+ *   P = clamp(roundHalfAway(pixel · gainScaled), −(2^(payloadBits−1) − 1), 2^(payloadBits−1) − 1);
+ *   the receiving projections divide Σ P · weight by 2^fracBits (payloadShift), rounded half away from zero.
  */
 
 export function roundHalfAway(x: number): number {
@@ -25,6 +29,12 @@ export function mantissaExponent(x: number, mantBits: number, expMax: number): {
 export function inputBias(pixel: number, gainScaled: number, mantBits: number, expMax: number): number {
   const { mantissa, exponent } = mantissaExponent(roundHalfAway(pixel * gainScaled), mantBits, expMax);
   return mantissa * 2 ** exponent;
+}
+
+/** Graded input: the payload pixel j sends every step (0: nothing sent). */
+export function gradedPayload(pixel: number, gainScaled: number, payloadBits: number): number {
+  const max = 2 ** (payloadBits - 1) - 1;
+  return Math.max(-max, Math.min(max, roundHalfAway(pixel * gainScaled)));
 }
 
 export function poissonThreshold(pixel: number, gain: number): number {

@@ -25,6 +25,8 @@ export interface TransformerShardResult {
   readonly scores: [number, Float32Array][];
   readonly fixedScores: [number, Float32Array][];
   readonly ops: [number, number][];
+  /** The part of `ops` out of the input population, per T. */
+  readonly inputOps: [number, number][];
   /** Predicted classes per (target, T). */
   readonly intPred: { target: string; T: number; pred: Int32Array }[];
 }
@@ -45,7 +47,7 @@ export function runShard(d: TransformerShard): TransformerShardResult {
       intPred.push({ target, T, pred });
     }
   }
-  return { scores: [...sim.scores.entries()], fixedScores: fixed ? [...fixed.scores.entries()] : [], ops: [...sim.ecmtOpsAt.entries()], intPred };
+  return { scores: [...sim.scores.entries()], fixedScores: fixed ? [...fixed.scores.entries()] : [], ops: [...sim.ecmtOpsAt.entries()], inputOps: [...sim.inputOpsAt.entries()], intPred };
 }
 
 if (parentPort && workerData) parentPort.postMessage(runShard(workerData as TransformerShard));

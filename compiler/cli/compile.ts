@@ -10,6 +10,7 @@ import type { CompileRequest } from "../compile.ts";
 import { DEFAULT_CONVERT_OPTIONS, defaultPercentile, METHODS, type Method, normalisationOf } from "../convert/methods.ts";
 import { checkLimit } from "../../runtime/limits.ts";
 import { fail, type Warning } from "../diagnostics.ts";
+import { INPUT_ENCODINGS, type InputEncoding } from "../ir/snn.ts";
 import { isPassName, PASS_NAMES } from "../pass.ts";
 import type { Report } from "../report/build.ts";
 import { classNamesNear } from "./classes.ts";
@@ -112,7 +113,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
     .option("per-channel", { type: "boolean", default: false, describe: "per-channel thresholds" })
     .option("reset", { type: "string", choices: ["subtract", "zero"], default: "subtract", describe: "neuron reset" })
     .option("readout", { type: "string", choices: ["membrane", "spikes"], default: "membrane", describe: "last layer: accumulated membrane or spike count" })
-    .option("encoding", { type: "string", choices: ["current", "poisson"], default: "current", describe: "input encoding" })
+    .option("encoding", { type: "string", choices: [...INPUT_ENCODINGS], default: "current", describe: "input coding: current (integrate-and-fire input neurons), poisson, or graded (each pixel sent every step as a graded payload; targets with graded spikes only)" })
     .option("maxpool", { type: "string", choices: ["average", "gate"], default: "average", describe: "max pooling: converted to average pooling (with a warning; every target), or a spiking max gate (float SNN only: no target has the neuron, SNNC303)" })
     .option("pooling", { type: "string", choices: ["spiking", "fold"], describe: "average pooling: its own spiking layer, or folded into the next Conv/Dense (default: spiking for ecc/ttrbr, fold for rnl/qcfs/mt)" })
     .option("mt-levels", { default: 8, requiresArg: true, coerce: integer("mt-levels"), describe: "levels per sign of multi-threshold neurons (method mt)" })
@@ -146,7 +147,7 @@ export const compileCommand: CommandSpec<CompileArgs> = {
       perChannel: a["per-channel"],
       reset: a.reset as "subtract" | "zero",
       readout: a.readout as "membrane" | "spikes",
-      encoding: a.encoding as "current" | "poisson",
+      encoding: a.encoding as InputEncoding,
       maxPool: a.maxpool as "gate" | "average",
       mtLevels: a["mt-levels"],
       tfjsCheck: a["tfjs-check"],

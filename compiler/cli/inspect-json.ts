@@ -38,10 +38,14 @@ const NEURON_RULES = {
 function input(d: DecodedBinary, net: EmuNetwork): unknown {
   const i = d.input;
   return {
-    encoding: i.encoding === 1 ? "poisson" : "current",
+    encoding: net.input.coding,
     shape: d.meta.inputShape,
     order: "element e of the input array in NHWC order (row, column, channel) feeds neuron neurons[e]",
     gain: i.gain, gainScaled: i.gainScaled, biasMantissaBits: i.biasMantissaBits, biasExponentMax: i.biasExponentMax, seed: i.seed,
+    ...(net.input.coding === "graded" ? {
+      payloadBits: i.payloadBits,
+      graded: "at every step, after the neuron updates, input element e (in order) sends one graded payload P = round(pixel · gainScaled) clamped to ±(2^(payloadBits − 1) − 1) when P ≠ 0; its projections are graded ones (payloadShift); input neurons are not updated",
+    } : {}),
     current: "bias of the input neuron = m · 2^e with x = round(pixel · gainScaled), e the smallest exponent ≤ biasExponentMax with |round(x / 2^e)| ≤ 2^(biasMantissaBits − 1) − 1, m = round(x / 2^e) clamped to that bound",
     rounding: "round half away from zero",
     poisson: "sample s uses xorshift32 seeded with seed + s (state 0 becomes 0x9e3779b9; s ^= s << 13; s ^= s >>> 17; s ^= s << 5, unsigned 32-bit); at each step, after the neuron updates, input element e (in order) spikes when the next draw < floor(clamp(pixel · gain, 0, 1) · 2^32); input neurons are not updated",

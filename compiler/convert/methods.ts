@@ -21,7 +21,7 @@
  * readout as accumulated membrane.
  */
 import { fail, type Warning } from "../diagnostics.ts";
-import type { NeuronModel, ResetMode } from "../ir/snn.ts";
+import type { InputEncoding, NeuronModel, ResetMode } from "../ir/snn.ts";
 import { allValuesPercentile, type Calibration, channelPositivePercentile, negativePercentile, positivePercentile, type SiteStats } from "./calibrate.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
 import { type PopParams, topologicalPops } from "./normalise.ts";
@@ -48,7 +48,8 @@ export interface ConvertOptions {
   /** Half-threshold initial membrane; default per method. */
   readonly halfThreshold?: boolean;
   readonly readout: "membrane" | "spikes";
-  readonly encoding: "current" | "poisson";
+  /** Input coding (ir/snn.ts InputEncoding). graded needs a target with graded spikes (SNNC340 in quantise). */
+  readonly encoding: InputEncoding;
   readonly maxPool: "gate" | "average";
   /** Average pooling as its own spiking layer, or folded into the next Conv/Dense; default per method. */
   readonly pooling?: "spiking" | "fold";

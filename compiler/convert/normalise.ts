@@ -19,7 +19,7 @@
  * (exact for the compile's T; a readout at another T' is off by depth·bias·(T − T')/(T + depth)).
  * Invariant: every PopParams vector (threshold, spikeValue) has one entry per channel of its population.
  */
-import type { Connectivity, NeuronModel, Population, Projection, SnnGraph } from "../ir/snn.ts";
+import type { Connectivity, InputEncoding, NeuronModel, Population, Projection, SnnGraph } from "../ir/snn.ts";
 import type { RawPop, RawSnn } from "./lower.ts";
 
 export interface PopParams {
@@ -32,7 +32,7 @@ export interface PopParams {
 
 export interface NormaliseOptions {
   readonly method: string;
-  readonly encoding: "current" | "poisson";
+  readonly encoding: InputEncoding;
   readonly seed: number;
   /** The compile's T: negative biases of firing neurons are spread over T + depth steps (header). */
   readonly timesteps: number;

@@ -29,7 +29,7 @@
 import type { FixedMatmul, FixedOp } from "../../runtime/compute.ts";
 import type { IntPopulationParams } from "../../runtime/neuron.ts";
 import type { Shape } from "./ann.ts";
-import type { InputEncoding, Operand, WindowGeometry } from "./snn.ts";
+import type { Operand, WindowGeometry } from "./snn.ts";
 
 /** An ECMT compute node in fixed point: a single-operand operator with its constant input (s16.15 per
  * element, added every window step), or a product of two operands. */
@@ -86,10 +86,11 @@ export interface QPopulation {
   readonly compute?: QComputeNode;
 }
 
-export interface QInput {
+/** Fields of every input coding. */
+interface QInputCommon {
   readonly population: number;
-  readonly encoding: InputEncoding;
-  /** pixel → effective bias (state units) = quantiseInputBias(pixel, gainScaled, ...) (runtime/input.ts). */
+  /** current: pixel → effective bias (state units) = inputBias(pixel, gainScaled, ...) (runtime/input.ts);
+   * graded: pixel → payload = gradedPayload(pixel, gainScaled, payloadBits) (pixel · gain · 2^fracBits). */
   readonly gainScaled: number;
   readonly biasMantissaBits: number;
   readonly biasExponentMax: number;
@@ -97,6 +98,15 @@ export interface QInput {
   readonly gain: number;
   readonly seed: number;
 }
+
+/** The input coding in integers: one case per ir/snn.ts InputEncoding. */
+export type QInput =
+  | (QInputCommon & { readonly encoding: "current" })
+  | (QInputCommon & { readonly encoding: "poisson" })
+  /** Graded: each step, pixel j's payload P_j = gradedPayload(pixel, gainScaled, payloadBits), an s.fracBits
+   * value of pixel · gain (input thresholds), sent when nonzero; every projection out of the input population
+   * has payloadShift = fracBits (ir/quantised.ts payload scaling: Σ P · w divided by 2^fracBits, rounded). */
+  | (QInputCommon & { readonly encoding: "graded"; readonly fracBits: number; readonly payloadBits: number });
 
 export interface QuantisedSnn {
   readonly name: string;

@@ -150,7 +150,17 @@ export interface Leak {
   readonly iKeep: number;
 }
 
-export type InputEncoding = "current" | "poisson";
+/**
+ * How pixels enter the network (the input population's behaviour; one case per coding):
+ *   current  integrate-and-fire neurons with the pixel as a constant current (pixel · gain per step);
+ *   poisson  a spike per step with probability min(pixel · gain, 1) (xorshift32, seeded per sample);
+ *   graded   every step each nonzero pixel is sent as one graded payload of value pixel · gain (thresholds of
+ *            the input population, so downstream weights are unchanged): the first layer receives the analog
+ *            image each step, as ECMT's networks do. Needs a target with graded spikes.
+ */
+export type InputEncoding = "current" | "poisson" | "graded";
+
+export const INPUT_ENCODINGS: readonly InputEncoding[] = ["current", "poisson", "graded"];
 
 export interface Population {
   readonly id: number;

@@ -6,7 +6,7 @@
  * one numbering) where compute populations have no inputs and neuron populations keep only their inputs from
  * neuron populations: partition, place, route and the synapse tables see the spiking network alone;
  * `gradedProjections` — every projection into or out of a compute node (neuron → compute, compute → compute,
- * compute → neuron), and every projection with a payload shift: these travel as graded packets (32-bit payloads) to and from the processors and are
+ * compute → neuron), and every projection with a payload shift (fine multi-threshold payloads, graded input): these travel as graded packets (32-bit payloads) to and from the processors and are
  * stored, with their weights, in the binary's CMPT section (docs/binary-format.md "CMPT").
  * Invariant: every projection of the network is in exactly one of the two.
  */
@@ -31,7 +31,8 @@ export function hasCompute(q: QuantisedSnn): boolean {
 }
 
 export function neuronView(q: QuantisedSnn): QuantisedSnn {
-  if (!hasCompute(q)) return q;
+  // graded input (payloadShift out of the input population) makes graded projections without compute nodes
+  if (!q.populations.some((p) => p.inputs.some((pr) => isGraded(q, p, pr)))) return q;
   return { ...q, populations: q.populations.map((p) => ({ ...p, inputs: p.inputs.filter((pr) => !isGraded(q, p, pr)) })) };
 }
 

@@ -21,6 +21,8 @@
  * 4. Features the target lacks: reset by subtraction without native support uses the target's declared soft
  *    reset construction, else SNNC303; graded spikes (mt) and spiking max-pool gates need target support,
  *    else SNNC303 with a hint. Delays above the target's maximum are SNNC303.
+ * 4b. Graded input (--encoding graded, targets with graded spikes, else SNNC340): payloads pixel · gain in
+ *    s.F fixed point (gradedInput), every projection out of the input population gets payloadShift F.
  * 5. ECMT compute nodes (ir/snn.ts `compute`, run on processor cores): scale 2^15 (s16.15), their input
  *    weights round(w · 2^15) with shifts 0 (SNNC322 when one does not fit 32 bits), the operator and its LUTs
  *    from quantise/compute.ts; every projection out of a compute node gets payloadShift 15 (its payloads
@@ -92,8 +94,11 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   const pops: QPopulation[] = [];
 
   const fine = fineNegativeShifts(snn, ns.gradedSpikes.payloadBits?.value ?? 0);
+  const gradedIn = gradedInput(snn, target, ranges);
   const payloadShiftOf = (source: number): { payloadShift?: number } =>
-    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS } : (fine[source] ?? 0) > 0 ? { payloadShift: fine[source] as number } : {};
+    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS }
+      : gradedIn && source === snn.input.population ? { payloadShift: gradedIn.fracBits }
+      : (fine[source] ?? 0) > 0 ? { payloadShift: fine[source] as number } : {};
   for (const p of snn.populations) {
     const loc = { layer: p.name };
     if (p.neuron.kind === "compute") {
@@ -190,11 +195,32 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   const inputPop = pops[snn.input.population] as QPopulation;
   const q: QuantisedSnn = {
     name: snn.name, method: snn.method, target: target.name, populations: pops,
-    input: { population: snn.input.population, encoding: snn.input.encoding, gainScaled: snn.input.gain * inputPop.scale, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed },
+    input: gradedIn
+      ? { population: snn.input.population, encoding: "graded", gainScaled: snn.input.gain * 2 ** gradedIn.fracBits, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed, ...gradedIn }
+      : { population: snn.input.population, encoding: snn.input.encoding === "poisson" ? "poisson" : "current", gainScaled: snn.input.gain * inputPop.scale, biasMantissaBits: biasMantBits, biasExponentMax: biasExpMax, gain: snn.input.gain, seed: snn.input.seed },
     output: snn.output, readoutDepth: snn.readoutDepth, inputShape: snn.inputShape,
   };
   checkInputBound(q, rules.inputBits > 0 ? rules.inputBits : undefined, target.title, warn);
   return { q, layers };
+}
+
+/**
+ * Graded input coding (ir/snn.ts InputEncoding "graded"): the payload's fractional bits F, the most that keep
+ * 1.5 × the largest measured pixel · gain (at least 1 input threshold) inside the target's signed payload bits
+ * (larger pixels saturate, runtime/input.ts gradedPayload). Null for the other codings; SNNC340 when the
+ * target has no graded spikes.
+ */
+export function gradedInput(snn: SnnGraph, target: Target, ranges: PopulationRanges): { fracBits: number; payloadBits: number } | null {
+  if (snn.input.encoding !== "graded") return null;
+  const g = target.neuron.gradedSpikes;
+  const bits = g.payloadBits?.value ?? 0;
+  if (!g.supported || bits < 2) {
+    throw fail("SNNC340", `graded input sends each pixel as a graded payload; target ${target.name} has no graded spikes`, { layer: (snn.populations[snn.input.population] as Population).name },
+      "use --encoding current (or poisson), or a target with graded spikes (gradedSpikes.supported)");
+  }
+  const maxPayload = 2 ** (bits - 1) - 1;
+  const maxValue = Math.max(1, ranges.maxAbsInput[snn.input.population] ?? 0);
+  return { fracBits: Math.max(0, Math.floor(Math.log2(maxPayload / (1.5 * maxValue)))), payloadBits: bits };
 }
 
 /** What quantise needs of the target's neuron model: one case per model (exhaustive). */

@@ -291,7 +291,7 @@ export function buildReport(x: ReportInput): Report {
     conversion: {
       options: {
         method: request.method, percentile: request.percentile ?? null, perChannel: request.perChannel, reset: request.reset,
-        readout: request.readout, encoding: request.encoding, maxPool: request.maxPool, pooling: request.pooling ?? defaultPooling(request.method),
+        readout: request.readout, encoding: q.input.encoding, maxPool: request.maxPool, pooling: request.pooling ?? defaultPooling(request.method),
         mtLevels: request.mtLevels, calibrationSamples: request.calibrationSamples,
       },
       normalisation: autoChoice(pipeline.conversion),

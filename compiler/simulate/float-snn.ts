@@ -56,6 +56,9 @@ export interface FloatSimResult {
    * nonzero factors (compute.ts matmulSops).
    */
   readonly ecmtOpsAt: ReadonlyMap<number, number>;
+  /** The part of ecmtOpsAt delivered by the input population's projections (graded input: multiply-accumulates
+   * of a pixel payload by a weight, charged E_MAC under the seed's convention). */
+  readonly inputOpsAt: ReadonlyMap<number, number>;
   /** Per population: largest |v| before reset and largest |input + bias| in one step (recordRanges). */
   readonly maxAbsV: Float64Array;
   readonly maxAbsInput: Float64Array;
@@ -129,6 +132,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   let synapticEvents = 0;
   // operations by the receiving population's local step t − depth (offset by D: pre-window steps)
   const opsByLocal = new Float64Array(steps + D + 1);
+  const inputByLocal = new Float64Array(steps + D + 1);
   let ecmtOps = 0;
   const maxDelayFrom = pops.map(() => 1);
   for (const p of pops) for (const pr of p.inputs) maxDelayFrom[pr.source] = Math.max(maxDelayFrom[pr.source] as number, pr.delay);
@@ -200,6 +204,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             const ev = scatterProjection(pr.conn, srcSlot, dst, B, src.pop.size, dst.length / B);
             synapticEvents += ev;
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
+            if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
           }
           ecmtOps += computeUpdate(p, st.current, cs, B, slot, t);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
@@ -213,6 +218,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
             const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size, arena);
             synapticEvents += ev;
             if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
+            if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
           }
           if (p.leak) leak(st, p.leak.vKeep, p.leak.iKeep, B);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
@@ -237,7 +243,8 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
     options.onBatch?.(start + B);
   }
   const ecmtOpsAt = new Map(options.timesteps.map((T) => [T, opsByLocal.subarray(0, D + T).reduce((a, v) => a + v, 0)]));
-  return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, maxAbsV, maxAbsInput };
+  const inputOpsAt = new Map(options.timesteps.map((T) => [T, inputByLocal.subarray(0, D + T).reduce((a, v) => a + v, 0)]));
+  return { scores, classes, counts, totalSpikes, synapticEvents, ecmtOpsAt, inputOpsAt, maxAbsV, maxAbsInput };
 }
 
 /** A step's spikes added to per-neuron counts [B, size] (float32 adds; the kernel's when all is in the arena). */
@@ -307,10 +314,21 @@ export function emitInput(st: PopState, pixels: Float32Array, B: number, snn: Sn
   const p = st.pop;
   const gain = snn.input.gain;
   const n = p.size;
+  const encoding = snn.input.encoding;
   for (let b = 0; b < B; b++) {
     let k = 0;
     const base = b * n;
-    if (snn.input.encoding === "poisson") {
+    if (encoding === "graded") {
+      // One payload per nonzero pixel and step: its value in input thresholds (ir/snn.ts InputEncoding).
+      for (let j = 0; j < n; j++) {
+        const x = (pixels[base + j] as number) * gain;
+        if (x !== 0) {
+          slot.idx[base + k] = j;
+          slot.val[base + k] = x;
+          k++;
+        }
+      }
+    } else if (encoding === "poisson") {
       const rng = rngs[b] as () => number;
       for (let j = 0; j < n; j++) {
         // Spike with probability min(pixel * gain, 1): compare a 32-bit draw against the scaled rate.

@@ -4,13 +4,15 @@
  * every population steps with the target's integer neuron model from runtime/neuron.ts. The emulator, which
  * runs from the placement binary alone, must reproduce its spikes exactly.
  *
+ * Input (runtime/input.ts, shared with the emulator): current → the input neurons' biases; Poisson → spikes
+ * from xorshift32; graded → every step each nonzero pixel payload, delivered with the projections' payloadShift.
  * Timing as ir/snn.ts: the run lasts T + readoutDepth steps; scores are the readout's v (or its spike count
  * inside the window) at the end. `onSpikes` sees every population's spikes at every step (verify, traces).
  * ECMT compute populations step in fixed point (simulate/int-compute.ts, runtime/compute.ts); projections with
  * a payloadShift (out of compute nodes) add, per target and step, their exact sum Σ payload · weight divided by
  * 2^payloadShift and rounded half away from zero (ir/quantised.ts, payload scaling).
  */
-import { inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
+import { gradedPayload, inputBias, poissonThreshold, xorshift32 } from "../../runtime/input.ts";
 import { type IntState, newIntState, stepPopulation } from "../../runtime/neuron.ts";
 import type { QConnectivity, QPopulation, QProjection, QuantisedSnn } from "../ir/quantised.ts";
 import { windowCount } from "../ir/shape.ts";
@@ -93,8 +95,13 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
     };
     let inputBiases: Float64Array | null = null;
     let poisson: { thresholds: Float64Array; rngs: (() => number)[] } | null = null;
+    let graded: Int32Array | null = null;
+    const qin = q.input;
     const present = (pixels: Float32Array): void => {
-      if (q.input.encoding === "current") {
+      if (qin.encoding === "graded") {
+        graded ??= new Int32Array(B * per);
+        for (let i = 0; i < B * per; i++) graded[i] = gradedPayload(pixels[i] as number, qin.gainScaled, qin.payloadBits);
+      } else if (qin.encoding === "current") {
         inputBiases ??= new Float64Array(B * per);
         for (let i = 0; i < B * per; i++) inputBiases[i] = inputBias(pixels[i] as number, q.input.gainScaled, q.input.biasMantissaBits, q.input.biasExponentMax);
       } else if (poisson) {
@@ -112,6 +119,8 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
         const cs = computes[p.id];
         if (p.id === inPop.id && poisson) {
           emitPoisson(p, poisson, B, ring);
+        } else if (p.id === inPop.id && graded) {
+          emitGraded(p, graded, B, ring);
         } else if (cs) {
           cs.inL.fill(0);
           cs.inR?.fill(0);
@@ -163,6 +172,21 @@ export function simulateInt(q: QuantisedSnn, images: Float32Array, count: number
     options.onBatch?.(start + B);
   }
   return { scores, classes, spikes, synapticEvents };
+}
+
+/** Graded input (runtime/input.ts): every nonzero payload is sent, every step. */
+function emitGraded(p: QPopulation, payloads: Int32Array, B: number, ring: Ring): void {
+  for (let b = 0; b < B; b++) {
+    let k = 0;
+    for (let j = 0; j < p.size; j++) {
+      const pl = payloads[b * p.size + j] as number;
+      if (pl === 0) continue;
+      ring.idx[b * p.size + k] = j;
+      ring.payload[b * p.size + k] = pl;
+      k++;
+    }
+    ring.count[b] = k;
+  }
 }
 
 function emitPoisson(p: QPopulation, poisson: { thresholds: Float64Array; rngs: (() => number)[] }, B: number, ring: Ring): void {

@@ -4,7 +4,8 @@
  * SNNC-W310 warning per layer whose neurons can receive more than the accumulator holds in one step.
  *
  * Bound of neuron j's input q_j in one step (each source spikes at most once per step, with payload at most
- * P+ (positive) or P− (negative magnitude): 1 for binary spikes, 2^(levels−1)(·negPayload) for graded ones):
+ * P+ (positive) or P− (negative magnitude): 1 for binary spikes, 2^(levels−1)(·negPayload) for graded ones, the
+ * largest payload / 2^payloadShift for graded input):
  *   q_j ≤ Σ_{w>0} w·P+ + Σ_{w<0} |w|·P−(source can send negative payloads)    (and the mirror for q_j ≥ …)
  * over every synapse into j (all delays, the two-compartment self-synapse −threshold included). Windowed
  * projections are bounded per output channel (the full kernel; padding only removes terms). The chip wraps q
@@ -21,8 +22,13 @@ export interface InputBound {
   readonly min: number;
 }
 
-/** Largest positive and negative payload magnitudes a population's spikes carry. */
-function payloads(p: QPopulation): { pos: number; neg: number } {
+/** Largest positive and negative payload magnitudes a population's spikes carry (graded input: the largest
+ * payload, already divided by the projection's payloadShift 2^F). */
+function payloads(p: QPopulation, q: QuantisedSnn, shift: number): { pos: number; neg: number } {
+  if (p.id === q.input.population && q.input.encoding === "graded") {
+    const top = (2 ** (q.input.payloadBits - 1) - 1) / 2 ** shift;
+    return { pos: top, neg: top };
+  }
   const a = p.params;
   if (a.kind !== "mt") return { pos: 1, neg: 0 };
   const top = 2 ** Math.max(0, a.mtLevels - 1);
@@ -89,7 +95,7 @@ export function inputBounds(q: QuantisedSnn): InputBound[] {
     for (const pr of p.inputs) {
       const src = q.populations[pr.source];
       if (!src) continue;
-      const pay = payloads(src);
+      const pay = payloads(src, q, pr.payloadShift ?? 0);
       const s = sums(pr.conn, p.size, C, pr.posShift, pr.negShift);
       for (let j = 0; j < p.size; j++) {
         const at = s.perChannel ? j % C : j;

@@ -72,6 +72,9 @@ export interface ComputeNetwork {
   readonly srcPayload: (Int32Array | null)[];
   readonly srcCount: Int32Array;
   readonly processorCycles: Float64Array;
+  /** Per neuron population: synaptic events its graded projections delivered since the last `emulate` began
+   * (the run adds them to the population's synaptic ops: graded input and fine multi-threshold payloads). */
+  readonly srcEvents: Float64Array;
 }
 
 export interface ComputeCounters {
@@ -159,7 +162,7 @@ export function loadComputeNetwork(b: DecodedBinary, popOf: Int32Array, popIndex
   const srcIdx = pops.map((_, p) => ((outOf[p] as number[]).length > 0 && nodeOf[p] === -1 ? new Int32Array(globalOf[p]?.length ?? 0) : null));
   return {
     nodes, projections, outOf, maxDelay, processor: proc, processorCount, srcIdx, srcPayload: srcIdx.map((x) => (x ? new Int32Array(x.length) : null)),
-    srcCount: new Int32Array(pops.length), processorCycles: new Float64Array(processorCount),
+    srcCount: new Int32Array(pops.length), processorCycles: new Float64Array(processorCount), srcEvents: new Float64Array(pops.length),
   };
 }
 
@@ -315,6 +318,7 @@ export function stepCompute(
     const s = ps.scratch;
     s.fill(0);
     const events = accumulate(ps, idx, payload, count, s);
+    if (ps.srcNode < 0) cn.srcEvents[p.src] = (cn.srcEvents[p.src] as number) + events;
     if (ps.dstNode >= 0) {
       const dst = cn.nodes[ps.dstNode] as NodeState;
       dst.events += events;

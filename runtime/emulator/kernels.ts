@@ -125,7 +125,7 @@ function planOf(net: EmuNetwork): Plan {
     if (!rule || !fastRule(rule)) continue;
     let ok = true;
     for (let i = net.rangeStart[r] as number; i < (net.rangeStart[r + 1] as number) && ok; i++) {
-      const b = isInput[i] && !net.input.poisson ? Math.max(inputBiasMax, Math.abs(net.bias[i] as number)) : Math.abs(net.bias[i] as number);
+      const b = isInput[i] && net.input.coding === "current" ? Math.max(inputBiasMax, Math.abs(net.bias[i] as number)) : Math.abs(net.bias[i] as number);
       ok = b <= STATE_LIMIT && Math.abs(net.vInit[i] as number) <= STATE_LIMIT && Number.isInteger(net.vInit[i]) && Number.isInteger(net.bias[i]);
     }
     if (ok) fast[r] = 1;

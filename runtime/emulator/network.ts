@@ -11,7 +11,7 @@
  */
 import { RuntimeError } from "../errors.ts";
 import type { DecodedBinary, Meta } from "../format/decoded.ts";
-import { NEURON_KIND_CODES, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../format/spec.ts";
+import { ENCODING_CODES, NEURON_KIND_CODES, SYN_DELAY_SHIFT, SYN_INDEX_BITS, SYN_TYPE_SHIFT, SYN_WEIGHT_SHIFT } from "../format/spec.ts";
 import type { NeuronRule } from "../neuron.ts";
 import { type ComputeNetwork, loadComputeNetwork } from "./compute-nodes.ts";
 import { traceMulticast } from "./multicast.ts";
@@ -147,7 +147,8 @@ export interface EmuNetwork {
   /** Population and index of each neuron. */
   readonly popOf: Int32Array;
   readonly popIndex: Int32Array;
-  readonly input: { readonly neurons: Int32Array; readonly poisson: boolean; readonly seed: number; readonly gainScaled: number; readonly gain: number; readonly biasMantissaBits: number; readonly biasExponentMax: number };
+  /** The input coding (runtime/input.ts): current (biases), Poisson spikes, or graded payloads (payloadBits). */
+  readonly input: { readonly neurons: Int32Array; readonly coding: InputCoding; readonly seed: number; readonly gainScaled: number; readonly gain: number; readonly biasMantissaBits: number; readonly biasExponentMax: number; readonly payloadBits: number };
   readonly output: { readonly neurons: Int32Array; readonly countReadout: boolean; readonly readoutDepth: number };
   readonly cost: DecodedBinary["cost"];
   readonly meta: Meta;
@@ -410,7 +411,7 @@ export function loadNetwork(b: DecodedBinary): EmuNetwork {
     rangeStart: Int32Array.from(rs), rangeRule: Int32Array.from(rr), bias, vInit, delivery, maxDelay: Math.max(1, compute?.maxDelay ?? 1, ...delays),
     axonStart, axonCore: axonCore.finish(), axonSynapses: axonSynapses.finish(), axonRoute: axonRoute.finish(), axonHopsX: axonHopsX.finish(), axonHopsY: axonHopsY.finish(), axonLatency: axonLatency.finish(),
     neuronSynapses, neuronHopsX, neuronHopsY, neuronPackets, neuronLatency, routeCount: routes.count, popOf, popIndex,
-    input: { neurons: inputNeurons, poisson: b.input.encoding === 1, seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax },
+    input: { neurons: inputNeurons, coding: codingOf(b.input.encoding), seed: b.input.seed, gainScaled: b.input.gainScaled, gain: b.input.gain, biasMantissaBits: b.input.biasMantissaBits, biasExponentMax: b.input.biasExponentMax, payloadBits: b.input.payloadBits },
     output: { neurons: outputNeurons, countReadout: b.output.kind === NEURON_KIND_CODES["count-readout"], readoutDepth: b.output.readoutDepth },
     cost: b.cost, meta: b.meta, system: b.system,
   };
@@ -518,4 +519,13 @@ export function synapsesFrom(net: EmuNetwork, neuron: number): [number, number, 
     }
   }
   return out;
+}
+
+export type InputCoding = keyof typeof ENCODING_CODES;
+
+/** INPM encoding byte → coding (the reader has checked the code). */
+function codingOf(code: number): InputCoding {
+  const name = (Object.keys(ENCODING_CODES) as InputCoding[]).find((k) => ENCODING_CODES[k] === code);
+  if (name === undefined) throw new RuntimeError("SNNC504", `input encoding code ${code}`);
+  return name;
 }

@@ -12,7 +12,7 @@
  * installed), the ring, the spikes, the IF neurons' state, delivery, their update and the spike counters run
  * in WebAssembly on Int32 arrays, with the same results; otherwise (and for traces) this file's JS loops.
  */
-import { inputBias, poissonThreshold, xorshift32 } from "../input.ts";
+import { gradedPayload, inputBias, poissonThreshold, xorshift32 } from "../input.ts";
 import { stepRange } from "../neuron.ts";
 import { resetCompute, stepCompute } from "./compute-nodes.ts";
 import { deliver } from "./deliver.ts";
@@ -146,8 +146,12 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   const axonSynapses = net.axonSynapses;
   const isInput = new Uint8Array(N);
   for (let i = 0; i < per; i++) isInput[net.input.neurons[i] as number] = 1;
-  const poisson = net.input.poisson;
+  const poisson = net.input.coding === "poisson";
+  const graded = net.input.coding === "graded";
+  // Poisson and graded input neurons are not stepped: their spikes or payloads come from the pixels.
+  const generated = poisson || graded;
   const thresholds = new Float64Array(per);
+  const payloads = new Int32Array(graded ? per : 0);
   const readoutCounts = wasm ? wasm.readoutCounts : new Float64Array(classes);
   // Spikes per neuron: the network counters (per-neuron axon sums, net.neuron*) and route loads are taken
   // from them after the run; only the per-core synaptic ops of a step (busy time) need the axon loop.
@@ -159,6 +163,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     outIndex[g] = c;
   });
 
+  net.compute?.srcEvents.fill(0);
   try {
   for (let sample = 0; sample < count; sample++) {
     v.set(net.vInit);
@@ -174,7 +179,9 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     const frames = options.frames ?? 1;
     const sampleInput = images.subarray(sample * per * frames, (sample + 1) * per * frames);
     const pixels = sampleInput.subarray(0, per);
-    if (poisson) {
+    if (graded) {
+      for (let i = 0; i < per; i++) payloads[i] = gradedPayload(pixels[i] as number, net.input.gainScaled, net.input.payloadBits);
+    } else if (poisson) {
       for (let i = 0; i < per; i++) thresholds[i] = poissonThreshold(pixels[i] as number, net.input.gain);
     } else {
       for (let i = 0; i < per; i++) bias[net.input.neurons[i] as number] = inputBias(pixels[i] as number, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
@@ -183,7 +190,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     const rng = xorshift32(net.input.seed + (options.sampleOffset ?? 0) + sample);
     for (let step = 0; step < steps; step++) {
       if (frames > 1) {
-        presentFrame(net, sampleInput, step < frames ? step : -1, per, poisson, thresholds, bias);
+        presentFrame(net, sampleInput, step < frames ? step : -1, per, thresholds, bias, payloads);
         if (wasm) for (let i = 0; i < per; i++) wasm.bias[net.input.neurons[i] as number] = bias[net.input.neurons[i] as number] as number;
       }
       const qs = wasm ? (wasm.slots[step % R] as Int32Array) : null;
@@ -198,7 +205,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         if (!rule) continue;
         const s = net.rangeStart[r] as number;
         const e = net.rangeStart[r + 1] as number;
-        if (poisson && rule.kind === "input" && isInput[s]) {
+        if (generated && rule.kind === "input" && isInput[s]) {
           (qs ?? q).fill(0, s, e);
           continue;
         }
@@ -217,7 +224,15 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
         const core = coreOfRange[r] as number;
         stepActive[core] = (stepActive[core] as number) + (activity[0] as number) * (compOfRange[r] as number);
       }
-      if (poisson) {
+      if (graded) {
+        for (let i = 0; i < per; i++) {
+          const pl = payloads[i] as number;
+          if (pl === 0) continue;
+          spikeIdx[n] = net.input.neurons[i] as number;
+          spikePayload[n] = pl;
+          n++;
+        }
+      } else if (poisson) {
         for (let i = 0; i < per; i++) {
           if (rng() < (thresholds[i] as number)) {
             spikeIdx[n] = net.input.neurons[i] as number;
@@ -289,6 +304,8 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
   } finally {
     if (wasm) wasm.busy = false;
   }
+  // Graded projections' synaptic events count for their source population (graded input's first layer).
+  if (net.compute) for (let p = 0; p < nPops; p++) popSynOps[p] = (popSynOps[p] as number) + (net.compute.srcEvents[p] as number);
   // Network counters from the per-neuron spike counts.
   for (let s = 0; s < N; s++) {
     const c = counts[s] as number;
@@ -319,11 +336,13 @@ function rangeOf(net: EmuNetwork, i: number): number {
   return r;
 }
 
-/** Event input: frame f's values (f < 0: none) become the input neurons' biases or Poisson thresholds. */
-function presentFrame(net: EmuNetwork, input: Float32Array, f: number, per: number, poisson: boolean, thresholds: Float64Array, bias: Float64Array): void {
+/** Event input: frame f's values (f < 0: none) become the input neurons' biases, Poisson thresholds or graded
+ * payloads. */
+function presentFrame(net: EmuNetwork, input: Float32Array, f: number, per: number, thresholds: Float64Array, bias: Float64Array, payloads: Int32Array): void {
   for (let i = 0; i < per; i++) {
     const x = f >= 0 ? (input[f * per + i] as number) : 0;
-    if (poisson) thresholds[i] = poissonThreshold(x, net.input.gain);
+    if (net.input.coding === "graded") payloads[i] = gradedPayload(x, net.input.gainScaled, net.input.payloadBits);
+    else if (net.input.coding === "poisson") thresholds[i] = poissonThreshold(x, net.input.gain);
     else bias[net.input.neurons[i] as number] = inputBias(x, net.input.gainScaled, net.input.biasMantissaBits, net.input.biasExponentMax);
   }
 }

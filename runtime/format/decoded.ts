@@ -117,6 +117,8 @@ export interface DecodedBinary {
     readonly encoding: number;
     readonly biasMantissaBits: number;
     readonly biasExponentMax: number;
+    /** Graded encoding (2): signed payload width; 0 otherwise. */
+    readonly payloadBits: number;
     readonly seed: number;
     readonly gainScaled: number;
     readonly gain: number;

@@ -145,6 +145,7 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
   const inp = d.input;
   if (!ENCODINGS.includes(inp.encoding)) throw bad(`input encoding code ${inp.encoding} is not one of ${ENCODINGS.join(", ")}`, at("INPM"));
   if (!Number.isFinite(inp.gain) || !Number.isFinite(inp.gainScaled)) throw bad(`input gain ${inp.gain} / ${inp.gainScaled} is not finite`, at("INPM"));
+  if (inp.encoding === ENCODING_CODES.graded ? inp.payloadBits < 2 || inp.payloadBits > 32 : inp.payloadBits !== 0) throw bad(`input payload width ${inp.payloadBits} bits for encoding ${inp.encoding}`, at("INPM"));
   if (inp.biasMantissaBits < 2 || inp.biasMantissaBits > 32 || inp.biasExponentMax > 31) throw bad(`input bias format ${inp.biasMantissaBits} bits, exponent ≤ ${inp.biasExponentMax}`, at("INPM"));
   let inputSize = 1;
   for (const x of meta.inputShape) inputSize *= x;

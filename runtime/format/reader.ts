@@ -346,7 +346,7 @@ function readSpinnakerRouting(c: Cursor, cores: readonly CoreNeurons[]): Decoded
 function readMap(c: Cursor, cores: readonly CoreNeurons[], input: boolean): DecodedBinary["input"] | DecodedBinary["output"] {
   let head: Record<string, number>;
   if (input) {
-    head = { encoding: c.u8(), biasMantissaBits: c.u8(), biasExponentMax: c.u8(), pad: c.u8(), seed: c.u32(), gainScaled: c.f64(), gain: c.f64() };
+    head = { encoding: c.u8(), biasMantissaBits: c.u8(), biasExponentMax: c.u8(), payloadBits: c.u8(), seed: c.u32(), gainScaled: c.f64(), gain: c.f64() };
   } else {
     head = { kind: c.u8(), pad: c.u8(), readoutDepth: c.u16(), population: c.u32() };
   }

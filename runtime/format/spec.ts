@@ -109,7 +109,7 @@ export const decodeNeuronKind = decoder<NeuronKind>(NEURON_KIND_CODES);
 export const decodeReset = decoder<ResetRule>(RESET_CODES);
 
 /** INPM encoding byte. */
-export const ENCODING_CODES = { current: 0, poisson: 1 } as const;
+export const ENCODING_CODES = { current: 0, poisson: 1, graded: 2 } as const;
 /** Loihi synapse format sign byte. */
 export const SIGN_CODES = { excitatory: 0, inhibitory: 1, mixed: 2 } as const;
 

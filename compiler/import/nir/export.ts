@@ -41,7 +41,7 @@ export function exportNir(snn: SnnGraph, dt: number, warn: (w: Warning) => void)
     return n;
   });
   if (snn.input.encoding !== "current") {
-    throw fail("SNNC170", "the network takes Poisson input, which NIR cannot describe", { layer: snn.populations[snn.input.population]?.name ?? "input" }, "compile with --encoding current to export NIR");
+    throw fail("SNNC170", `the network takes ${snn.input.encoding === "poisson" ? "Poisson" : "graded"} input, which NIR cannot describe`, { layer: snn.populations[snn.input.population]?.name ?? "input" }, "compile with --encoding current to export NIR");
   }
   let lossy = 0;
   const inPop = snn.populations[snn.input.population] as Population;
