@@ -99,6 +99,12 @@ describe("graded payload packets on SpiNNaker: ecmt compute nodes", () => {
       const back = runBackEnd(q, target, T);
       const computes = q.populations.filter((p) => p.compute).map((p) => p.id);
       expect(back.computePlan.nodes.map((n) => n.population)).to.deep.equal(computes);
+      // the ARM cores are the neuron cores: compute nodes take only the cores the neurons left free
+      const per = target.processors?.perChip.value ?? 0;
+      const neuronSlots = new Set(back.routed.placement.map((l) => (l.chipY * back.routed.grid.chipsX + l.chipX) * per + l.index));
+      const computeSlots = back.computePlan.nodes.flatMap((n) => n.assignments.map((a) => a.slot));
+      expect(computeSlots.filter((s) => neuronSlots.has(s))).to.deep.equal([]);
+      expect(back.computePlan.processorsAvailable).to.equal(back.routed.grid.chipsX * back.routed.grid.chipsY * per - neuronSlots.size);
       const r = verifyBitExact(q, back.binary, data.images, 4, T);
       expect(r.firstMismatch).to.equal(null);
       expect(r.bitExact).to.equal(true);
