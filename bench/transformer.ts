@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/transformer.ts examples/fashion-mnist/vit/model.json [--samples 2000] [--calibration 256] [--targets loihi2,spinnaker2]
  *                                [--percentile 99] [--levels 8] [--out NAME] [--int loihi2[,spinnaker2] [--int-ts 4,8]]
- *                                [--workers 2] [--chunk 200] [--fixed-compute]
+ *                                [--workers 2] [--chunk 200] [--fixed-compute] [--ts 1,2,4,8,16,32]
  *   npx tsx bench/transformer.ts --tiny [--samples 200]     (the tests' hand-made tiny ViT on random 8×8
  *                                                           images: agreement with the ANN, not accuracy)
  *
@@ -51,7 +51,9 @@ const MODEL = process.argv.slice(2).find((a, i, all) => !a.startsWith("--") && !
 const SAMPLES = Number(arg("--samples", TINY ? "200" : "2000"));
 const CAL = Number(arg("--calibration", "256"));
 const TARGETS = arg("--targets", "loihi,loihi2,spinnaker,spinnaker2").split(",");
-const TS = [1, 2, 4, 8, 16, 32];
+/** The float SNN's timesteps (--ts; default the issue's 1, 2, 4, 8, 16, 32): a shorter list shortens the float
+ * run, which goes to the largest T. */
+const TS = arg("--ts", "1,2,4,8,16,32").split(",").map(Number);
 const PERCENTILE = process.argv.includes("--percentile") ? Number(arg("--percentile", "99")) : undefined;
 const LEVELS = Number(arg("--levels", "8"));
 const WORKERS = Math.max(1, Number(arg("--workers", "2")));
