@@ -157,6 +157,12 @@ export function costSection(target: Target): Uint8Array {
   const w = new ByteWriter();
   writeConstants(w, TIMING_KEYS.map((k) => target.timing[k]));
   writeConstants(w, ENERGY_KEYS.map((k) => target.energy[k]));
+  // The graded-packet trailer (GRADED_PACKET_KEYS): SpiNNaker's payload packets and software mt neurons.
+  const g = target.neuron.gradedSpikes;
+  if (g.supported && g.packet) {
+    w.u8(g.packet.bits.value).u8(g.payloadBits?.value ?? 0).u16(0);
+    writeConstants(w, [g.mtNeuronUpdateSeconds ?? target.timing.neuronUpdateActiveSeconds, g.packet.joules, g.packet.hopJoules]);
+  }
   return w.finish();
 }
 

@@ -86,6 +86,7 @@ export const DIAGNOSTICS = {
   SNNC320: "target has no processor model for a compute node",
   SNNC322: "compute-node weight out of the s16.15 range",
   SNNC323: "projection into or out of a compute node has no CMPT code",
+  SNNC330: "graded payload does not fit the target's payload width",
   SNNC340: "graded input coding on a target without graded spikes",
   SNNC401: "network does not fit the target system",
   SNNC402: "a layer cannot be split to fit one core",

@@ -93,7 +93,8 @@ export function inspectSummary(path: string, bytes: number, d: DecodedBinary, ne
     system: { ...d.system, cores: undefined, coresUsed: d.system.cores.length },
     neurons: net.neurons, synapses: synapseCount(net), selfSynapses, delays: net.delivery.map((c) => c.delay),
     routing: { kind: d.routing.kind === "spinnaker" ? "multicast" : "axon maps", entries: routingEntries },
-    cost: { timing: d.cost.timing, energy: d.cost.energy, timingGrades: d.cost.timingGrades.map((g) => GRADE_CODES[g]), energyGrades: d.cost.energyGrades.map((g) => GRADE_CODES[g]) },
+    cost: { timing: d.cost.timing, energy: d.cost.energy, timingGrades: d.cost.timingGrades.map((g) => GRADE_CODES[g]), energyGrades: d.cost.energyGrades.map((g) => GRADE_CODES[g]),
+      ...(d.cost.graded ? { gradedPacket: { ...d.cost.graded, grades: d.cost.graded.grades.map((g) => GRADE_CODES[g]) } } : {}) },
   };
 }
 

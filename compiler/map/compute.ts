@@ -184,11 +184,20 @@ export function planComputeNodes(snn: SnnGraph, target: Target, chips?: number, 
   return planCompute(facts, target, chips);
 }
 
-export function planQuantisedCompute(q: QuantisedSnn, target: Target, chips?: number, rates: readonly number[] | null = null): ComputePlan {
-  return planCompute(qComputeFacts(q, rates), target, chips);
+/** `occupied`: global processor slots (chip · perChip + index) the neuron cores hold, where the processors are
+ * the neuron cores themselves (target `processors.sharedWithNeuronCores`, SpiNNaker): compute nodes take the
+ * other slots, chip-major. */
+export function planQuantisedCompute(q: QuantisedSnn, target: Target, chips?: number, rates: readonly number[] | null = null, occupied?: ReadonlySet<number>): ComputePlan {
+  return planCompute(qComputeFacts(q, rates), target, chips, occupied);
 }
 
-function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: number): ComputePlan {
+/** The slots the neuron cores of a placement hold (chip = chipY · chipsX + chipX, as the plan numbers chips). */
+export function occupiedSlots(placement: readonly { readonly chipX: number; readonly chipY: number; readonly index: number }[], chipsX: number, target: Target): Set<number> {
+  const per = target.processors?.perChip.value ?? 0;
+  return new Set(target.processors?.sharedWithNeuronCores ? placement.map((l) => (l.chipY * chipsX + l.chipX) * per + l.index) : []);
+}
+
+function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: number, occupied?: ReadonlySet<number>): ComputePlan {
   const proc = target.processors ?? null;
   const none = { nodes: [], processorsNeeded: 0, processorsAvailable: 0, joulesPerStep: 0, maxProcessorCycles: 0, budgetCycles: 0, processor: proc };
   if (facts.length === 0) return none;
@@ -201,7 +210,13 @@ function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: numb
   const cyclesOf = (o: ComputeOps): number =>
     o.mac * proc.cyclesPerMac.value + o.add * proc.cyclesPerAdd.value + o.lookup * proc.cyclesPerLookup.value + o.divide * proc.cyclesPerDivide.value;
   const chips = chipsIn ?? target.system.chips.width * target.system.chips.height;
-  const available = chips * proc.perChip.value;
+  // Free slots in chip-major order, found as the processors open (chips may be unbounded when sizing a system).
+  const total = chips * proc.perChip.value;
+  let taken = 0;
+  for (const s of occupied ?? []) if (s < total) taken++;
+  const available = total - taken;
+  const slots: number[] = [];
+  let scan = 0;
   const nodes: ComputeNodePlan[] = [];
   const open: { cycles: number; bytes: number; luts: Set<string> }[] = [];
   for (const f of facts) {
@@ -233,10 +248,12 @@ function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: numb
     for (let k = 0; done < units; k++) {
       if (k === open.length) {
         if (open.length >= available) {
-          throw fail("SNNC411", `compute nodes need more than the ${available} processor cores of the ${chips}-chip system (${proc.perChip.value} per chip) by this layer`,
+          throw fail("SNNC411", `compute nodes need more than the ${available} processor cores of the ${chips}-chip system (${proc.perChip.value} per chip${occupied?.size ? `, ${occupied.size} of them neuron cores` : ""}) by this layer`,
             { layer: f.layer }, "a target with more chips or processors (--chips), or a smaller model");
         }
         open.push({ cycles: 0, bytes: 0, luts: new Set() });
+        while (occupied?.has(scan)) scan++;
+        slots.push(scan++);
       }
       const o = open[k] as { cycles: number; bytes: number; luts: Set<string> };
       const lut = o.luts.has(kind) ? 0 : lutBytes;
@@ -245,7 +262,8 @@ function planCompute(facts: readonly NodeFacts[], target: Target, chipsIn?: numb
       o.cycles += take * unitCycles;
       o.bytes += take * unitBytes + lut;
       if (lutBytes > 0) o.luts.add(kind);
-      assignments.push({ slot: k, chip: Math.floor(k / proc.perChip.value), index: k % proc.perChip.value, unitStart: done, unitEnd: done + take });
+      const slot = slots[k] as number;
+      assignments.push({ slot, chip: Math.floor(slot / proc.perChip.value), index: slot % proc.perChip.value, unitStart: done, unitEnd: done + take });
       done += take;
     }
     const processors = assignments.length;

@@ -3,8 +3,10 @@
  * the neuro cores' chips and the processors' chips. Stage: route. Input: the full QuantisedSnn, the placed
  * network (neuron populations' cores), the compute plan (processor slots), the chip grid. Output: per graded
  * projection (gradedProjections order) the chip-to-chip link hops of one packet: a packet from each source chip
- * goes to every destination chip by dimension order (x, then y; wrap-around on a torus), averaged over the
- * source chips. Processors sit on their chip: a packet between a chip's cores and its processors takes no link.
+ * goes to every destination chip by dimension order (x, then y) on a chip mesh (Loihi), or along the shortest
+ * path of SpiNNaker's triangular torus (links E, NE, N, W, SW, S: map/spinnaker/geometry.ts, the distance
+ * the spike routes and the placer use), averaged over the source chips. On SpiNNaker a graded packet is a
+ * multicast packet with a payload word (target neuron.gradedSpikes.packet), charged per packet and hop. Processors sit on their chip: a packet between a chip's cores and its processors takes no link.
  * Failures: SNNC412 when an end of a graded projection is on no chip (a routing bug), naming the layer.
  */
 import { fail } from "../diagnostics.ts";
@@ -12,6 +14,7 @@ import type { PlacedSnn, SystemGrid } from "../ir/mapped.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import type { ComputePlan } from "./compute.ts";
 import { gradedProjections } from "./graded.ts";
+import { hexDistance } from "./spinnaker/geometry.ts";
 
 /** Chips (x, y) each population sits on: its blocks' cores, or its compute node's processors. */
 export function populationChips(q: QuantisedSnn, placed: PlacedSnn, plan: ComputePlan, grid: SystemGrid): (readonly (readonly [number, number])[])[] {
@@ -31,9 +34,8 @@ export function populationChips(q: QuantisedSnn, placed: PlacedSnn, plan: Comput
   return chips.map((m) => [...m.values()]);
 }
 
-function distance(a: number, b: number, n: number, torus: boolean): number {
-  const d = Math.abs(a - b);
-  return torus ? Math.min(d, n - d) : d;
+function chipHops(sx: number, sy: number, dx: number, dy: number, grid: SystemGrid): number {
+  return grid.torus ? hexDistance([sx, sy], [dx, dy], grid.chipsX, grid.chipsY) : Math.abs(sx - dx) + Math.abs(sy - dy);
 }
 
 export function routeGraded(q: QuantisedSnn, placed: PlacedSnn, plan: ComputePlan, grid: SystemGrid): number[] {
@@ -45,7 +47,7 @@ export function routeGraded(q: QuantisedSnn, placed: PlacedSnn, plan: ComputePla
     if (src.length === 0) throw fail("SNNC412", `graded packets from "${name(g.projection.source)}" start on no chip`, { layer: name(g.dst) }, "this is a mapping bug: please report it with the model");
     if (dst.length === 0) throw fail("SNNC412", `graded packets into this layer reach no chip`, { layer: name(g.dst) }, "this is a mapping bug: please report it with the model");
     let hops = 0;
-    for (const [sx, sy] of src) for (const [dx, dy] of dst) hops += distance(sx, dx, grid.chipsX, grid.torus) + distance(sy, dy, grid.chipsY, grid.torus);
+    for (const [sx, sy] of src) for (const [dx, dy] of dst) hops += chipHops(sx, sy, dx, dy, grid);
     return hops / src.length;
   });
 }

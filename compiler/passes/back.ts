@@ -14,7 +14,7 @@ import { fail } from "../diagnostics.ts";
 import type { PartitionedSnn, PlacedSnn, RoutedSnn, SystemGrid, Traffic } from "../ir/mapped.ts";
 import type { QuantisedSnn } from "../ir/quantised.ts";
 import { computeSection } from "../../backends/compute.ts";
-import { type ComputePlan, planQuantisedCompute } from "../map/compute.ts";
+import { type ComputePlan, occupiedSlots, planQuantisedCompute } from "../map/compute.ts";
 import { gradedProjections, hasCompute } from "../map/graded.ts";
 import { partition } from "../map/partition.ts";
 import { routeGraded } from "../map/route-graded.ts";
@@ -67,11 +67,13 @@ export const placePass: Pass<BackInput & { partitioned: PartitionedSnn }, Placed
     const traffic = estimateTraffic(partitioned, activity?.rates ?? null);
     // `fit`: chips enough for the neuro cores and for the compute nodes' processors.
     const proc = ctx.target.processors;
-    const processorChips = proc && proc.perChip.value > 0 ? Math.ceil(planQuantisedCompute(quantised.q, ctx.target, Number.MAX_SAFE_INTEGER, activity?.rates ?? null).processorsNeeded / proc.perChip.value) : 0;
+    // Where the processors are the neuron cores (SpiNNaker), the compute nodes need cores beside the neuron cores.
+    const shared = proc?.sharedWithNeuronCores ? partitioned.cores.length : 0;
+    const processorChips = proc && proc.perChip.value > 0 ? Math.ceil((planQuantisedCompute(quantised.q, ctx.target, Number.MAX_SAFE_INTEGER, activity?.rates ?? null).processorsNeeded + shared) / proc.perChip.value) : 0;
     const chips = request.chips === "fit" ? Math.max(systemChips(ctx.target, partitioned.cores.length), processorChips) : request.chips;
     const r = place(partitioned, ctx.target, traffic, { rng: ctx.rng, ...(chips !== undefined ? { chips } : {}) });
     // Compute nodes onto the placed system's processors (SNNC410/411 naming the layer).
-    const computePlan = planQuantisedCompute(quantised.q, ctx.target, r.grid.chipsX * r.grid.chipsY, activity?.rates ?? null);
+    const computePlan = planQuantisedCompute(quantised.q, ctx.target, r.grid.chipsX * r.grid.chipsY, activity?.rates ?? null, occupiedSlots(r.placed.placement, r.grid.chipsX, ctx.target));
     return { traffic, placed: r.placed, placement: r.stats, grid: r.grid, computePlan };
   },
   dump: (o) => ({ placement: o.placed.placement, stats: o.placement, ...(o.computePlan.nodes.length ? { compute: o.computePlan.nodes } : {}) }),

@@ -19,8 +19,10 @@
  *    synapse type (excitatory, inhibitory) of the destination, the smallest with max |w·S| / 2^shift < 2^16.
  * 3. Biases: mantissa · 2^exponent, the smallest exponent that fits the mantissa (Loihi), or exact s16.15.
  * 4. Features the target lacks: reset by subtraction without native support uses the target's declared soft
- *    reset construction, else SNNC303; graded spikes (mt) and spiking max-pool gates need target support,
- *    else SNNC303 with a hint. Delays above the target's maximum are SNNC303.
+ *    reset construction, else SNNC303; graded spikes (mt: Loihi 2's graded spikes, SpiNNaker's multicast
+ *    packets with a payload word) and spiking max-pool gates need target support, else SNNC303 with a hint
+ *    (Loihi 1: binary spikes only); the largest payload must fit the target's signed payloadBits, else
+ *    SNNC330. Delays above the target's maximum are SNNC303.
  * 4b. Graded input (--encoding graded, targets with graded spikes, else SNNC340): payloads pixel · gain in
  *    s.F fixed point (gradedInput), every projection out of the input population gets payloadShift F.
  * 5. ECMT compute nodes (ir/snn.ts `compute`, run on processor cores): scale 2^15 (s16.15), their input
@@ -93,7 +95,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   const layers: LayerQuantisation[] = [];
   const pops: QPopulation[] = [];
 
-  const fine = fineNegativeShifts(snn, ns.gradedSpikes.payloadBits?.value ?? 0);
+  const fine = fineNegativeShifts(snn, Math.min(ns.gradedSpikes.payloadBits?.value ?? 0, MT_FINE_PAYLOAD_BITS));
   const gradedIn = gradedInput(snn, target, ranges);
   const payloadShiftOf = (source: number): { payloadShift?: number } =>
     (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS }
@@ -109,8 +111,8 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     }
     const kind = neuronKind(p, snn);
     if (kind === "mt" && !ns.gradedSpikes.supported) {
-      throw fail("SNNC303", `multi-threshold neurons send graded spikes; target ${target.name} has none`, loc,
-        "use a target with graded spikes (loihi2) or another --method (ecc, qcfs, rnl, ttrbr)");
+      throw fail("SNNC303", `multi-threshold neurons send graded spikes; target ${target.name} has none (its spikes are binary)`, loc,
+        "use a target with graded spikes (loihi2, spinnaker, spinnaker2) or another --method (ecc, qcfs, rnl, ttrbr)");
     }
     if (kind === "max-gate") {
       throw fail("SNNC303", `spiking max-pool gate has no equivalent neuron on target ${target.name}`, loc,
@@ -175,13 +177,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
     if (fk > 0 && S < 2 ** fk) {
       throw fail("SNNC302", `negative threshold in steps of 2^-${fk} is below one state unit at scale ${S}`, loc, "lower the number of levels of the multi-threshold neurons");
     }
-    if (kind === "mt") {
-      const payloadMax = 2 ** (mtLevels - 1) * (fk > 0 ? Math.max(1, negTh) * 2 ** fk : Math.max(1, negTh));
-      const bits = ns.gradedSpikes.payloadBits?.value ?? 0;
-      if (payloadMax > 2 ** (bits - 1) - 1) {
-        throw fail("SNNC302", `graded payload up to ${payloadMax} does not fit ${bits} bits`, loc, "lower the number of levels of the multi-threshold neurons");
-      }
-    }
+    if (kind === "mt") checkPayloadWidth(2 ** (mtLevels - 1) * (fk > 0 ? Math.max(1, negTh) * 2 ** fk : Math.max(1, negTh)), target, loc);
     const decay = p.leak ? leakDecays(p.leak, rules, warn, loc) : { du: rules.du, dv: 0, decayBits: rules.decayBits };
     const params: IntPopulationParams = {
       model: ns.model, kind, reset, size: p.size, channels: C,
@@ -321,6 +317,22 @@ function neuronKind(p: Population, snn: SnnGraph): NeuronKind {
     case "maxGate": return "max-gate";
     case "compute":
       throw new Error(`internal: compute node ${p.name} quantised as a neuron`);
+  }
+}
+
+/** The fine multi-threshold payloads use at most this many bits, whatever wider word the target's packets
+ * carry (SpiNNaker's 32): the resolution 16 bits give the negative thresholds is what ecmt was measured with on
+ * loihi2, and it keeps Σ payload · s16.15 weight of the graded projections exact in a double (53 bits). */
+const MT_FINE_PAYLOAD_BITS = 16;
+
+/** Rule 4, one check for every target with graded spikes: the largest signed payload a population sends must
+ * fit the target's payload width (Loihi 2's message bits, the 32-bit word of SpiNNaker's payload packets);
+ * SNNC330 naming the layer. */
+export function checkPayloadWidth(payloadMax: number, target: Target, loc: { layer: string }): void {
+  const bits = target.neuron.gradedSpikes.payloadBits?.value ?? 0;
+  if (payloadMax > 2 ** (bits - 1) - 1) {
+    throw fail("SNNC330", `graded payload up to ${payloadMax} does not fit the ${bits}-bit signed payload of ${target.name}'s graded spikes`, loc,
+      "lower the number of levels of the multi-threshold neurons (--mt-levels)");
   }
 }
 

@@ -215,6 +215,7 @@ export function buildReport(x: ReportInput): Report {
     synapticOps: c.synapticOps / samples, activeUpdates: c.activeUpdates / samples, idleUpdates: c.idleUpdates / samples,
     spikes: c.spikes / samples, hopsX: c.hopsX / samples, hopsY: c.hopsY / samples, latency, chips: routed.chipsUsed, cores: routed.cores.length,
     computeCycles: c.computeCycles / samples, gradedPackets: c.gradedPackets / samples, gradedHops: c.gradedHops / samples, gradedSynapticOps: c.computeEvents / samples,
+    payloadSpikes: c.payloadSpikes / samples, payloadHops: c.payloadHops / samples,
   }, x.graph ? annMacs(x.graph) : synapseMacs(snn), firstLayerOps);
   // Raster: per layer the 48 most active neurons of the first sample, renumbered 0..47 by activity.
   const RASTER_NEURONS = 48;

@@ -7,6 +7,9 @@
  *       + hopsX·E_hopX + hopsY·E_hopY + (chips·P_chip + cores·P_core)·latency
  *       + computeCycles·E_cycle (ECMT compute nodes on the processor cores, when there are any)
  *       + gradedPackets·E_spike + gradedHops·E_hopX (graded packets to and from them)
+ * Where graded spikes are packets of their own (target neuron.gradedSpikes.packet: SpiNNaker's 72-bit multicast
+ * packets with a payload word), multi-threshold spikes, their hops and the compute nodes' graded packets are
+ * charged that packet's energy (E_pkt, E_pktHop) instead of E_spike and E_hopX.
  * grouped into classes: synaptic ops, neuron updates, compute-node ops, traffic (spikes, packets, hops), static.
  * ANN (Horowitz, ISSCC 2014, 45 nm, fp32): E = MACs·E_MAC with E_MAC = 3.7 + 0.9 = 4.6 pJ.
  * The SNN under the same convention (as conversion papers report it): the first (encoding) layer's
@@ -36,6 +39,9 @@ export interface EnergyCounters {
   /** Synaptic events of graded projections (into and out of compute nodes, summed on the processors): charged
    * through computeCycles on the target, at E_AC under the seed's convention. */
   readonly gradedSynapticOps?: number;
+  /** Of `spikes` and `hopsX + hopsY`: the multi-threshold spikes sent as payload packets and their hops. */
+  readonly payloadSpikes?: number;
+  readonly payloadHops?: number;
 }
 
 /** Energy per class of operation (joules per inference): the breakdown's terms grouped. */
@@ -76,25 +82,29 @@ export function energyReport(target: Target, c: EnergyCounters, annMacs: number,
   const term = (name: string, count: number, k: { value: number; source: string; grade: Grade }): EnergyTerm => ({
     term: name, count, joulesEach: k.value, joules: count * k.value, source: k.source, grade: k.grade,
   });
+  const pkt = target.neuron.gradedSpikes.packet;
+  const pSpikes = pkt ? (c.payloadSpikes ?? 0) : 0;
+  const pHops = pkt ? (c.payloadHops ?? 0) : 0;
   const breakdown = [
     term("synaptic ops", c.synapticOps, e.synOpJoules),
     term("neuron updates (active)", c.activeUpdates, e.neuronUpdateActiveJoules),
     term("neuron updates (idle)", c.idleUpdates, e.neuronUpdateIdleJoules),
-    term("spikes sent", c.spikes, e.spikeJoules),
+    term("spikes sent", c.spikes - pSpikes, e.spikeJoules),
     ...(torus
-      ? [term("hops (chip-to-chip links)", c.hopsX + c.hopsY, e.hopJoulesX)]
-      : [term("hops (east-west)", c.hopsX, e.hopJoulesX), term("hops (north-south)", c.hopsY, e.hopJoulesY)]),
+      ? [term("hops (chip-to-chip links)", c.hopsX + c.hopsY - pHops, e.hopJoulesX)]
+      : [term("hops (east-west)", c.hopsX - pHops, e.hopJoulesX), term("hops (north-south)", c.hopsY, e.hopJoulesY)]),
+    ...(pkt && pSpikes > 0 ? [term(`payload packets sent (graded spikes, ${pkt.bits.value} bits)`, pSpikes, pkt.joules), term("payload packet hops (chip-to-chip)", pHops, pkt.hopJoules)] : []),
     term("static power × latency (chips, s)", c.chips * c.latency, { value: e.staticWattsPerChip.value, source: e.staticWattsPerChip.source, grade: e.staticWattsPerChip.grade }),
     term("static power × latency (cores, s)", c.cores * c.latency, { value: e.staticWattsPerCore.value, source: e.staticWattsPerCore.source, grade: e.staticWattsPerCore.grade }),
     ...(c.computeCycles && target.processors ? [term("compute-node ops (processor cycles)", c.computeCycles, target.processors.joulesPerCycle)] : []),
-    ...(c.gradedPackets ? [term("graded packets (to and from compute nodes)", c.gradedPackets, e.spikeJoules), term("graded packet hops (chip-to-chip)", c.gradedHops ?? 0, e.hopJoulesX)] : []),
+    ...(c.gradedPackets ? [term("graded packets (to and from compute nodes)", c.gradedPackets, pkt ? pkt.joules : e.spikeJoules), term("graded packet hops (chip-to-chip)", c.gradedHops ?? 0, pkt ? pkt.hopJoules : e.hopJoulesX)] : []),
   ];
   const sum = (f: (t: EnergyTerm) => boolean): number => breakdown.filter(f).reduce((a, t) => a + t.joules, 0);
   const classes: EnergyClasses = {
     synapticOps: sum((t) => t.term === "synaptic ops"),
     neuronUpdates: sum((t) => t.term.startsWith("neuron updates")),
     computeNodeOps: sum((t) => t.term.startsWith("compute-node ops")),
-    traffic: sum((t) => t.term.startsWith("spikes sent") || t.term.startsWith("hops") || t.term.startsWith("graded")),
+    traffic: sum((t) => t.term.startsWith("spikes sent") || t.term.startsWith("hops") || t.term.startsWith("graded") || t.term.startsWith("payload")),
     static: sum((t) => t.term.startsWith("static")),
   };
   const snn = breakdown.reduce((a, t) => a + t.joules, 0);

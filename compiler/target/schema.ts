@@ -83,7 +83,19 @@ const neuronSchema = object({
     selfWeightExponentMax: constant(natural),
     source: str,
   })),
-  gradedSpikes: object({ supported: bool, payloadBits: optional(constant({ int: true, min: 1, max: 32 })), source: str }),
+  gradedSpikes: object({
+    supported: bool,
+    /** Signed payload width of one graded spike (Loihi 2: message bits; SpiNNaker: the packet's payload word). */
+    payloadBits: optional(constant({ int: true, min: 1, max: 32 })),
+    /** A graded spike is a packet kind of its own, costlier than a binary spike (SpiNNaker: a multicast packet
+     * with a 32-bit payload word, 72 bits against 40): its size, its energy at the source router and per router
+     * traversed. Absent: graded spikes cost what binary spikes cost (Loihi 2). */
+    packet: optional(object({ bits: constant(count), joules: constant(pos), hopJoules: constant(pos) })),
+    /** Seconds of one multi-threshold neuron update where neurons are software (SpiNNaker: a longer routine
+     * than the IF update). Absent: the IF update's time. */
+    mtNeuronUpdateSeconds: optional(constant(pos)),
+    source: str,
+  }),
   maxDelaySteps: constant(count),
 });
 export type NeuronSpec = Infer<typeof neuronSchema>;

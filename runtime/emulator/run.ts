@@ -61,6 +61,10 @@ export interface Counters {
   computeBusiestCycles: number;
   gradedPackets: number;
   gradedHops: number;
+  /** Spikes of multi-threshold neurons and their hops where graded spikes are packets of their own (the COST
+   * graded-packet trailer: SpiNNaker's multicast packets with a payload word); 0 elsewhere. */
+  payloadSpikes: number;
+  payloadHops: number;
 }
 
 export interface EmulateResult {
@@ -85,7 +89,7 @@ export interface EmulateResult {
 export function newCounters(): Counters {
   return {
     spikes: 0, synapticOps: 0, neuronUpdates: 0, activeUpdates: 0, idleUpdates: 0, hops: 0, packets: 0, hopsX: 0, hopsY: 0, cycles: 0, seconds: 0,
-    computeEvents: 0, computeCycles: 0, computeBusiestCycles: 0, gradedPackets: 0, gradedHops: 0,
+    computeEvents: 0, computeCycles: 0, computeBusiestCycles: 0, gradedPackets: 0, gradedHops: 0, payloadSpikes: 0, payloadHops: 0,
   };
 }
 
@@ -134,6 +138,17 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     const e = net.rangeStart[r + 1] as number;
     const comp = net.ruleCompartments[net.rangeRule[r] as number] as number;
     for (let i = s; i < e; i++) coreCompartments[net.coreOf[i] as number] = (coreCompartments[net.coreOf[i] as number] as number) + comp;
+  }
+  // Software multi-threshold neurons (COST graded trailer): each update takes mtNeuronUpdateSeconds instead of
+  // the IF update's time, every step (timer-driven): the difference, per core.
+  const payloadCost = net.cost.graded;
+  const coreMtExtra = new Float64Array(nCores);
+  if (payloadCost) {
+    const extra = Math.max(0, payloadCost.mtNeuronUpdateSeconds - t.neuronUpdateActiveSeconds);
+    for (let r = 0; r < nRanges; r++) {
+      if (net.rules[net.rangeRule[r] as number]?.kind !== "mt") continue;
+      for (let i = net.rangeStart[r] as number; i < (net.rangeStart[r + 1] as number); i++) coreMtExtra[net.coreOf[i] as number] = (coreMtExtra[net.coreOf[i] as number] as number) + extra;
+    }
   }
   const coreOfRange = Int32Array.from({ length: nRanges }, (_, r) => net.coreOf[net.rangeStart[r] as number] as number);
   const compOfRange = Int32Array.from({ length: nRanges }, (_, r) => net.ruleCompartments[net.rangeRule[r] as number] as number);
@@ -278,7 +293,7 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
       for (let k = 0; k < nCores; k++) {
         const active = Math.min(stepActive[k] as number, coreCompartments[k] as number);
         const idle = (coreCompartments[k] as number) - active;
-        const busy = (stepSyn[k] as number) * t.synOpSeconds + active * t.neuronUpdateActiveSeconds + idle * t.neuronUpdateIdleSeconds + (stepSpikes[k] as number) * t.spikeSendSeconds;
+        const busy = (stepSyn[k] as number) * t.synOpSeconds + active * t.neuronUpdateActiveSeconds + idle * t.neuronUpdateIdleSeconds + (stepSpikes[k] as number) * t.spikeSendSeconds + (coreMtExtra[k] as number);
         coreBusy[k] = (coreBusy[k] as number) + busy;
         coreSynOps[k] = (coreSynOps[k] as number) + (stepSyn[k] as number);
         coreSpikes[k] = (coreSpikes[k] as number) + (stepSpikes[k] as number);
@@ -323,6 +338,17 @@ export function emulate(net: EmuNetwork, images: Float32Array, count: number, op
     }
   }
   counters.hops = counters.hopsX + counters.hopsY;
+  // Multi-threshold spikes travel as payload packets (their own energy per packet and per router).
+  if (payloadCost) {
+    for (let r = 0; r < nRanges; r++) {
+      if (net.rules[net.rangeRule[r] as number]?.kind !== "mt") continue;
+      for (let s = net.rangeStart[r] as number; s < (net.rangeStart[r + 1] as number); s++) {
+        const c = counts[s] as number;
+        counters.payloadSpikes += c;
+        counters.payloadHops += c * ((net.neuronHopsX[s] as number) + (net.neuronHopsY[s] as number));
+      }
+    }
+  }
   return {
     scores, classes, counters, spikeCounts, coreSynOps, coreSpikes, coreBusySeconds: coreBusy, routeSpikes, popSpikes, popSynOps,
     emulationSeconds: (performance.now() - started) / 1000,

@@ -2,7 +2,7 @@
  * @fileoverview The decoded form of network.snnb (output of reader.ts, input of the emulator and of
  * `snnc inspect`). Plain data over typed arrays.
  */
-import type { ComputeOpName, ENERGY_KEYS, NeuronKind, NeuronModelName, ResetRule, TIMING_KEYS } from "./spec.ts";
+import type { ComputeOpName, ENERGY_KEYS, GRADED_PACKET_KEYS, NeuronKind, NeuronModelName, ResetRule, TIMING_KEYS } from "./spec.ts";
 
 export interface Profile {
   readonly model: NeuronModelName;
@@ -131,6 +131,9 @@ export interface DecodedBinary {
     readonly energy: Record<(typeof ENERGY_KEYS)[number], number>;
     readonly timingGrades: readonly number[];
     readonly energyGrades: readonly number[];
+    /** The optional graded-packet trailer (SpiNNaker's payload packets; null: graded spikes, where the target
+     * has them, cost what binary spikes cost). */
+    readonly graded: ({ readonly packetBits: number; readonly payloadBits: number; readonly grades: readonly number[] } & Record<(typeof GRADED_PACKET_KEYS)[number], number>) | null;
   };
   readonly meta: Meta;
   /** CMPT: ECMT compute nodes and their graded projections (null: the network has none). */

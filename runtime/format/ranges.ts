@@ -12,7 +12,7 @@
 import { RuntimeError } from "../errors.ts";
 import { checkJsonDepth, LIMITS } from "../limits.ts";
 import type { BlockRecord, DecodedBinary, Meta } from "./decoded.ts";
-import { ENCODING_CODES, GRADE_CODES, NEURON_KIND_CODES, NEURON_MODEL_CODES, SIGN_CODES } from "./spec.ts";
+import { ENCODING_CODES, GRADE_CODES, GRADED_PACKET_KEYS, NEURON_KIND_CODES, NEURON_MODEL_CODES, SIGN_CODES } from "./spec.ts";
 
 /** Longest string field of META (names, titles, notes). */
 const META_STRING_MAX = 4096;
@@ -158,7 +158,14 @@ export function checkRanges(d: Omit<DecodedBinary, "meta">, meta: Meta, offsets:
   for (const [k, v] of [...Object.entries(d.cost.timing), ...Object.entries(d.cost.energy)]) {
     if (!Number.isFinite(v) || v < 0) throw bad(`cost ${k} is ${v}, not a finite non-negative number`, at("COST"));
   }
-  for (const g of [...d.cost.timingGrades, ...d.cost.energyGrades]) {
+  const graded = d.cost.graded;
+  if (graded) {
+    for (const k of GRADED_PACKET_KEYS) {
+      if (!Number.isFinite(graded[k]) || graded[k] < 0) throw bad(`cost ${k} is ${graded[k]}, not a finite non-negative number`, at("COST"));
+    }
+    if (graded.payloadBits < 1 || graded.payloadBits > 32) throw bad(`graded payload width ${graded.payloadBits} is not 1 … 32 bits`, at("COST"));
+  }
+  for (const g of [...d.cost.timingGrades, ...d.cost.energyGrades, ...(graded?.grades ?? [])]) {
     if (g >= GRADE_CODES.length) throw bad(`cost grade code ${g} is not one of 0 … ${GRADE_CODES.length - 1}`, at("COST"));
   }
 }

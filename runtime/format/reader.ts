@@ -11,7 +11,7 @@ import { crc32 } from "./crc32.ts";
 import { readCompute } from "./compute.ts";
 import { checkMeta, checkRanges } from "./ranges.ts";
 import {
-  BLOCK_BYTES, CORE_BYTES, ENERGY_KEYS, FAMILY_LOIHI, FAMILY_SPINNAKER, fourccName, GROUP_BYTES, HEADER_BYTES, MAGIC, NEURON_BYTES,
+  BLOCK_BYTES, CORE_BYTES, ENERGY_KEYS, FAMILY_LOIHI, FAMILY_SPINNAKER, fourccName, GRADED_PACKET_KEYS, GRADED_TRAILER_BYTES, GROUP_BYTES, HEADER_BYTES, MAGIC, NEURON_BYTES,
   POP_TABLE_BYTES, PROFILE_BYTES, ROUTE_ENTRY_BYTES, SECTION, SECTION_ENTRY_BYTES, SECTION_ORDER, TIMING_KEYS, VERSION_MAJOR,
   decodeNeuronKind, decodeNeuronModel, decodeReset, type NeuronKind, type NeuronModelName, type ResetRule,
 } from "./spec.ts";
@@ -51,6 +51,7 @@ export class Cursor {
   u32(): number { this.need(4, "a u32"); const x = this.view.getUint32(this.pos, true); this.pos += 4; return x; }
   i32(): number { this.need(4, "an i32"); const x = this.view.getInt32(this.pos, true); this.pos += 4; return x; }
   f64(): number { this.need(8, "an f64"); const x = this.view.getFloat64(this.pos, true); this.pos += 8; return x; }
+  remaining(): number { return this.end - this.pos; }
   /** `n` records of `size` bytes, copied out (aligned for typed-array views). */
   take(n: number, size: number, what: string): Uint8Array {
     if (!Number.isInteger(n) || n < 0 || n > 1e9) throw new RuntimeError("SNNC504", `section ${this.section}: bad ${what} count ${n}`, this.pos);
@@ -367,9 +368,20 @@ function readCost(c: Cursor): DecodedBinary["cost"] {
   const timingGrades = TIMING_KEYS.map(() => c.u8());
   const energy = ENERGY_KEYS.map(() => c.f64());
   const energyGrades = ENERGY_KEYS.map(() => c.u8());
+  // Optional trailer: graded spikes as packets of their own (spec.ts GRADED_PACKET_KEYS).
+  let graded: DecodedBinary["cost"]["graded"] = null;
+  if (c.remaining() > 0) {
+    c.check(c.remaining() === GRADED_TRAILER_BYTES, `${c.remaining()} bytes after the energy grades: the graded-packet trailer has ${GRADED_TRAILER_BYTES}`);
+    const packetBits = c.u8();
+    const payloadBits = c.u8();
+    c.u16();
+    const values = GRADED_PACKET_KEYS.map(() => c.f64());
+    const grades = GRADED_PACKET_KEYS.map(() => c.u8());
+    graded = { packetBits, payloadBits, ...Object.fromEntries(GRADED_PACKET_KEYS.map((k, i) => [k, values[i] as number])), grades } as unknown as NonNullable<DecodedBinary["cost"]["graded"]>;
+  }
   return {
     timing: Object.fromEntries(TIMING_KEYS.map((k, i) => [k, timing[i] as number])) as DecodedBinary["cost"]["timing"],
     energy: Object.fromEntries(ENERGY_KEYS.map((k, i) => [k, energy[i] as number])) as DecodedBinary["cost"]["energy"],
-    timingGrades, energyGrades,
+    timingGrades, energyGrades, graded,
   };
 }

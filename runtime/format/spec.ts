@@ -57,6 +57,11 @@ export const GRADE_CODES = ["silicon", "pre-silicon", "software", "datasheet", "
 /** Order of the timing and energy constants in the COST section. */
 export const TIMING_KEYS = ["synOpSeconds", "neuronUpdateActiveSeconds", "neuronUpdateIdleSeconds", "spikeSendSeconds", "hopSecondsX", "hopSecondsY", "barrierSeconds", "tickSeconds"] as const;
 export const ENERGY_KEYS = ["synOpJoules", "neuronUpdateActiveJoules", "neuronUpdateIdleJoules", "spikeJoules", "hopJoulesX", "hopJoulesY", "staticWattsPerChip", "staticWattsPerCore"] as const;
+/** The optional COST trailer of targets whose graded spikes are packets of their own (SpiNNaker's multicast
+ * packets with a payload word): u8 packet bits, u8 payload bits, u16 0, then these f64 constants and their u8
+ * grades (docs/binary-format.md 4.5). */
+export const GRADED_PACKET_KEYS = ["mtNeuronUpdateSeconds", "packetJoules", "hopJoules"] as const;
+export const GRADED_TRAILER_BYTES = 4 + 8 * GRADED_PACKET_KEYS.length + GRADED_PACKET_KEYS.length;
 
 /** Neuron profile record (per core): 24 bytes. */
 export const PROFILE_BYTES = 24;
