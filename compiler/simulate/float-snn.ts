@@ -139,7 +139,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
   const checkpointAt = new Map(options.timesteps.map((t) => [D + t - 1, t]));
   const ringLens = maxDelayFrom.map((d) => d + 1);
   // The input kernel reads the batch's pixels from the arena (single frames, current encoding).
-  const kernelInput = frames === 1 && snn.input.encoding !== "poisson";
+  const kernelInput = frames === 1 && snn.input.encoding === "current";
   const arena = floatSession(pops, ringLens, Math.min(batchSize, count), biasOrZero, kernelInput ? slotBytes(Math.min(batchSize, count) * per) : 0, options.recordCounts === true);
   const constants = arena?.mark() ?? 0;
 
