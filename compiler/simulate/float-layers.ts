@@ -13,7 +13,8 @@
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
 import { computeUpdate } from "./compute-node.ts";
-import { biasOrZero, countSpikes, countsDone, emitInput, gate, leak, popState, type PopState, update } from "./float-snn.ts";
+import { biasOrZero, countSpikes, countsDone, emitInput, leak, popState, type PopState, update } from "./float-snn.ts";
+import { gate } from "./max-pool-gate.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
 

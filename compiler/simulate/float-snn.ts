@@ -13,6 +13,8 @@ import { xorshift32 } from "../../runtime/input.ts";
 import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
+import { gate } from "./max-pool-gate.ts";
+import { multiThresholdUpdate } from "./multi-threshold.ts";
 
 export interface FloatSimOptions {
   /** Readout checkpoints (timesteps T); the run lasts max(T) + readoutDepth steps. */
@@ -371,7 +373,8 @@ export function biasOrZero(p: Population): Float32Array {
 
 /**
  * One step of a population's neurons: x = v + I + bias (float64, then stored as float32), fire, reset.
- * One loop per neuron kind, the channel index kept as a counter (no per-neuron switch or modulo).
+ * One loop per neuron kind, the channel index kept as a counter (no per-neuron switch or modulo); the
+ * multi-threshold kind's in multi-threshold.ts.
  */
 export function update(st: PopState, B: number, slot: SpikeSlot, t: number, readoutCounts: Float32Array | null, arena: Arena | null = null): void {
   const p = st.pop;
@@ -413,30 +416,9 @@ export function update(st: PopState, B: number, slot: SpikeSlot, t: number, read
       }
       return;
     }
-    case "mt": {
-      const e = st.emitted;
-      for (let b = 0; b < B; b++) {
-        const base = b * n;
-        let k = 0;
-        let c = 0;
-        for (let j = 0; j < n; j++) {
-          let x = (v[base + j] as number) + (I[base + j] as number) + (bias[c] as number);
-          if (++c === C) c = 0;
-          const r = e ? Math.max(x, 0) - (e[base + j] as number) : x;
-          const payload = mtFire(r, nm.levels, nm.negThreshold);
-          if (payload !== 0) {
-            if (e) e[base + j] = (e[base + j] as number) + payload;
-            else x -= payload;
-            idx[base + k] = j;
-            val[base + k] = payload;
-            k++;
-          }
-          v[base + j] = x;
-        }
-        slot.n[b] = k;
-      }
+    case "mt":
+      multiThresholdUpdate(st, bias, B, slot);
       return;
-    }
     case "compute":
       throw new Error(`internal: compute node ${p.name} in the neuron update`);
     case "readout":
@@ -451,82 +433,6 @@ export function update(st: PopState, B: number, slot: SpikeSlot, t: number, read
         slot.n[b] = 0;
       }
       return;
-  }
-}
-
-/** ECMT multi-threshold rule: the largest level λ = 2^k (k < levels) with v ≥ λ - 1/2 fires (payload λ);
- * on the negative side λ = θn·2^k with -v ≥ λ - θn/2 (payload -λ). 0 = no spike. */
-export function mtFire(v: number, levels: number, negThreshold: number): number {
-  if (v >= 0.5) {
-    let k = Math.min(levels - 1, Math.max(0, Math.floor(Math.log2(v + 0.5))));
-    while (k > 0 && v < 2 ** k - 0.5) k--;
-    while (k + 1 < levels && v >= 2 ** (k + 1) - 0.5) k++;
-    return 2 ** k;
-  }
-  if (negThreshold > 0 && -v >= negThreshold / 2) {
-    const u = -v / negThreshold;
-    let k = Math.min(levels - 1, Math.max(0, Math.floor(Math.log2(u + 0.5))));
-    while (k > 0 && u < 2 ** k - 0.5) k--;
-    while (k + 1 < levels && u >= 2 ** (k + 1) - 0.5) k++;
-    return -negThreshold * 2 ** k;
-  }
-  return 0;
-}
-
-/** Spiking max-pool: each output passes the spike of the window input with the largest accumulated count. */
-export function gate(st: PopState, states: readonly Pick<PopState, "pop" | "ring">[], t: number, B: number, slot: SpikeSlot): void {
-  const p = st.pop;
-  const pr = p.inputs[0];
-  if (!pr || pr.conn.kind !== "maxPool") return;
-  const g = pr.conn.geometry;
-  const src = states[pr.source] as PopState;
-  const counts = st.gateCounts as Float32Array;
-  const srcN = src.pop.size;
-  if (t - pr.delay < 0) {
-    slot.n.fill(0);
-    return;
-  }
-  const arriving = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
-  const spikedVal = st.gateScratch as Float32Array;
-  for (let b = 0; b < B; b++) {
-    const cb = b * srcN;
-    spikedVal.fill(0);
-    const base = b * arriving.stride;
-    for (let k = 0; k < (arriving.n[b] as number); k++) {
-      const j = arriving.idx[base + k] as number;
-      spikedVal[j] = arriving.val[base + k] as number;
-      counts[cb + j] = (counts[cb + j] as number) + (arriving.val[base + k] as number);
-    }
-    let n = 0;
-    const ob = b * p.size;
-    for (let oy = 0; oy < g.outH; oy++) {
-      for (let ox = 0; ox < g.outW; ox++) {
-        for (let c = 0; c < g.outC; c++) {
-          let best = -1;
-          let bestCount = -Infinity;
-          for (let ky = 0; ky < g.kh; ky++) {
-            const iy = oy * g.sh - g.padTop + ky;
-            if (iy < 0 || iy >= g.inH) continue;
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sw - g.padLeft + kx;
-              if (ix < 0 || ix >= g.inW) continue;
-              const j = (iy * g.inW + ix) * g.inC + c;
-              const cnt = counts[cb + j] as number;
-              if (cnt > bestCount) {
-                bestCount = cnt;
-                best = j;
-              }
-            }
-          }
-          if (best >= 0 && spikedVal[best] !== 0) {
-            slot.idx[ob + n] = (oy * g.outW + ox) * g.outC + c;
-            slot.val[ob + n] = spikedVal[best] as number;
-            n++;
-          }
-        }
-      }
-    }
-    slot.n[b] = n;
   }
 }
 
