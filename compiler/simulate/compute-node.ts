@@ -5,11 +5,11 @@
  * not sent). In float (simulate/compute.ts) or, with `fixedCompute`, in the processors' fixed point
  * (runtime/compute.ts: inputs rounded to s16.15, S and E integers).
  */
-import type { Population } from "../ir/snn.ts";
+import type { Population, Projection } from "../ir/snn.ts";
 import { clampAccum, ecFixedMatmulStep, ecFixedStep, ONE } from "../../runtime/compute.ts";
 import { type FixedComputeNode, quantiseComputeNode } from "../quantise/compute.ts";
 import { ecMatmulStep, ecUnaryStep, matmulSizes, matmulSops } from "./compute.ts";
-import type { SpikeSlot } from "./scatter.ts";
+import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 
 export interface ComputeState {
   /** Accumulated input S [B, size] (single-operand ops) or operands S_L [B, left] and S_R [B, right] (matmul). */
@@ -36,6 +36,25 @@ export function computeState(p: Population, B: number, fixedCompute: boolean): C
   if (op.kind !== "matmul") return { ...base, S: new Float64Array(B * n), SR: null, IL: null, IR: null };
   const sz = matmulSizes(op);
   return { ...base, S: new Float64Array(B * sz.left), SR: new Float64Array(B * sz.right), IL: new Float32Array(B * sz.left), IR: new Float32Array(B * sz.right) };
+}
+
+/**
+ * A compute node's input of step t, before computeUpdate: `current` (and a matmul's operands IL and IR) cleared,
+ * then the spikes projection k sent at step t − delay (`spikesOf(k, pr)`; none before step 0) delivered into
+ * the operand it feeds. `delivered` is told each projection's synaptic events. Used by simulateFloat
+ * (float-snn.ts) and the layer-wise simulator (float-layers.ts), so both deliver a compute node's input alike.
+ */
+export function computeInput(p: Population, pops: readonly Population[], current: Float32Array, cs: ComputeState, B: number, t: number, spikesOf: (k: number, pr: Projection) => SpikeSlot, delivered?: (pr: Projection, events: number) => void): void {
+  current.fill(0);
+  cs.IL?.fill(0);
+  cs.IR?.fill(0);
+  p.inputs.forEach((pr, k) => {
+    if (t - pr.delay < 0) return;
+    const dst = pr.operand === "left" ? cs.IL : pr.operand === "right" ? cs.IR : current;
+    if (!dst) throw new Error(`internal: operand projection into ${p.name}`);
+    const events = scatterProjection(pr.conn, spikesOf(k, pr), dst, B, (pops[pr.source] as Population).size, dst.length / B);
+    delivered?.(pr, events);
+  });
 }
 
 /** One step of an ECMT compute node (ir/snn.ts): accumulate the input, then from its window's first step on

@@ -12,7 +12,7 @@
  */
 import type { Population, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
-import { computeUpdate } from "./compute-node.ts";
+import { computeInput, computeUpdate } from "./compute-node.ts";
 import { biasOrZero, countSpikes, countsDone, emitInput, leak, popState, type PopState, update } from "./float-snn.ts";
 import { gate } from "./max-pool-gate.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
@@ -111,17 +111,8 @@ export class LayerwiseSim {
           if (pr) view[pr.source] = { pop: pops[pr.source] as Population, ring: t - pr.delay >= 0 ? [(sources[0] as Train[])[bi]?.[t - pr.delay] as SpikeSlot] : [] };
           gate(st, view, t, B, slot);
         } else if (st.compute) {
-          const cs = st.compute;
-          st.current.fill(0);
-          cs.IL?.fill(0);
-          cs.IR?.fill(0);
-          pop.inputs.forEach((pr, k) => {
-            if (t - pr.delay < 0) return;
-            const dst = pr.operand === "left" ? cs.IL : pr.operand === "right" ? cs.IR : st.current;
-            if (!dst) throw new Error(`internal: operand projection into ${pop.name}`);
-            scatterProjection(pr.conn, (sources[k] as Train[])[bi]?.[t - pr.delay] as SpikeSlot, dst, B, (pops[pr.source] as Population).size, dst.length / B);
-          });
-          computeUpdate(pop, st.current, cs, B, slot, t);
+          computeInput(pop, pops, st.current, st.compute, B, t, (k, pr) => (sources[k] as Train[])[bi]?.[t - pr.delay] as SpikeSlot);
+          computeUpdate(pop, st.current, st.compute, B, slot, t);
         } else if (replay) {
           st.current.set(replay.steps[bi]?.[t] as Float32Array);
           update(st, B, slot, t, readoutCounts, arena);

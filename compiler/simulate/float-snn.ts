@@ -8,9 +8,9 @@
  * readout of every T ≤ T_max at once: the scores for T are the readout after step D + T - 1, because nothing
  * upstream depends on T (the input is constant and the pre-charge does not depend on T).
  */
-import type { Population, SnnGraph } from "../ir/snn.ts";
+import type { Population, Projection, SnnGraph } from "../ir/snn.ts";
 import { xorshift32 } from "../../runtime/input.ts";
-import { type ComputeState, computeState, computeUpdate } from "./compute-node.ts";
+import { type ComputeState, computeInput, computeState, computeUpdate } from "./compute-node.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
 import { type Arena, floatSession, slotBytes } from "./float-kernels.ts";
 import { gate } from "./max-pool-gate.ts";
@@ -170,6 +170,16 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         if (options.stopAfter !== undefined && p.id > options.stopAfter) break;
         const slot = st.ring[t % st.ring.length] as SpikeSlot;
         slot.n.fill(0);
+        // A projection's spikes of step t − delay, and the accounting of the events it delivers.
+        const spikesAt = (pr: Projection): SpikeSlot => {
+          const src = states[pr.source] as PopState;
+          return src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
+        };
+        const delivered = (pr: Projection, ev: number): void => {
+          synapticEvents += ev;
+          if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
+          if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
+        };
         if (p.id === inputPop.id) {
           if (arena && arena.owns(pixels) && arena.owns(st.v) && arena.owns(slot.idx)) {
             arena.k.emitCurrent(st.v.byteOffset, pixels.byteOffset, snn.input.gain, p.size, B, slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset,
@@ -193,34 +203,15 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         } else if (p.neuron.kind === "maxGate") {
           gate(st, states, t, B, slot);
         } else if (st.compute) {
-          const cs = st.compute;
-          st.current.fill(0);
-          cs.IL?.fill(0);
-          cs.IR?.fill(0);
-          for (const pr of p.inputs) {
-            const src = states[pr.source] as PopState;
-            if (t - pr.delay < 0) continue;
-            const srcSlot = src.ring[(t - pr.delay) % src.ring.length] as SpikeSlot;
-            const dst = pr.operand === "left" ? cs.IL : pr.operand === "right" ? cs.IR : st.current;
-            if (!dst) throw new Error(`internal: operand projection into ${p.name}`);
-            const ev = scatterProjection(pr.conn, srcSlot, dst, B, src.pop.size, dst.length / B);
-            synapticEvents += ev;
-            if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
-            if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
-          }
-          ecmtOps += computeUpdate(p, st.current, cs, B, slot, t);
+          computeInput(p, pops, st.current, st.compute, B, t, (_k, pr) => spikesAt(pr), delivered);
+          ecmtOps += computeUpdate(p, st.current, st.compute, B, slot, t);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
           ecmtOps = 0;
         } else {
           st.current.fill(0);
           for (const pr of p.inputs) {
-            const src = states[pr.source] as PopState;
-            const srcSlot = src.ring[(t - pr.delay + src.ring.length * 1000) % src.ring.length] as SpikeSlot;
             if (t - pr.delay < 0) continue;
-            const ev = scatterProjection(pr.conn, srcSlot, st.current, B, src.pop.size, p.size, arena);
-            synapticEvents += ev;
-            if (pr.conn.kind !== "oneToOne") ecmtOps += ev;
-            if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
+            delivered(pr, scatterProjection(pr.conn, spikesAt(pr), st.current, B, (pops[pr.source] as Population).size, p.size, arena));
           }
           if (p.leak) leak(st, p.leak.vKeep, p.leak.iKeep, B);
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
