@@ -5,27 +5,13 @@
  * coded errors naming the byte.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { writeNpy } from "../../compiler/data/npy.ts";
-import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
 import { energyReport } from "../../compiler/report/energy.ts";
-import { convert } from "../../compiler/convert/index.ts";
-import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
-import { runBackEnd } from "../../compiler/pipeline.ts";
-import { quantise } from "../../compiler/quantise/index.ts";
-import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
-import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
 import { CodedError } from "../../runtime/errors.ts";
-import { loadNetwork } from "../../runtime/emulator/network.ts";
-import { emulate } from "../../runtime/emulator/run.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES } from "../../runtime/format/spec.ts";
-import { tinyVit, tinyVitData } from "../helpers/tiny-vit.ts";
+import { backEnd, emulateBinary, runGeneratedEmulator, scoreRows, tinyVitEcmt, verifiedBitExact } from "../helpers/backend.ts";
 
 /** The CMPT section's offset and length in a binary. */
 function cmptOf(bin: Uint8Array): { at: number; length: number; entry: number } {
@@ -63,13 +49,10 @@ function codeAt(f: () => unknown): { code: string; byte: number | undefined } {
 }
 
 describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
-  const data = tinyVitData(12);
-  const conversion = convert(tinyVit({ approximateGelu: true }), { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" }, { calibration: data, calibrationSamples: 12, warn: () => {} });
   const T = 6;
-  const float = simulateFloat(conversion.snn, data.images, data.count, { timesteps: [T], fixedCompute: true, recordRanges: true });
+  const { data, conversion, float } = tinyVitEcmt(12, T);
   const target = loadTarget("loihi2");
-  const { q } = quantise(conversion.snn, target, float, () => {});
-  const back = runBackEnd(q, target, T);
+  const { q, back } = backEnd(conversion.snn, float, target, T);
 
   it("places every compute node on processors, none on neuro cores, and writes a CMPT section", () => {
     const computes = q.populations.filter((p) => p.compute).map((p) => p.id);
@@ -96,11 +79,8 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
   });
 
   it("the emulator runs the compute nodes bit-exact with the integer reference model (spikes, s16.15 payloads, scores)", () => {
-    const r = verifyBitExact(q, back.binary, data.images, 4, T);
-    expect(r.firstMismatch).to.equal(null);
-    expect(r.bitExact).to.equal(true);
-    expect(r.comparedSpikes).to.be.greaterThan(0);
-    const run = emulate(loadNetwork(decodeBinary(back.binary)), data.images, 2, { timesteps: T });
+    verifiedBitExact(q, back.binary, data.images, 4, T);
+    const run = emulateBinary(back.binary, data.images, 2, T);
     expect(run.counters.computeCycles).to.be.greaterThan(0);
     expect(run.counters.gradedPackets).to.be.greaterThan(0);
     expect(run.counters.computeBusiestCycles).to.be.at.most(run.counters.computeCycles);
@@ -108,26 +88,17 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
 
   it("the generated standalone emulator runs the compute nodes: the runtime emulator's scores and counters", function () {
     this.timeout(300_000);
-    const dir = mkdtempSync(join(tmpdir(), "snnc-ecmt-emu-"));
-    mkdirSync(join(dir, "emulator"));
-    writeFileSync(join(dir, "network.snnb"), back.binary);
-    const gen = generateEmulator(back.binary);
-    writeFileSync(join(dir, "emulator", "emulator.js"), gen.js);
-    writeFileSync(join(dir, "emulator", "package.json"), gen.packageJson);
     const n = 2;
-    writeFileSync(join(dir, "x.npy"), writeNpy([n, 8, 8, 1], data.images.subarray(0, n * 64)));
-    const r = spawnSync(process.execPath, [join(dir, "emulator", "emulator.js"), "--input", join(dir, "x.npy"), "--json"], { encoding: "utf8", cwd: dir, timeout: 120_000 });
-    expect(r.status, r.stderr).to.equal(0);
-    const got = JSON.parse(r.stdout) as { scores: number[][]; counters: { computeCycles: number; gradedPackets: number } };
-    const want = emulate(loadNetwork(decodeBinary(back.binary)), data.images, n, { timesteps: T });
-    expect(got.scores).to.deep.equal(Array.from({ length: n }, (_, s) => Array.from(want.scores.subarray(s * want.classes, (s + 1) * want.classes))));
+    const got = runGeneratedEmulator(back.binary, data.images.subarray(0, n * 64), [n, 8, 8, 1]);
+    const want = emulateBinary(back.binary, data.images, n, T);
+    expect(got.scores).to.deep.equal(scoreRows(want, n));
     expect(got.counters.computeCycles).to.equal(want.counters.computeCycles);
     expect(got.counters.gradedPackets).to.equal(want.counters.gradedPackets);
     expect(want.counters.computeCycles).to.be.greaterThan(0);
   });
 
   it("energy per class of operation: synaptic ops, neuron updates, compute-node ops, traffic (with graded packets), static; they sum to the total", () => {
-    const run = emulate(loadNetwork(decodeBinary(back.binary)), data.images, 1, { timesteps: T });
+    const run = emulateBinary(back.binary, data.images, 1, T);
     const c = run.counters;
     const e = energyReport(target, {
       synapticOps: c.synapticOps, activeUpdates: c.activeUpdates, idleUpdates: c.idleUpdates, spikes: c.spikes, hopsX: c.hopsX, hopsY: c.hopsY,

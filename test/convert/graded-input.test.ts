@@ -5,14 +5,6 @@
  * ECMT compute nodes; targets without graded spikes refuse it (SNNC340).
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { writeNpy } from "../../compiler/data/npy.ts";
-import { generateEmulator } from "../../compiler/emulator-gen/generate.ts";
-import { convert } from "../../compiler/convert/index.ts";
-import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { SnncError } from "../../compiler/diagnostics.ts";
 import type { QuantisedSnn } from "../../compiler/ir/quantised.ts";
 import type { Population, SnnGraph } from "../../compiler/ir/snn.ts";
@@ -21,13 +13,12 @@ import { quantise } from "../../compiler/quantise/index.ts";
 import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
 import { effectiveWeights, simulateInt } from "../../compiler/simulate/int-snn.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
-import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
 import { shiftRound } from "../../runtime/compute.ts";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { gradedPayload } from "../../runtime/input.ts";
-import { tinyVit, tinyVitData } from "../helpers/tiny-vit.ts";
+import { backEnd, emulateBinary, runGeneratedEmulator, scoreRows, tinyVitEcmt, verifiedBitExact } from "../helpers/backend.ts";
 
 /** input [1,1,3] → IF hidden [1,1,2] (dense, delay 1) → readout [1,1,2] (dense, delay 1). */
 function handNet(encoding: "current" | "graded"): SnnGraph {
@@ -102,9 +93,7 @@ describe("graded input coding", () => {
     const decoded = decodeBinary(back.binary);
     expect(decoded.input.encoding).to.equal(2);
     expect(decoded.input.payloadBits).to.equal(16);
-    const r = verifyBitExact(q, back.binary, images, 3, T);
-    expect(r.firstMismatch).to.equal(null);
-    expect(r.bitExact).to.equal(true);
+    verifiedBitExact(q, back.binary, images, 3, T);
     const run = emulate(loadNetwork(decoded), images, 3, { timesteps: T });
     expect(run.counters.gradedPackets).to.equal(8 * (T + snn.readoutDepth));
     // the input's graded events are the first layer's synaptic ops (8 payloads × 2 targets per step)
@@ -116,18 +105,10 @@ describe("graded input coding", () => {
   it("the generated standalone emulator reads the graded INPM and gives the runtime emulator's scores and graded packets", function () {
     this.timeout(300_000);
     const back = runBackEnd(q, target, T);
-    const dir = mkdtempSync(join(tmpdir(), "snnc-graded-emu-"));
-    mkdirSync(join(dir, "emulator"));
-    writeFileSync(join(dir, "network.snnb"), back.binary);
-    const gen = generateEmulator(back.binary);
-    writeFileSync(join(dir, "emulator", "emulator.js"), gen.js);
-    writeFileSync(join(dir, "emulator", "package.json"), gen.packageJson);
-    writeFileSync(join(dir, "x.npy"), writeNpy([3, 1, 1, 3], images));
-    const r = spawnSync(process.execPath, [join(dir, "emulator", "emulator.js"), "--input", join(dir, "x.npy"), "--json", "-T", String(T)], { encoding: "utf8", cwd: dir, timeout: 120_000 });
-    expect(r.status, r.stderr).to.equal(0);
-    const got = JSON.parse(r.stdout) as { scores: number[][]; counters: { gradedPackets: number } };
-    const want = emulate(loadNetwork(decodeBinary(back.binary)), images, 3, { timesteps: T });
-    expect(got.scores).to.deep.equal(Array.from({ length: 3 }, (_, s) => Array.from(want.scores.subarray(s * 2, s * 2 + 2))));
+    const got = runGeneratedEmulator(back.binary, images, [3, 1, 1, 3], ["-T", String(T)]);
+    const want = emulateBinary(back.binary, images, 3, T);
+    expect(want.classes).to.equal(2);
+    expect(got.scores).to.deep.equal(scoreRows(want, 3));
     expect(got.counters.gradedPackets).to.equal(want.counters.gradedPackets);
   });
 
@@ -143,17 +124,12 @@ describe("graded input coding", () => {
   });
 
   it("tiny ViT (ecmt, loihi2): graded input through the compute nodes, emulator bit-exact, integer tracks float", () => {
-    const data = tinyVitData(8);
-    const conversion = convert(tinyVit({ approximateGelu: true }), { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt", encoding: "graded" }, { calibration: data, calibrationSamples: 8, warn: () => {} });
-    expect(conversion.snn.input.encoding).to.equal("graded");
     const Tv = 6;
-    const f = simulateFloat(conversion.snn, data.images, data.count, { timesteps: [Tv], fixedCompute: true, recordRanges: true });
-    const vq = quantise(conversion.snn, target, f, () => {}).q;
+    const { data, conversion, float: f } = tinyVitEcmt(8, Tv, "graded");
+    expect(conversion.snn.input.encoding).to.equal("graded");
+    const { q: vq, back } = backEnd(conversion.snn, f, target, Tv);
     for (const p of vq.populations) for (const pr of p.inputs) if (pr.source === vq.input.population) expect(pr.payloadShift).to.equal(vq.input.encoding === "graded" ? vq.input.fracBits : -1);
-    const back = runBackEnd(vq, target, Tv);
-    const r = verifyBitExact(vq, back.binary, data.images, 3, Tv);
-    expect(r.firstMismatch).to.equal(null);
-    expect(r.bitExact).to.equal(true);
+    verifiedBitExact(vq, back.binary, data.images, 3, Tv);
     const S = vq.populations[vq.output]?.scale as number;
     const int = simulateInt(vq, data.images, data.count, { timesteps: Tv });
     const fs = f.scores.get(Tv) as Float32Array;

@@ -9,22 +9,17 @@ import { expect } from "chai";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { convert } from "../../compiler/convert/index.ts";
 import { readNpy } from "../../compiler/data/npy.ts";
-import { DEFAULT_CONVERT_OPTIONS } from "../../compiler/convert/methods.ts";
 import { SnncError } from "../../compiler/diagnostics.ts";
-import { runBackEnd } from "../../compiler/pipeline.ts";
 import { quantise } from "../../compiler/quantise/index.ts";
-import { simulateFloat } from "../../compiler/simulate/float-snn.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
 import type { Target } from "../../compiler/target/schema.ts";
-import { verifyBitExact } from "../../compiler/verify/bitexact.ts";
 import { loadNetwork } from "../../runtime/emulator/network.ts";
 import { emulate } from "../../runtime/emulator/run.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
+import { backEnd, emulateBinary, expectBitExact, tinyVitEcmt, verifiedBitExact } from "../helpers/backend.ts";
 import { compileCached, request } from "../helpers/compile.ts";
 import { writeTinyModel } from "../helpers/tiny.ts";
-import { tinyVit, tinyVitData } from "../helpers/tiny-vit.ts";
 
 const SPINNAKERS = ["spinnaker", "spinnaker2"] as const;
 
@@ -37,8 +32,7 @@ describe("graded payload packets on SpiNNaker: mt", () => {
       this.timeout(120_000);
       const out = await compileCached(req(name));
       const r = out.report;
-      expect(r.verification.bitExact).to.equal(true);
-      expect(r.verification.comparedSpikes).to.be.greaterThan(0);
+      expectBitExact(r.verification);
       const target = loadTarget(name);
       const pkt = target.neuron.gradedSpikes.packet;
       if (!pkt) throw new Error("no payload packet in the target");
@@ -87,16 +81,13 @@ describe("graded payload packets on SpiNNaker: mt", () => {
 });
 
 describe("graded payload packets on SpiNNaker: ecmt compute nodes", () => {
-  const data = tinyVitData(12);
-  const conversion = convert(tinyVit({ approximateGelu: true }), { ...DEFAULT_CONVERT_OPTIONS, method: "ecmt" }, { calibration: data, calibrationSamples: 12, warn: () => {} });
   const T = 6;
-  const float = simulateFloat(conversion.snn, data.images, data.count, { timesteps: [T], fixedCompute: true, recordRanges: true });
+  const { data, conversion, float } = tinyVitEcmt(12, T);
 
   for (const name of SPINNAKERS) {
     it(`${name}: the tiny ViT's compute nodes sit on the ARM cores and the emulator is bit-exact with the integer reference`, () => {
       const target = loadTarget(name);
-      const { q } = quantise(conversion.snn, target, float, () => {});
-      const back = runBackEnd(q, target, T);
+      const { q, back } = backEnd(conversion.snn, float, target, T);
       const computes = q.populations.filter((p) => p.compute).map((p) => p.id);
       expect(back.computePlan.nodes.map((n) => n.population)).to.deep.equal(computes);
       // the ARM cores are the neuron cores: compute nodes take only the cores the neurons left free
@@ -105,11 +96,8 @@ describe("graded payload packets on SpiNNaker: ecmt compute nodes", () => {
       const computeSlots = back.computePlan.nodes.flatMap((n) => n.assignments.map((a) => a.slot));
       expect(computeSlots.filter((s) => neuronSlots.has(s))).to.deep.equal([]);
       expect(back.computePlan.processorsAvailable).to.equal(back.routed.grid.chipsX * back.routed.grid.chipsY * per - neuronSlots.size);
-      const r = verifyBitExact(q, back.binary, data.images, 4, T);
-      expect(r.firstMismatch).to.equal(null);
-      expect(r.bitExact).to.equal(true);
-      expect(r.comparedSpikes).to.be.greaterThan(0);
-      const run = emulate(loadNetwork(decodeBinary(back.binary)), data.images, 2, { timesteps: T });
+      verifiedBitExact(q, back.binary, data.images, 4, T);
+      const run = emulateBinary(back.binary, data.images, 2, T);
       expect(run.counters.gradedPackets).to.be.greaterThan(0);
       expect(run.counters.payloadSpikes).to.be.greaterThan(0);
     });
