@@ -291,18 +291,21 @@ function perNeuronBias(p: IntPopulationParams, batch: number): Float64Array {
 /** Multi-threshold level: +2^k for the largest k < levels with v ≥ vth·2^k − vth/2 (integer halving floors),
  * −2^k on the negative side with θn, 0 when neither fires. */
 export function mtLevel(v: number, vth: number, levels: number, negTh: number): number {
+  // The levels' thresholds grow with k, so the largest level that fires is found going up from 2^0 (most
+  // spikes are of the lowest levels); products of integers below 2^53, exact.
+  const top = 2 ** (levels - 1);
   const half = Math.floor(vth / 2);
   if (v >= vth - half) {
-    let k = levels - 1;
-    while (k > 0 && v < vth * 2 ** k - half) k--;
-    return 2 ** k;
+    let lvl = 1;
+    while (lvl < top && v >= vth * (lvl * 2) - half) lvl *= 2;
+    return lvl;
   }
   if (negTh > 0) {
     const nh = Math.floor(negTh / 2);
     if (-v >= negTh - nh) {
-      let k = levels - 1;
-      while (k > 0 && -v < negTh * 2 ** k - nh) k--;
-      return -(2 ** k);
+      let lvl = 1;
+      while (lvl < top && -v >= negTh * (lvl * 2) - nh) lvl *= 2;
+      return -lvl;
     }
   }
   return 0;

@@ -221,9 +221,119 @@ function deliverScaled(pr: QProjection, w: Float64Array, src: Ring, q: Float64Ar
   return events;
 }
 
-/** Adds payload × effective weight of every synapse of every spike to the targets' input sums. */
+/** Adds payload × effective weight of every synapse of every spike to the targets' input sums (one loop per
+ * connectivity kind, so each stays monomorphic). */
 function deliver(conn: QConnectivity, w: Float64Array, src: Ring, q: Float64Array, B: number, srcSize: number, dstSize: number): number {
+  switch (conn.kind) {
+    case "dense":
+      return deliverDense(w, src, q, B, srcSize, dstSize);
+    case "oneToOne": {
+      let events = 0;
+      for (let b = 0; b < B; b++) {
+        const n = src.count[b] as number;
+        const sb = b * srcSize;
+        const ob = b * dstSize;
+        for (let k = 0; k < n; k++) {
+          const i = src.idx[sb + k] as number;
+          q[ob + i] = (q[ob + i] as number) + (src.payload[sb + k] as number) * (w[i % w.length] as number);
+        }
+        events += n;
+      }
+      return events;
+    }
+    case "sparse": {
+      let events = 0;
+      for (let b = 0; b < B; b++) {
+        const n = src.count[b] as number;
+        const sb = b * srcSize;
+        const ob = b * dstSize;
+        for (let k = 0; k < n; k++) {
+          const i = src.idx[sb + k] as number;
+          const pl = src.payload[sb + k] as number;
+          const e1 = conn.rowStart[i + 1] as number;
+          for (let e = conn.rowStart[i] as number; e < e1; e++) q[ob + (conn.col[e] as number)] = (q[ob + (conn.col[e] as number)] as number) + pl * (w[e] as number);
+          events += e1 - (conn.rowStart[i] as number);
+        }
+      }
+      return events;
+    }
+    case "conv":
+    case "depthwise":
+    case "avgPool":
+      return deliverWindows(conn, w, src, q, B, srcSize, dstSize);
+    case "maxPool":
+      return 0;
+  }
+}
+
+function deliverDense(w: Float64Array, src: Ring, q: Float64Array, B: number, srcSize: number, dstSize: number): number {
   let events = 0;
+  for (let b = 0; b < B; b++) {
+    const n = src.count[b] as number;
+    const sb = b * srcSize;
+    const ob = b * dstSize;
+    for (let k = 0; k < n; k++) {
+      const row = (src.idx[sb + k] as number) * dstSize;
+      const pl = src.payload[sb + k] as number;
+      for (let j = 0; j < dstSize; j++) q[ob + j] = (q[ob + j] as number) + pl * (w[row + j] as number);
+    }
+    events += n * dstSize;
+  }
+  return events;
+}
+
+/**
+ * The output windows an input pixel reaches: for input pixel p, entries start[p]..start[p+1] give the output
+ * offset (oy·outW + ox)·outC, the kernel tap ky·kw + kx, and (average pooling) the window's in-bounds count.
+ * Built once per geometry.
+ */
+interface WindowTaps {
+  readonly start: Int32Array;
+  readonly out: Int32Array;
+  readonly tap: Int32Array;
+  readonly inBounds: Int32Array;
+}
+const tapsCache = new WeakMap<object, WindowTaps>();
+
+function windowTaps(g: Extract<QConnectivity, { kind: "conv" }>["geometry"]): WindowTaps {
+  const hit = tapsCache.get(g);
+  if (hit) return hit;
+  const pixels = g.inH * g.inW;
+  const start = new Int32Array(pixels + 1);
+  const out: number[] = [];
+  const tap: number[] = [];
+  const inBounds: number[] = [];
+  for (let pix = 0; pix < pixels; pix++) {
+    const x = pix % g.inW;
+    const y = (pix - x) / g.inW;
+    for (let ky = 0; ky < g.kh; ky++) {
+      const ty = y + g.padTop - ky * g.dh;
+      if (ty < 0 || ty % g.sh !== 0 || ty / g.sh >= g.outH) continue;
+      const oy = ty / g.sh;
+      for (let kx = 0; kx < g.kw; kx++) {
+        const tx = x + g.padLeft - kx * g.dw;
+        if (tx < 0 || tx % g.sw !== 0 || tx / g.sw >= g.outW) continue;
+        const ox = tx / g.sw;
+        out.push((oy * g.outW + ox) * g.outC);
+        tap.push(ky * g.kw + kx);
+        inBounds.push(windowCount(g, oy, ox));
+      }
+    }
+    start[pix + 1] = out.length;
+  }
+  const t: WindowTaps = { start, out: Int32Array.from(out), tap: Int32Array.from(tap), inBounds: Int32Array.from(inBounds) };
+  tapsCache.set(g, t);
+  return t;
+}
+
+function deliverWindows(conn: Extract<QConnectivity, { kind: "conv" | "depthwise" | "avgPool" }>, w: Float64Array, src: Ring, q: Float64Array, B: number, srcSize: number, dstSize: number): number {
+  const g = conn.geometry;
+  const { start, out, tap, inBounds } = windowTaps(g);
+  const inC = g.inC;
+  const outC = g.outC;
+  const window = g.kh * g.kw;
+  const m = conn.kind === "depthwise" ? conn.multiplier : 1;
+  let reached = 0;
   for (let b = 0; b < B; b++) {
     const n = src.count[b] as number;
     const sb = b * srcSize;
@@ -231,66 +341,30 @@ function deliver(conn: QConnectivity, w: Float64Array, src: Ring, q: Float64Arra
     for (let k = 0; k < n; k++) {
       const i = src.idx[sb + k] as number;
       const pl = src.payload[sb + k] as number;
-      switch (conn.kind) {
-        case "dense": {
-          const row = i * dstSize;
-          for (let j = 0; j < dstSize; j++) q[ob + j] = (q[ob + j] as number) + pl * (w[row + j] as number);
-          events += dstSize;
-          break;
-        }
-        case "oneToOne":
-          q[ob + i] = (q[ob + i] as number) + pl * (w[i % w.length] as number);
-          events += 1;
-          break;
-        case "sparse":
-          for (let e = conn.rowStart[i] as number; e < (conn.rowStart[i + 1] as number); e++) q[ob + (conn.col[e] as number)] = (q[ob + (conn.col[e] as number)] as number) + pl * (w[e] as number);
-          events += (conn.rowStart[i + 1] as number) - (conn.rowStart[i] as number);
-          break;
-        case "conv":
-        case "depthwise":
-        case "avgPool":
-          events += deliverWindow(conn, w, i, pl, q, ob);
-          break;
-        case "maxPool":
-          break;
-      }
-    }
-  }
-  return events;
-}
-
-function deliverWindow(conn: Extract<QConnectivity, { kind: "conv" | "depthwise" | "avgPool" }>, w: Float64Array, i: number, pl: number, q: Float64Array, ob: number): number {
-  const g = conn.geometry;
-  const c = i % g.inC;
-  const pix = (i - c) / g.inC;
-  const x = pix % g.inW;
-  const y = (pix - x) / g.inW;
-  const window = g.kh * g.kw;
-  let events = 0;
-  for (let ky = 0; ky < g.kh; ky++) {
-    const ty = y + g.padTop - ky * g.dh;
-    if (ty < 0 || ty % g.sh !== 0 || ty / g.sh >= g.outH) continue;
-    const oy = ty / g.sh;
-    for (let kx = 0; kx < g.kw; kx++) {
-      const tx = x + g.padLeft - kx * g.dw;
-      if (tx < 0 || tx % g.sw !== 0 || tx / g.sw >= g.outW) continue;
-      const ox = tx / g.sw;
-      const o = ob + (oy * g.outW + ox) * g.outC;
+      const c = i % inC;
+      const pix = (i - c) / inC;
+      const e0 = start[pix] as number;
+      const e1 = start[pix + 1] as number;
+      reached += e1 - e0;
       if (conn.kind === "conv") {
-        const wb = ((ky * g.kw + kx) * g.inC + c) * g.outC;
-        for (let co = 0; co < g.outC; co++) q[o + co] = (q[o + co] as number) + pl * (w[wb + co] as number);
-        events += g.outC;
+        for (let e = e0; e < e1; e++) {
+          const o = ob + (out[e] as number);
+          const wb = ((tap[e] as number) * inC + c) * outC;
+          for (let co = 0; co < outC; co++) q[o + co] = (q[o + co] as number) + pl * (w[wb + co] as number);
+        }
       } else if (conn.kind === "depthwise") {
-        const m = conn.multiplier;
-        const wb = ((ky * g.kw + kx) * g.inC + c) * m;
-        for (let k = 0; k < m; k++) q[o + c * m + k] = (q[o + c * m + k] as number) + pl * (w[wb + k] as number);
-        events += m;
+        for (let e = e0; e < e1; e++) {
+          const o = ob + (out[e] as number) + c * m;
+          const wb = ((tap[e] as number) * inC + c) * m;
+          for (let j = 0; j < m; j++) q[o + j] = (q[o + j] as number) + pl * (w[wb + j] as number);
+        }
       } else {
-        const n = windowCount(g, oy, ox);
-        q[o + c] = (q[o + c] as number) + pl * (w[c * (window + 1) + n] as number);
-        events += 1;
+        for (let e = e0; e < e1; e++) {
+          const o = ob + (out[e] as number) + c;
+          q[o] = (q[o] as number) + pl * (w[c * (window + 1) + (inBounds[e] as number)] as number);
+        }
       }
     }
   }
-  return events;
+  return reached * (conn.kind === "conv" ? outC : m);
 }

@@ -155,6 +155,22 @@ describe("multi-threshold level", () => {
     expect(mtLevel(10_000, 64, 4, 0)).to.equal(8); // capped at the top level
     expect(mtLevel(-100, 64, 4, 64)).to.equal(-2);
   });
+  it("fires the largest level whose threshold the residual reaches (the definition, on a sweep)", () => {
+    // The definition: the largest k < levels with v ≥ θ·2^k − ⌊θ/2⌋ (−v ≥ θn·2^k − ⌊θn/2⌋ on the negative side).
+    const byDefinition = (v: number, vth: number, levels: number, negTh: number): number => {
+      for (let k = levels - 1; k >= 0; k--) if (v >= vth * 2 ** k - Math.floor(vth / 2)) return 2 ** k;
+      if (negTh > 0) for (let k = levels - 1; k >= 0; k--) if (-v >= negTh * 2 ** k - Math.floor(negTh / 2)) return -(2 ** k);
+      return 0;
+    };
+    let checked = 0;
+    for (const [vth, negTh, levels] of [[64, 0, 4], [64, 64, 8], [37, 5, 8], [16384, 3, 10], [1, 1, 1], [7, 0, 1]] as const) {
+      for (let v = -vth * 2 ** levels; v <= vth * 2 ** levels; v += Math.max(1, Math.floor(vth / 7))) {
+        expect(mtLevel(v, vth, levels, negTh), `v ${v} θ ${vth} θn ${negTh} levels ${levels}`).to.equal(byDefinition(v, vth, levels, negTh));
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(1000);
+  });
   it("subtracts the fired level (soft reset) and emits graded payloads", () => {
     const p = loihiNeuron({ kind: "mt", threshold: 64, mtLevels: 4, reset: "subtract" });
     const r = trace(p, [320, 0, 0]);
