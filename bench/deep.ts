@@ -3,7 +3,7 @@
  * timesteps of the converted networks, float SNN and integer SNN on loihi2.
  *
  *   npx tsx bench/deep.ts agreement [--samples 10000]
- *   npx tsx bench/deep.ts accuracy [--samples 2000] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt] [--out file.json] [--chunk 250] [--choice-only]
+ *   npx tsx bench/deep.ts accuracy [--samples 2000] [--offset 0] [--ts 8,16,32,64] [--only resnet20:default,resnet56:mt] [--out file.json] [--chunk 250] [--choice-only]
  *
  * agreement: for each ONNX example, the classes of snnc's float interpreter against onnxruntime-web's on the test
  * images (disagreements, largest |logit difference|). accuracy: for each row (model × conversion options) and
@@ -105,9 +105,11 @@ if (MODE === "agreement") {
   const out = OUT || "bench/results/deep-agreement.json";
   writeFileSync(out, `${JSON.stringify({ results: merge(out, rows) }, null, 2)}\n`);
 } else {
-  const n = Math.min(Number(arg("--samples", "2000")), test.count);
+  /** --offset K: the test images from K on (a run that continues another's images; the rows say which). */
+  const offset = Math.max(0, Number(arg("--offset", "0")));
+  const n = Math.min(Number(arg("--samples", "2000")), test.count - offset);
   const TS = arg("--ts", "8,16,32,64").split(",").map(Number);
-  const set = sliceDataset(test, 0, n);
+  const set = sliceDataset(test, offset, n);
   const labels = set.labels as Int32Array;
   const calibration = loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 256 });
   const target = loadTarget("loihi2");
@@ -124,10 +126,10 @@ if (MODE === "agreement") {
     ROWS.push({ model, label: "mt", method: "mt", options: {} });
   }
   const header = `| model | conversion | images | ANN | ${TS.map((t) => `T=${t} float / int`).join(" | ")} | s |`;
-  console.log(`# deep accuracy: ${n} Fashion-MNIST test images, calibration ${calibration.count} training images, loihi2\n\n${header}\n|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
+  console.log(`# deep accuracy: ${n} Fashion-MNIST test images${offset ? ` from image ${offset}` : ""}, calibration ${calibration.count} training images, loihi2\n\n${header}\n|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   const out = OUT || "bench/results/deep-accuracy.json";
   const old = previous<{ key: string }>(out);
-  type Result = { key: string; model: string; label: string; samples: number; ann: number; float: Record<string, number>; int: Record<string, number>; chosen: Record<string, string>; samplesAt: Record<string, number>; annAt: Record<string, number>; seconds: number };
+  type Result = { key: string; model: string; label: string; offset: number; samples: number; ann: number; float: Record<string, number>; int: Record<string, number>; chosen: Record<string, string>; samplesAt: Record<string, number>; annAt: Record<string, number>; seconds: number };
   const rows: Result[] = [];
   const annCache = new Map<string, Int32Array>();
   const correct = (pred: ArrayLike<number>, from: number, m: number) => {
@@ -149,7 +151,7 @@ if (MODE === "agreement") {
     if (!annCache.has(row.model)) annCache.set(row.model, predictClasses(graph, set.images, n));
     const annPred = annCache.get(row.model) as Int32Array;
     const t0 = performance.now();
-    const r: Result = { key, model: row.model, label: row.label, samples: 0, ann: 0, float: {}, int: {}, chosen: {}, samplesAt: {}, annAt: {}, seconds: 0 };
+    const r: Result = { key, model: row.model, label: row.label, offset, samples: 0, ann: 0, float: {}, int: {}, chosen: {}, samplesAt: {}, annAt: {}, seconds: 0 };
     rows.push(r);
     const save = () => {
       const done = TS.map((t) => r.samplesAt[t] ?? 0);
