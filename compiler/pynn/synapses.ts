@@ -9,7 +9,7 @@
  * exact in float64); zero weights are left out (a delta synapse of weight 0 changes nothing); neuron indices
  * are NHWC flat, as everywhere in snnc. Max pooling has no synapse form and is refused by the caller.
  */
-import { windowCount } from "../ir/shape.ts";
+import { windowTaps } from "../ir/shape.ts";
 import type { QPopulation, QProjection } from "../ir/quantised.ts";
 import { effectiveWeights } from "../simulate/int-snn.ts";
 
@@ -80,30 +80,21 @@ export function expandProjection(pr: QProjection, src: QPopulation, dst: QPopula
       const ws = w as Float64Array;
       const g = c.geometry;
       const window = g.kh * g.kw;
+      const { start, out, tap, inBounds } = windowTaps(g);
       for (let i = 0; i < src.size; i++) {
         const ci = i % g.inC;
         const pix = (i - ci) / g.inC;
-        const x = pix % g.inW;
-        const y = (pix - x) / g.inW;
-        for (let ky = 0; ky < g.kh; ky++) {
-          const ty = y + g.padTop - ky * g.dh;
-          if (ty < 0 || ty % g.sh !== 0 || ty / g.sh >= g.outH) continue;
-          const oy = ty / g.sh;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const tx = x + g.padLeft - kx * g.dw;
-            if (tx < 0 || tx % g.sw !== 0 || tx / g.sw >= g.outW) continue;
-            const ox = tx / g.sw;
-            const o = (oy * g.outW + ox) * g.outC;
-            if (c.kind === "conv") {
-              const wb = ((ky * g.kw + kx) * g.inC + ci) * g.outC;
-              for (let co = 0; co < g.outC; co++) b.add(i, o + co, ws[wb + co] as number);
-            } else if (c.kind === "depthwise") {
-              const m = c.multiplier;
-              const wb = ((ky * g.kw + kx) * g.inC + ci) * m;
-              for (let k = 0; k < m; k++) b.add(i, o + ci * m + k, ws[wb + k] as number);
-            } else {
-              b.add(i, o + ci, ws[ci * (window + 1) + windowCount(g, oy, ox)] as number);
-            }
+        for (let e = start[pix] as number; e < (start[pix + 1] as number); e++) {
+          const o = out[e] as number;
+          if (c.kind === "conv") {
+            const wb = ((tap[e] as number) * g.inC + ci) * g.outC;
+            for (let co = 0; co < g.outC; co++) b.add(i, o + co, ws[wb + co] as number);
+          } else if (c.kind === "depthwise") {
+            const m = c.multiplier;
+            const wb = ((tap[e] as number) * g.inC + ci) * m;
+            for (let k = 0; k < m; k++) b.add(i, o + ci * m + k, ws[wb + k] as number);
+          } else {
+            b.add(i, o + ci, ws[ci * (window + 1) + (inBounds[e] as number)] as number);
           }
         }
       }
