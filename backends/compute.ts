@@ -14,7 +14,7 @@ import type { ComputePlan } from "../compiler/map/compute.ts";
 import { gradedProjections } from "../compiler/map/graded.ts";
 import type { Target } from "../compiler/target/schema.ts";
 import { EXP_FRAC, FRAC_BITS, RSQRT_FRAC } from "../runtime/compute.ts";
-import { CMPT_FLAG, COMPUTE_OP_CODES, GRADED_CONN_CODES } from "../runtime/format/spec.ts";
+import { CMPT_FLAG, CMPT_PAYLOAD_SHIFT_BIT, COMPUTE_OP_CODES, GRADED_CONN_CODES } from "../runtime/format/spec.ts";
 import { ByteWriter } from "../runtime/format/writer.ts";
 
 export function computeSection(q: QuantisedSnn, plan: ComputePlan, hops: readonly number[], target: Target, chipsX: number): Uint8Array {
@@ -25,7 +25,11 @@ export function computeSection(q: QuantisedSnn, plan: ComputePlan, hops: readonl
   w.u32(plan.nodes.length).u32(graded.length).u32(proc.perChip.value).u32(proc.dataMemoryBytes.value);
   w.f64(proc.clockHz.value).f64(proc.stepBudgetSeconds.value).f64(proc.cyclesPerMac.value).f64(proc.cyclesPerAdd.value)
     .f64(proc.cyclesPerLookup.value).f64(proc.cyclesPerDivide.value).f64(proc.joulesPerCycle.value);
-  w.u8(FRAC_BITS).u8(EXP_FRAC).u8(RSQRT_FRAC).u8(0).u32(0);
+  // The compute nodes' graded packets: one signed width for all (quantise rule 5, the target's payload bits).
+  const widths = new Set(plan.nodes.map((n) => (q.populations[n.population] as QPopulation).compute?.payloadBits ?? 32));
+  if (widths.size > 1) throw new Error(`internal: compute nodes with payload widths ${[...widths].join(", ")}`);
+  const payloadBits = [...widths][0] ?? 32;
+  w.u8(FRAC_BITS).u8(EXP_FRAC).u8(RSQRT_FRAC).u8(payloadBits).u32(0);
   for (const n of plan.nodes) {
     const p = q.populations[n.population] as QPopulation;
     const c = p.compute;
@@ -34,7 +38,7 @@ export function computeSection(q: QuantisedSnn, plan: ComputePlan, hops: readonl
     const ln = c.kind === "unary" && c.op.kind === "layerNorm" ? c.op : null;
     const offset = c.kind === "unary" ? c.offset : null;
     const flags = (offset ? CMPT_FLAG.offset : 0) | (ln?.gamma ? CMPT_FLAG.gamma : 0) | (ln?.beta ? CMPT_FLAG.beta : 0)
-      | (c.kind === "matmul" && c.op.rightTransposed ? CMPT_FLAG.rightTransposed : 0);
+      | (c.kind === "matmul" && c.op.rightTransposed ? CMPT_FLAG.rightTransposed : 0) | (c.payloadShift << CMPT_PAYLOAD_SHIFT_BIT);
     const group = c.kind === "unary" ? (c.op.kind === "softmax" ? c.op.groupSize : c.op.kind === "layerNorm" ? c.op.features : 0) : 0;
     const mm = c.kind === "matmul" ? c.op : null;
     const lut = c.kind === "unary" && c.op.kind !== "sum" ? c.op.lut : new Int32Array(0);

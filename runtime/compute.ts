@@ -6,7 +6,7 @@
  *
  * Formats (docs/binary-format.md "compute nodes"):
  *   values     s16.15 (SpiNNaker's `accum`): x = int / 2^15, saturating at ±(2^31 − 1) (`clampAccum`);
- *              S (accumulated input), E (cumulative output), payloads and offsets all use it
+ *              S (accumulated input), E (cumulative output sent) and offsets use it; payloads: PayloadFormat
  *   GELU LUT   GELU_LUT_SIZE + 1 entries, s16.15, x = −8 … 8 in steps of 1/32, linear interpolation;
  *              x ≥ 8 → x, x < −8 → 0
  *   exp LUT    EXP_LUT_SIZE + 1 entries, u1.30, exp(x) for x = −16 … 0 in steps of 1/16, interpolated;
@@ -14,8 +14,14 @@
  *   rsqrt LUT  RSQRT_LUT_SIZE + 1 entries, u2.28, 1/sqrt(m) for m = 1/4 … 1 in steps of 1/256, interpolated
  * Rounding: `divRound` rounds half away from zero; shifts of signed values round the same way.
  * Step (EC, as the float model, simulate/compute.ts): S += input (+ offset in the window);
- *   mean = divRound(S, τ); E' = τ·f(mean); payload = E' − E; E = E'.
- *   matmul: S_L, S_R accumulated; P = Σ_k S_L·S_R (exact, s.30); E' = divRound(P, τ·2^15).
+ *   mean = divRound(S, τ); C = τ·f(mean) (the cumulative output, s16.15);
+ *   matmul: S_L, S_R accumulated; P = Σ_k S_L·S_R (exact, s.30); C = divRound(P, τ·2^15).
+ * Payload (PayloadFormat: the graded packets' width and the node's payload shift p): the payload is what C
+ * has gained since the last step in units of 2^(p − 15), saturated to the packet's width:
+ *   payload = clamp(shiftRound(C, p) − E / 2^p, ±max); E += payload · 2^p
+ * so E is the cumulative output already sent (a multiple of 2^p). Payloads telescope: after step τ the sent
+ * sum is C(τ) rounded to 2^(p − 15), unless a step saturated, whose rest goes out with the next steps. With
+ * p = 0 and 32-bit packets this is payload = C(τ) − C(τ−1) (s16.15) whenever no saturation occurs.
  */
 
 export const FRAC_BITS = 15;
@@ -32,6 +38,29 @@ export const EXP_STEP_SHIFT = 11; // 1/16 in s16.15 = 2^11
 export const EXP_FRAC = 30;
 export const RSQRT_LUT_SIZE = 192;
 export const RSQRT_FRAC = 28;
+
+/** The payloads a compute node sends: value · 2^(15 − shift), |payload| ≤ max (2^(bits − 1) − 1 of the
+ * target's graded packets). */
+export interface PayloadFormat {
+  readonly shift: number;
+  readonly max: number;
+}
+/** s16.15 payloads in 32-bit packets (no payload shift). */
+export const PAYLOAD_S16_15: PayloadFormat = { shift: 0, max: ACCUM_MAX };
+
+/** The format of a node's payloads: shift p (0 … FRAC_BITS) and the packets' signed width. */
+export function payloadFormat(shift: number, bits: number): PayloadFormat {
+  return { shift, max: 2 ** (bits - 1) - 1 };
+}
+
+/** One payload: C's gain since E (the cumulative output sent, a multiple of 2^shift), saturated; E advanced. */
+function emit(cum: number, E: Float64Array, i: number, payload: Int32Array | Float64Array, f: PayloadFormat): void {
+  const sent = E[i] as number;
+  const d = f.shift === 0 ? cum - sent : shiftRound(cum, f.shift) - sent / 2 ** f.shift;
+  const p = d > f.max ? f.max : d < -f.max ? -f.max : d;
+  payload[i] = p;
+  E[i] = sent + p * 2 ** f.shift;
+}
 
 export function clampAccum(x: number): number {
   return x > ACCUM_MAX ? ACCUM_MAX : x < -ACCUM_MAX ? -ACCUM_MAX : x;
@@ -158,15 +187,11 @@ export function ecAccumulate(S: Int32Array | Float64Array, input: ArrayLike<numb
 }
 
 /** One EC step of a single-operand node: S already holds this step's accumulated input. */
-export function ecFixedStep(op: FixedOp, tau: number, S: ArrayLike<number>, E: Int32Array | Float64Array, payload: Int32Array | Float64Array, mean: Float64Array, fx: Float64Array): void {
+export function ecFixedStep(op: FixedOp, tau: number, S: ArrayLike<number>, E: Float64Array, payload: Int32Array | Float64Array, mean: Float64Array, fx: Float64Array, f: PayloadFormat): void {
   const n = E.length;
   for (let i = 0; i < n; i++) mean[i] = divRound(S[i] as number, tau);
   applyFixed(op, mean, fx);
-  for (let i = 0; i < n; i++) {
-    const cum = clampAccum(tau * (fx[i] as number));
-    payload[i] = clampAccum(cum - (E[i] as number));
-    E[i] = cum;
-  }
+  for (let i = 0; i < n; i++) emit(clampAccum(tau * (fx[i] as number)), E, i, payload, f);
 }
 
 /** Matmul layouts as ir/snn.ts `matmul`; S_L, S_R in s16.15. */
@@ -195,7 +220,7 @@ function bigDotDivRound(op: FixedMatmul, SL: ArrayLike<number>, SR: ArrayLike<nu
   return Number(acc < 0n ? -q : q);
 }
 
-export function ecFixedMatmulStep(op: FixedMatmul, tau: number, SL: ArrayLike<number>, SR: ArrayLike<number>, E: Int32Array | Float64Array, payload: Int32Array | Float64Array): void {
+export function ecFixedMatmulStep(op: FixedMatmul, tau: number, SL: ArrayLike<number>, SR: ArrayLike<number>, E: Float64Array, payload: Int32Array | Float64Array, f: PayloadFormat): void {
   const { heads: H, rows: M, inner: K, cols: N } = op;
   for (let m = 0; m < M; m++) {
     for (let h = 0; h < H; h++) {
@@ -209,9 +234,7 @@ export function ecFixedMatmulStep(op: FixedMatmul, tau: number, SL: ArrayLike<nu
           if (Math.abs(p) >= SAFE || Math.abs(acc) >= SAFE) exact = false;
         }
         const o = m * H * N + h * N + n;
-        const cum = clampAccum(exact ? divRound(acc, tau * ONE) : bigDotDivRound(op, SL, SR, m, h, n, tau));
-        payload[o] = clampAccum(cum - (E[o] as number));
-        E[o] = cum;
+        emit(clampAccum(exact ? divRound(acc, tau * ONE) : bigDotDivRound(op, SL, SR, m, h, n, tau)), E, o, payload, f);
       }
     }
   }

@@ -65,6 +65,6 @@ function computeLines(d: DecodedBinary): string[] {
   const weights = c.projections.reduce((a, p) => a + p.weights.length, 0);
   return [
     `compute nodes: ${c.nodes.length} on ${slots.size} processors (${c.processor.perChip} per chip, ${c.processor.clockHz / 1e6} MHz, ${c.processor.dataMemoryBytes} bytes); ${c.projections.length} graded projections, ${weights} stored weights; values s16.${c.fracBits}`,
-    ...c.nodes.map((n) => `  ${(d.meta.populations[n.pop]?.name ?? String(n.pop)).padEnd(28)} ${n.op.padEnd(9)} ${String(n.size).padStart(6)} elements, ${n.units} units (${n.slices} slice${n.slices > 1 ? "s" : ""}/row) on ${n.assignments.length} processor(s)${n.lut.length ? `, LUT ${n.lut.length}` : ""}`),
+    ...c.nodes.map((n) => `  ${(d.meta.populations[n.pop]?.name ?? String(n.pop)).padEnd(28)} ${n.op.padEnd(9)} ${String(n.size).padStart(6)} elements, ${n.units} units (${n.slices} slice${n.slices > 1 ? "s" : ""}/row) on ${n.assignments.length} processor(s)${n.lut.length ? `, LUT ${n.lut.length}` : ""}, payloads ${n.payloadBits}-bit with ${c.fracBits - n.payloadShift} fraction bits`),
   ];
 }

@@ -17,8 +17,10 @@
  * Payload scaling (exact integers; docs/conversion.md "ecmt: integer back end"):
  *   neuron → compute   the neuron's integer payload p (1, or ±2^k for multi-threshold) times the s16.15
  *                      weight mantissa round(w · 2^15) (shifts 0): the input is p · m, an s16.15 value;
- *   compute → any      the payload P is s16.15 (ANN value · 2^15); the projection has payloadShift = 15:
- *                      per step and target, the exact sum Σ P · (m << shift) is divided by 2^15 and rounded
+ *   compute → any      the payload P is ANN value · 2^F, F = 15 − the node's payloadShift (F = 15: s16.15;
+ *                      smaller where the target's graded packets are narrower than 32 bits, quantise rule 5);
+ *                      the projection has payloadShift = F:
+ *                      per step and target, the exact sum Σ P · (m << shift) is divided by 2^F and rounded
  *                      half away from zero once (runtime/compute.ts `shiftRound`), giving state units of the
  *                      destination (or s16.15 again for a compute destination);
  *   neuron → neuron    unchanged (payloadShift 0).
@@ -33,9 +35,15 @@ import type { Operand, WindowGeometry } from "./snn.ts";
 
 /** An ECMT compute node in fixed point: a single-operand operator with its constant input (s16.15 per
  * element, added every window step), or a product of two operands. */
-export type QComputeNode =
+export type QComputeOp =
   | { readonly kind: "unary"; readonly op: FixedOp; readonly offset: Int32Array | null }
   | { readonly kind: "matmul"; readonly op: FixedMatmul };
+export type QComputeNode = QComputeOp & {
+  /** Its payloads: value · 2^(15 − payloadShift), saturated to the signed payloadBits of the target's graded
+   * packets (runtime/compute.ts PayloadFormat); every projection out of it has payloadShift 15 − payloadShift. */
+  readonly payloadShift: number;
+  readonly payloadBits: number;
+};
 
 export type SignMode = "excitatory" | "inhibitory" | "mixed";
 
@@ -57,8 +65,8 @@ export interface QProjection {
   readonly operand?: Operand;
   readonly delay: number;
   readonly conn: QConnectivity;
-  /** Right shift (rounded half away, once per target and step) of Σ payload · weight: 15 when the source is
-   * a compute node (its payloads are s16.15), absent = 0. */
+  /** Right shift (rounded half away, once per target and step) of Σ payload · weight: a compute source's
+   * payload fraction bits F (15 for s16.15 payloads), absent = 0. */
   readonly payloadShift?: number;
   readonly posShift: number;
   readonly negShift: number;

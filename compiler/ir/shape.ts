@@ -195,61 +195,6 @@ export function inferShape(op: AnnOp, inputs: readonly Shape[], layer: string): 
   }
 }
 
-/** In-bounds inputs of output (oy, ox)'s window. */
-export function windowCount(g: { inH: number; inW: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padTop: number; padLeft: number }, oy: number, ox: number): number {
-  let ny = 0;
-  for (let ky = 0; ky < g.kh; ky++) {
-    const iy = oy * g.sh - g.padTop + ky * g.dh;
-    if (iy >= 0 && iy < g.inH) ny++;
-  }
-  let nx = 0;
-  for (let kx = 0; kx < g.kw; kx++) {
-    const ix = ox * g.sw - g.padLeft + kx * g.dw;
-    if (ix >= 0 && ix < g.inW) nx++;
-  }
-  return ny * nx;
-}
-
-/**
- * The output windows an input pixel reaches: for input pixel p, entries start[p]..start[p+1] give the output
- * offset (oy·outW + ox)·outC, the kernel tap ky·kw + kx, and (average pooling) the window's in-bounds count.
- * Built once per geometry.
- */
-export interface WindowTaps {
-  readonly start: Int32Array;
-  readonly out: Int32Array;
-  readonly tap: Int32Array;
-  readonly inBounds: Int32Array;
-}
-const tapsCache = new WeakMap<object, WindowTaps>();
-
-export function windowTaps(g: { inH: number; inW: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padTop: number; padLeft: number; outH: number; outW: number; outC: number }): WindowTaps {
-  const hit = tapsCache.get(g);
-  if (hit) return hit;
-  const pixels = g.inH * g.inW;
-  const start = new Int32Array(pixels + 1);
-  const out: number[] = [];
-  const tap: number[] = [];
-  const inBounds: number[] = [];
-  for (let pix = 0; pix < pixels; pix++) {
-    const x = pix % g.inW;
-    const y = (pix - x) / g.inW;
-    for (let ky = 0; ky < g.kh; ky++) {
-      const ty = y + g.padTop - ky * g.dh;
-      if (ty < 0 || ty % g.sh !== 0 || ty / g.sh >= g.outH) continue;
-      const oy = ty / g.sh;
-      for (let kx = 0; kx < g.kw; kx++) {
-        const tx = x + g.padLeft - kx * g.dw;
-        if (tx < 0 || tx % g.sw !== 0 || tx / g.sw >= g.outW) continue;
-        const ox = tx / g.sw;
-        out.push((oy * g.outW + ox) * g.outC);
-        tap.push(ky * g.kw + kx);
-        inBounds.push(windowCount(g, oy, ox));
-      }
-    }
-    start[pix + 1] = out.length;
-  }
-  const t: WindowTaps = { start, out: Int32Array.from(out), tap: Int32Array.from(tap), inBounds: Int32Array.from(inBounds) };
-  tapsCache.set(g, t);
-  return t;
-}
+// The window walks (in-bounds count, the output windows each input pixel reaches) live in the runtime, which the
+// emulator shares: runtime/window.ts.
+export { windowCount, type WindowTaps, windowTaps } from "../../runtime/window.ts";

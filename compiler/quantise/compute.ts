@@ -2,16 +2,17 @@
  * @fileoverview Quantisation of ECMT compute nodes: the float operator (ir/snn.ts ComputeOp) → the fixed-point
  * one the processor cores run (runtime/compute.ts), with its lookup tables.
  *
- * Input: a compute population's neuron model. Output: FixedComputeNode — the operator with s16.15 parameters
- * (gamma, beta, offset), epsilon in s.30 (at least 1), and the LUT it reads (GELU exact or tanh, exp, 1/sqrt),
- * built here from Math and stored in the binary so the runtime never evaluates a transcendental.
+ * Input: a compute population's neuron model and its payload format. Output: FixedComputeNode — the operator
+ * with s16.15 parameters (gamma, beta, offset), epsilon in s.30 (at least 1), and the LUT it reads (GELU exact
+ * or tanh, exp, 1/sqrt), built here from Math and stored in the binary so the runtime never evaluates a
+ * transcendental; and the payload shift and width of its graded packets (computePayloadShift).
  * Invariant: the LUTs' sizes and domains are runtime/compute.ts's constants.
  */
-import type { QComputeNode } from "../ir/quantised.ts";
+import type { QComputeNode, QComputeOp } from "../ir/quantised.ts";
 import type { ComputeNeuron } from "../ir/snn.ts";
 import { gelu, geluTanh } from "../interp/ops.ts";
 import {
-  EXP_FRAC, EXP_LUT_SIZE, GELU_LUT_SIZE, GELU_MIN, ONE, RSQRT_FRAC, RSQRT_LUT_SIZE,
+  EXP_FRAC, EXP_LUT_SIZE, FRAC_BITS, GELU_LUT_SIZE, GELU_MIN, ONE, RSQRT_FRAC, RSQRT_LUT_SIZE,
 } from "../../runtime/compute.ts";
 
 export type FixedComputeNode = QComputeNode;
@@ -34,9 +35,26 @@ export function rsqrtLut(): Int32Array {
   return Int32Array.from({ length: RSQRT_LUT_SIZE + 1 }, (_, i) => Math.round((1 / Math.sqrt(0.25 + i / 256)) * 2 ** RSQRT_FRAC));
 }
 
-export function quantiseComputeNode(neuron: ComputeNeuron): FixedComputeNode {
+/** The payload format of s16.15 payloads in 32-bit packets (the fixed-point float model's, and any 32-bit target's
+ * unless a node's payloads reach 2^16). */
+export const S16_15_PAYLOAD = { payloadShift: 0, payloadBits: 32 } as const;
+
+/**
+ * A node's payload shift p (quantise rule 5): the most fraction bits F = 15 − p that keep 1.5 × its largest
+ * measured |payload| (ANN units; 0 when nothing was measured) inside the packets' signed `bits`.
+ */
+export function computePayloadShift(maxAbsPayload: number, bits: number): number {
+  const room = (2 ** (bits - 1) - 1) / (1.5 * Math.max(maxAbsPayload, 2 ** -FRAC_BITS));
+  const frac = Math.min(FRAC_BITS, Math.floor(Math.log2(room)));
+  return FRAC_BITS - Math.max(0, frac);
+}
+
+export function quantiseComputeNode(neuron: ComputeNeuron, payload: { readonly payloadShift: number; readonly payloadBits: number } = S16_15_PAYLOAD): FixedComputeNode {
   const offset = neuron.offset ? Int32Array.from(neuron.offset, toAccum) : null;
-  const op = neuron.op;
+  return { ...fixedOp(neuron.op, offset), ...payload };
+}
+
+function fixedOp(op: ComputeNeuron["op"], offset: Int32Array | null): QComputeOp {
   switch (op.kind) {
     case "sum":
       return { kind: "unary", op: { kind: "sum" }, offset };

@@ -27,8 +27,11 @@
  *    s.F fixed point (gradedInput), every projection out of the input population gets payloadShift F.
  * 5. ECMT compute nodes (ir/snn.ts `compute`, run on processor cores): scale 2^15 (s16.15), their input
  *    weights round(w · 2^15) with shifts 0 (SNNC322 when one does not fit 32 bits), the operator and its LUTs
- *    from quantise/compute.ts; every projection out of a compute node gets payloadShift 15 (its payloads
- *    are s16.15; ir/quantised.ts, payload scaling).
+ *    from quantise/compute.ts. Its payloads go out in the target's graded packets (payloadBits, 32 where the
+ *    target declares none): value · 2^F, F ≤ 15 the most fraction bits that keep 1.5 × its largest payload
+ *    measured on the calibration samples inside them (computePayloadShift; F = 15, s16.15, on 32-bit packets
+ *    unless a payload reaches 2^15), saturated beyond (runtime/compute.ts carries the rest to later steps);
+ *    every projection out of a compute node gets payloadShift F (ir/quantised.ts, payload scaling).
  * Weights that quantise to zero or lose precision are reported per layer (quantisation report), never
  * dropped silently.
  */
@@ -41,7 +44,7 @@ import type { ComputeNeuron, Connectivity, Leak, Population, SnnGraph } from "..
 import type { Target } from "../target/schema.ts";
 import { checkInputBound } from "../verify/input-bound.ts";
 import { FRAC_BITS, ONE } from "../../runtime/compute.ts";
-import { quantiseComputeNode } from "./compute.ts";
+import { computePayloadShift, quantiseComputeNode } from "./compute.ts";
 import { connWeights, quantiseConn, type WeightFormat } from "./weights.ts";
 
 export interface PopulationRanges {
@@ -97,14 +100,17 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
 
   const fine = fineNegativeShifts(snn, Math.min(ns.gradedSpikes.payloadBits?.value ?? 0, MT_FINE_PAYLOAD_BITS));
   const gradedIn = gradedInput(snn, target, ranges);
+  // Rule 5: a compute node's payloads fit the graded packets (computePayloadShift from its measured payloads).
+  const payloadBits = ns.gradedSpikes.payloadBits?.value ?? 32;
+  const computePayload = (source: number) => ({ payloadShift: computePayloadShift(ranges.maxAbsV[source] ?? 0, payloadBits), payloadBits });
   const payloadShiftOf = (source: number): { payloadShift?: number } =>
-    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS }
+    (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS - computePayload(source).payloadShift }
       : gradedIn && source === snn.input.population ? { payloadShift: gradedIn.fracBits }
       : (fine[source] ?? 0) > 0 ? { payloadShift: fine[source] as number } : {};
   for (const p of snn.populations) {
     const loc = { layer: p.name };
     if (p.neuron.kind === "compute") {
-      const { pop, layer } = quantiseComputePopulation(p, p.neuron, ns.model, ns.stateBits.value, payloadShiftOf);
+      const { pop, layer } = quantiseComputePopulation(p, p.neuron, ns.model, ns.stateBits.value, payloadShiftOf, computePayload(p.id));
       pops.push(pop);
       layers.push(layer);
       continue;
@@ -359,7 +365,7 @@ const COMPUTE_WEIGHTS: WeightFormat = { signMode: "mixed", posShift: 0, negShift
 
 /** Rule 5: a compute population in fixed point. `params` carry only size and scale (never stepped as neurons). */
 function quantiseComputePopulation(p: Population, neuron: ComputeNeuron, model: IntPopulationParams["model"], stateBits: number,
-  payloadShiftOf: (source: number) => { payloadShift?: number }): { pop: QPopulation; layer: LayerQuantisation } {
+  payloadShiftOf: (source: number) => { payloadShift?: number }, payload: { payloadShift: number; payloadBits: number }): { pop: QPopulation; layer: LayerQuantisation } {
   const loc = { layer: p.name };
   const projections: QProjection[] = [];
   const report: LayerQuantisation["projections"][number][] = [];
@@ -379,7 +385,7 @@ function quantiseComputePopulation(p: Population, neuron: ComputeNeuron, model: 
   };
   const pop: QPopulation = {
     id: p.id, name: p.name, shape: p.shape, size: p.size, params, inputs: projections, depth: p.depth, scale: ONE,
-    thresholdMantissa: ONE, biasMantissa: new Int32Array(C), biasExponent: new Int32Array(C), compute: quantiseComputeNode(neuron),
+    thresholdMantissa: ONE, biasMantissa: new Int32Array(C), biasExponent: new Int32Array(C), compute: quantiseComputeNode(neuron, payload),
   };
   return { pop, layer: { name: p.name, scale: ONE, thresholdMantissa: ONE, projections: report, biasMaxAbsError: 0 } };
 }

@@ -6,7 +6,7 @@
  * (runtime/compute.ts: inputs rounded to s16.15, S and E integers).
  */
 import type { Population, Projection } from "../ir/snn.ts";
-import { clampAccum, ecFixedMatmulStep, ecFixedStep, ONE } from "../../runtime/compute.ts";
+import { clampAccum, ecFixedMatmulStep, ecFixedStep, ONE, type PayloadFormat, payloadFormat } from "../../runtime/compute.ts";
 import { type FixedComputeNode, quantiseComputeNode } from "../quantise/compute.ts";
 import { ecMatmulStep, ecUnaryStep, matmulSizes, matmulSops } from "./compute.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
@@ -25,6 +25,9 @@ export interface ComputeState {
   readonly scratchB: Float64Array;
   /** `fixedCompute`: the node in fixed point (runtime/compute.ts); S and E then hold s16.15 integers. */
   readonly fixed: FixedComputeNode | null;
+  /** Its payload format (s16.15 in 32 bits) and the ANN value of one payload unit. */
+  readonly format: PayloadFormat;
+  readonly unit: number;
 }
 
 export function computeState(p: Population, B: number, fixedCompute: boolean): ComputeState | null {
@@ -32,7 +35,8 @@ export function computeState(p: Population, B: number, fixedCompute: boolean): C
   const op = p.neuron.op;
   const n = p.size;
   const fixed = fixedCompute ? quantiseComputeNode(p.neuron) : null;
-  const base = { E: new Float64Array(B * n), payload: new Float64Array(n), scratchA: new Float64Array(n), scratchB: new Float64Array(n), fixed };
+  const format = payloadFormat(fixed?.payloadShift ?? 0, fixed?.payloadBits ?? 32);
+  const base = { E: new Float64Array(B * n), payload: new Float64Array(n), scratchA: new Float64Array(n), scratchB: new Float64Array(n), fixed, format, unit: 2 ** format.shift / ONE };
   if (op.kind !== "matmul") return { ...base, S: new Float64Array(B * n), SR: null, IL: null, IR: null };
   const sz = matmulSizes(op);
   return { ...base, S: new Float64Array(B * sz.left), SR: new Float64Array(B * sz.right), IL: new Float32Array(B * sz.left), IR: new Float32Array(B * sz.right) };
@@ -79,8 +83,8 @@ export function computeUpdate(p: Population, current: Float32Array, cs: ComputeS
       for (let i = 0; i < l; i++) SL[b * l + i] = (SL[b * l + i] as number) + (q === 1 ? (IL[b * l + i] as number) : Math.round((IL[b * l + i] as number) * q));
       for (let i = 0; i < r; i++) SR[b * r + i] = (SR[b * r + i] as number) + (q === 1 ? (IR[b * r + i] as number) : Math.round((IR[b * r + i] as number) * q));
       if (inWindow && cs.fixed?.kind === "matmul") {
-        ecFixedMatmulStep(cs.fixed.op, tau, SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r), cs.E.subarray(b * n, (b + 1) * n), cs.payload);
-        for (let j = 0; j < n; j++) cs.payload[j] = (cs.payload[j] as number) / ONE;
+        ecFixedMatmulStep(cs.fixed.op, tau, SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.format);
+        for (let j = 0; j < n; j++) cs.payload[j] = (cs.payload[j] as number) * cs.unit;
       } else if (inWindow) ecMatmulStep(op, tau, SL.subarray(b * l, (b + 1) * l), SR.subarray(b * r, (b + 1) * r), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA);
     } else {
       const S = cs.S;
@@ -88,8 +92,8 @@ export function computeUpdate(p: Population, current: Float32Array, cs: ComputeS
       if (fx) {
         for (let j = 0; j < n; j++) S[b * n + j] = clampAccum((S[b * n + j] as number) + Math.round((current[b * n + j] as number) * ONE) + (inWindow && fx.offset ? (fx.offset[j] as number) : 0));
         if (inWindow) {
-          ecFixedStep(fx.op, tau, S.subarray(b * n, (b + 1) * n), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA, cs.scratchB);
-          for (let j = 0; j < n; j++) cs.payload[j] = (cs.payload[j] as number) / ONE;
+          ecFixedStep(fx.op, tau, S.subarray(b * n, (b + 1) * n), cs.E.subarray(b * n, (b + 1) * n), cs.payload, cs.scratchA, cs.scratchB, cs.format);
+          for (let j = 0; j < n; j++) cs.payload[j] = (cs.payload[j] as number) * cs.unit;
         }
       } else {
         for (let j = 0; j < n; j++) S[b * n + j] = (S[b * n + j] as number) + (current[b * n + j] as number) + (inWindow && offset ? (offset[j] as number) : 0);

@@ -61,7 +61,8 @@ export interface FloatSimResult {
   /** The part of ecmtOpsAt delivered by the input population's projections (graded input: multiply-accumulates
    * of a pixel payload by a weight, charged E_MAC under the seed's convention). */
   readonly inputOpsAt: ReadonlyMap<number, number>;
-  /** Per population: largest |v| before reset and largest |input + bias| in one step (recordRanges). */
+  /** Per population: largest |v| before reset and largest |input + bias| in one step (recordRanges); for an
+   * ECMT compute node, maxAbsV is its largest |payload| (ANN units: quantise picks its payload format from it). */
   readonly maxAbsV: Float64Array;
   readonly maxAbsInput: Float64Array;
 }
@@ -205,6 +206,11 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
         } else if (st.compute) {
           computeInput(p, pops, st.current, st.compute, B, t, (_k, pr) => spikesAt(pr), delivered);
           ecmtOps += computeUpdate(p, st.current, st.compute, B, slot, t);
+          if (ranges) {
+            let m = maxAbsV[p.id] as number;
+            for (let b = 0; b < B; b++) for (let k = 0; k < (slot.n[b] as number); k++) m = Math.max(m, Math.abs(slot.val[b * p.size + k] as number));
+            maxAbsV[p.id] = m;
+          }
           opsByLocal[t - p.depth + D] = (opsByLocal[t - p.depth + D] as number) + ecmtOps;
           ecmtOps = 0;
         } else {

@@ -2,13 +2,13 @@
  * @fileoverview The integer reference model's ECMT compute nodes (ir/quantised.ts `compute`): per-population
  * state for a batch and one step, with the fixed-point rules of runtime/compute.ts only (the one source the
  * emulator must share). Input: this step's inputs, already exact s16.15 integers (simulate/int-snn.ts delivers
- * them with the payload scaling of ir/quantised.ts). Output: the nonzero s16.15 payloads, written into the
- * population's spike ring (index, payload).
+ * them with the payload scaling of ir/quantised.ts). Output: the nonzero payloads (value · 2^(15 − the node's
+ * payloadShift), saturated to its payloadBits), written into the population's spike ring (index, payload).
  * Per step, per sample: S ← clampAccum(S + input (+ offset in the window)) (S_L, S_R for a matmul); from the
  * window's first step τ = t − depth + 1 ≥ 1 on, the EC step (ecFixedStep / ecFixedMatmulStep) gives E and
- * the payloads E(τ) − E(τ−1).
+ * the payloads (runtime/compute.ts: the cumulative output's gain since the last step, in the node's format).
  */
-import { ecAccumulate, ecFixedMatmulStep, ecFixedStep, type FixedMatmul } from "../../runtime/compute.ts";
+import { ecAccumulate, ecFixedMatmulStep, ecFixedStep, type FixedMatmul, type PayloadFormat, payloadFormat } from "../../runtime/compute.ts";
 import type { QComputeNode, QPopulation } from "../ir/quantised.ts";
 
 export interface IntComputeState {
@@ -23,6 +23,8 @@ export interface IntComputeState {
   readonly payload: Float64Array;
   readonly mean: Float64Array;
   readonly fx: Float64Array;
+  /** The node's payloads (value · 2^(15 − shift), saturated to the target's packets). */
+  readonly format: PayloadFormat;
 }
 
 export function matmulOperandSizes(op: FixedMatmul): { left: number; right: number } {
@@ -33,7 +35,7 @@ export function newIntComputeState(p: QPopulation, B: number): IntComputeState |
   const node = p.compute;
   if (!node) return null;
   const n = p.size;
-  const base = { node, E: new Float64Array(B * n), payload: new Float64Array(n), mean: new Float64Array(n), fx: new Float64Array(n) };
+  const base = { node, E: new Float64Array(B * n), payload: new Float64Array(n), mean: new Float64Array(n), fx: new Float64Array(n), format: payloadFormat(node.payloadShift, node.payloadBits) };
   if (node.kind === "unary") return { ...base, inL: new Float64Array(B * n), inR: null, S: new Float64Array(B * n), SR: null };
   const { left, right } = matmulOperandSizes(node.op);
   return { ...base, inL: new Float64Array(B * left), inR: new Float64Array(B * right), S: new Float64Array(B * left), SR: new Float64Array(B * right) };
@@ -50,7 +52,7 @@ export function stepCompute(p: QPopulation, cs: IntComputeState, B: number, t: n
     if (node.kind === "unary") {
       const S = cs.S.subarray(b * n, (b + 1) * n);
       ecAccumulate(S, cs.inL.subarray(b * n, (b + 1) * n), node.offset, inWindow);
-      if (inWindow) ecFixedStep(node.op, tau, S, E, cs.payload, cs.mean, cs.fx);
+      if (inWindow) ecFixedStep(node.op, tau, S, E, cs.payload, cs.mean, cs.fx, cs.format);
     } else {
       const l = cs.S.length / B;
       const r = (cs.SR as Float64Array).length / B;
@@ -58,7 +60,7 @@ export function stepCompute(p: QPopulation, cs: IntComputeState, B: number, t: n
       const SR = (cs.SR as Float64Array).subarray(b * r, (b + 1) * r);
       ecAccumulate(SL, cs.inL.subarray(b * l, (b + 1) * l), null, inWindow);
       ecAccumulate(SR, (cs.inR as Float64Array).subarray(b * r, (b + 1) * r), null, inWindow);
-      if (inWindow) ecFixedMatmulStep(node.op, tau, SL, SR, E, cs.payload);
+      if (inWindow) ecFixedMatmulStep(node.op, tau, SL, SR, E, cs.payload, cs.format);
     }
     let k = 0;
     if (inWindow) {

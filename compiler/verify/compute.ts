@@ -22,7 +22,12 @@ export function checkCompute(q: QuantisedSnn, r: RoutedSnn, plan: ComputePlan, h
   const slots = r.grid.chipsX * r.grid.chipsY * proc.perChip.value;
   // Per processor slot: cycles and bytes of every node's units on it, each LUT kind once.
   const load = new Map<number, { cycles: number; bytes: number; luts: Set<string> }>();
+  const packetBits = target.neuron.gradedSpikes.payloadBits?.value ?? 32;
   for (const p of nodes) {
+    const c = p.compute as NonNullable<QuantisedSnn["populations"][number]["compute"]>;
+    if (c.payloadBits > packetBits || c.payloadShift < 0 || c.payloadShift > 15) {
+      throw fail("SNNC404", `compute node sends ${c.payloadBits}-bit payloads with shift ${c.payloadShift}; ${target.name}'s graded packets carry ${packetBits} bits`, { layer: p.name });
+    }
     const n = plan.nodes.filter((x) => x.population === p.id);
     if (n.length !== 1) throw fail("SNNC404", `compute node is in the plan ${n.length} times`, { layer: p.name });
     const node = n[0] as ComputePlan["nodes"][number];

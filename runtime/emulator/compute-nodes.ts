@@ -6,7 +6,8 @@
  * Load: DecodedBinary → ComputeNetwork (per node its state; per graded projection its effective weights
  * m · 2^shift and the global neuron indices of a neuron destination). Step t (after the neurons have spiked):
  *   1. each node takes the inputs delivered for t, accumulates S (S_L, S_R) and, inside its window
- *      (τ = t − depth + 1 ≥ 1), runs its EC step: the nonzero s16.15 payloads E(τ) − E(τ−1) are its output;
+ *      (τ = t − depth + 1 ≥ 1), runs its EC step: its nonzero payloads (the cumulative output's gain since the
+ *      last step, value · 2^(15 − payload shift), saturated to the packets' width) are its output;
  *   2. every graded projection sums payload × weight of its source's events of step t exactly per target,
  *      divides by 2^payloadShift (rounded half away from zero, once per target and step) and adds the result
  *      to the slot t + delay of the destination (a node's operand buffer, or the neurons' input ring).
@@ -18,9 +19,11 @@
  */
 import { RuntimeError } from "../errors.ts";
 import {
-  computeOpsPerStep, type ComputeShape, ecAccumulate, ecFixedMatmulStep, ecFixedStep, type FixedMatmul, type FixedOp, shiftRound,
+  computeOpsPerStep, type ComputeShape, ecAccumulate, ecFixedMatmulStep, ecFixedStep, type FixedMatmul, type FixedOp, type PayloadFormat,
+  payloadFormat, shiftRound,
 } from "../compute.ts";
 import type { DecodedBinary, DecodedComputeNode, DecodedGradedProjection } from "../format/decoded.ts";
+import { type WindowTaps, windowTaps } from "../window.ts";
 
 interface NodeState {
   readonly d: DecodedComputeNode;
@@ -38,6 +41,8 @@ interface NodeState {
   readonly payload: Float64Array;
   readonly mean: Float64Array;
   readonly fx: Float64Array;
+  /** Its payloads: value · 2^(15 − shift), saturated to the packets' width (the binary's CMPT fields). */
+  readonly format: PayloadFormat;
   readonly outIdx: Int32Array;
   readonly outPayload: Int32Array;
   outCount: number;
@@ -57,6 +62,8 @@ interface ProjectionState {
   /** Global neuron index of each destination element (neuron destinations). */
   readonly dstGlobal: Int32Array | null;
   readonly scratch: Float64Array;
+  /** A convolution's windows per input pixel (runtime/window.ts), built at load. */
+  readonly taps: WindowTaps | null;
 }
 
 export interface ComputeNetwork {
@@ -128,7 +135,7 @@ export function loadComputeNetwork(b: DecodedBinary, popOf: Int32Array, popIndex
       d, depth: pops[d.pop]?.depth ?? 0, op: fixedOpOf(d), mm, left, right,
       inL: Array.from({ length: R }, () => new Float64Array(left)), inR: Array.from({ length: R }, () => new Float64Array(right)),
       S: new Float64Array(left), SR: new Float64Array(right), E: new Float64Array(d.size), payload: new Float64Array(d.size),
-      mean: new Float64Array(d.size), fx: new Float64Array(d.size), outIdx: new Int32Array(d.size), outPayload: new Int32Array(d.size), outCount: 0,
+      mean: new Float64Array(d.size), fx: new Float64Array(d.size), format: payloadFormat(d.payloadShift, d.payloadBits), outIdx: new Int32Array(d.size), outPayload: new Int32Array(d.size), outCount: 0,
       fixedCycles, shares: Float64Array.from(d.assignments, (a) => (a.unitEnd - a.unitStart) / d.units),
       processorSlots: Int32Array.from(d.assignments, slotOf), events: 0,
     };
@@ -157,7 +164,7 @@ export function loadComputeNetwork(b: DecodedBinary, popOf: Int32Array, popIndex
     }
     (outOf[p.src] as number[]).push(k);
     const w = Float64Array.from(p.weights, (m) => m * 2 ** (m < 0 ? p.negShift : p.posShift));
-    return { p, w, srcNode, dstNode, dstGlobal, scratch: new Float64Array(p.dstSize) };
+    return { p, w, srcNode, dstNode, dstGlobal, scratch: new Float64Array(p.dstSize), taps: p.geometry ? windowTaps(p.geometry) : null };
   });
   const srcIdx = pops.map((_, p) => ((outOf[p] as number[]).length > 0 && nodeOf[p] === -1 ? new Int32Array(globalOf[p]?.length ?? 0) : null));
   return {
@@ -206,21 +213,14 @@ function accumulate(ps: ProjectionState, idx: Int32Array, payload: Int32Array, n
       }
       case "conv": {
         const g = p.geometry as NonNullable<DecodedGradedProjection["geometry"]>;
+        const taps = ps.taps as WindowTaps;
         const c = i % g.inC;
         const pix = (i - c) / g.inC;
-        const x = pix % g.inW;
-        const y = (pix - x) / g.inW;
-        for (let ky = 0; ky < g.kh; ky++) {
-          const ty = y + g.padTop - ky * g.dh;
-          if (ty < 0 || ty % g.sh !== 0 || ty / g.sh >= g.outH) continue;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const tx = x + g.padLeft - kx * g.dw;
-            if (tx < 0 || tx % g.sw !== 0 || tx / g.sw >= g.outW) continue;
-            const o = ((ty / g.sh) * g.outW + tx / g.sw) * g.outC;
-            const wb = ((ky * g.kw + kx) * g.inC + c) * g.outC;
-            for (let co = 0; co < g.outC; co++) out[o + co] = (out[o + co] as number) + pl * (w[wb + co] as number);
-            events += g.outC;
-          }
+        for (let e = taps.start[pix] as number; e < (taps.start[pix + 1] as number); e++) {
+          const o = taps.out[e] as number;
+          const wb = ((taps.tap[e] as number) * g.inC + c) * g.outC;
+          for (let co = 0; co < g.outC; co++) out[o + co] = (out[o + co] as number) + pl * (w[wb + co] as number);
+          events += g.outC;
         }
         break;
       }
@@ -251,11 +251,11 @@ export function stepCompute(
       const inR = node.inR[slot] as Float64Array;
       ecAccumulate(node.S, inL, null, inWindow);
       ecAccumulate(node.SR, inR, null, inWindow);
-      if (inWindow) ecFixedMatmulStep(node.mm, tau, node.S, node.SR, node.E, node.payload);
+      if (inWindow) ecFixedMatmulStep(node.mm, tau, node.S, node.SR, node.E, node.payload, node.format);
       inR.fill(0);
     } else {
       ecAccumulate(node.S, inL, node.d.offset, inWindow);
-      if (inWindow) ecFixedStep(node.op as FixedOp, tau, node.S, node.E, node.payload, node.mean, node.fx);
+      if (inWindow) ecFixedStep(node.op as FixedOp, tau, node.S, node.E, node.payload, node.mean, node.fx, node.format);
     }
     inL.fill(0);
     let k = 0;

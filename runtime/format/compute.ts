@@ -13,7 +13,7 @@ import { RuntimeError } from "../errors.ts";
 import { EXP_FRAC, EXP_LUT_SIZE, FRAC_BITS, GELU_LUT_SIZE, RSQRT_FRAC, RSQRT_LUT_SIZE } from "../compute.ts";
 import type { DecodedBinary, DecodedCompute, DecodedComputeNode, DecodedGradedProjection, Meta } from "./decoded.ts";
 import type { Cursor } from "./reader.ts";
-import { CMPT_FLAG, decodeComputeOp, decodeGradedConn } from "./spec.ts";
+import { CMPT_FLAG, CMPT_PAYLOAD_SHIFT_BIT, decodeComputeOp, decodeGradedConn } from "./spec.ts";
 
 const LUT_LENGTH = { gelu: GELU_LUT_SIZE + 1, softmax: EXP_LUT_SIZE + 1, layerNorm: RSQRT_LUT_SIZE + 1, matmul: 0, sum: 0 } as const;
 
@@ -50,11 +50,13 @@ export function readCompute(c: Cursor, meta: Meta, system: DecodedBinary["system
   const fracBits = c.u8();
   const expFrac = c.u8();
   const rsqrtFrac = c.u8();
-  c.u8();
+  // The compute nodes' graded payload width (0 in binaries written before the field: 32-bit packets).
+  const payloadBits = c.u8() || 32;
   c.u32();
   if (fracBits !== FRAC_BITS || expFrac !== EXP_FRAC || rsqrtFrac !== RSQRT_FRAC) {
     throw bad(`fixed-point formats s.${fracBits}, exp u.${expFrac}, 1/sqrt u.${rsqrtFrac}; this runtime computes s16.${FRAC_BITS}, u1.${EXP_FRAC}, u2.${RSQRT_FRAC}`, at);
   }
+  if (payloadBits < 2 || payloadBits > 32) throw bad(`compute nodes' payloads of ${payloadBits} bits (2 to 32)`, at + 3);
   if (nodeCount > pops.length) throw bad(`${nodeCount} compute nodes for ${pops.length} populations`, c.pos - 80);
   const nodes: DecodedComputeNode[] = [];
   const isCompute = new Uint8Array(pops.length);
@@ -109,7 +111,7 @@ export function readCompute(c: Cursor, meta: Meta, system: DecodedBinary["system
     }
     if (next !== units) throw bad(`compute node ${k}: its processors take ${next} of ${units} units`, c.pos - 4);
     nodes.push({
-      pop, op, size, group, epsilon, lut, offset, gamma, beta, slices, units, assignments,
+      pop, op, size, group, epsilon, lut, offset, gamma, beta, slices, units, assignments, payloadShift: flags >> CMPT_PAYLOAD_SHIFT_BIT, payloadBits,
       matmul: op === "matmul" ? { heads, rows, inner, cols, rightTransposed: (flags & CMPT_FLAG.rightTransposed) !== 0 } : null,
     });
   }
@@ -152,6 +154,10 @@ export function readCompute(c: Cursor, meta: Meta, system: DecodedBinary["system
     if (src >= pops.length || dst >= pops.length) throw bad(`graded projection ${k} joins populations ${src} → ${dst} of ${pops.length}`, start);
     if (right > 1 || (right === 1 && !nodes.find((x) => x.pop === dst)?.matmul)) throw bad(`graded projection ${k}: operand ${right} into population ${dst}`, start + 4);
     if (delay < 1 || delay > 255 || payloadShift > 31 || posShift > 31 || negShift > 31) throw bad(`graded projection ${k}: delay ${delay}, shifts ${payloadShift}/${posShift}/${negShift}`, start + 5);
+    const srcNode = nodes.find((x) => x.pop === src);
+    if (srcNode && payloadShift !== FRAC_BITS - srcNode.payloadShift) {
+      throw bad(`graded projection ${k}: payloadShift ${payloadShift} out of compute node ${src}, whose payloads have ${FRAC_BITS - srcNode.payloadShift} fraction bits`, start + 5);
+    }
     const srcSize = sizeOf(src);
     const ops = operandSizes(dst);
     const dstSize = right ? ops.right : ops.left;

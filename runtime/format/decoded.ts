@@ -166,6 +166,9 @@ export interface DecodedComputeNode {
   readonly slices: number;
   readonly units: number;
   readonly assignments: readonly ComputeAssignmentRecord[];
+  /** Payloads value · 2^(15 − payloadShift), saturated to signed payloadBits (runtime/compute.ts PayloadFormat). */
+  readonly payloadShift: number;
+  readonly payloadBits: number;
 }
 
 /** A projection into or out of a compute node: graded packets, weights as stored (mantissa, shifts). */

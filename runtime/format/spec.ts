@@ -146,6 +146,8 @@ export const COMPUTE_OP_CODES = { gelu: 1, softmax: 2, layerNorm: 3, matmul: 4, 
 export type ComputeOpName = keyof typeof COMPUTE_OP_CODES;
 export const decodeComputeOp = decoder<ComputeOpName>(COMPUTE_OP_CODES);
 export const CMPT_FLAG = { offset: 1, gamma: 2, beta: 4, rightTransposed: 8 } as const;
+/** A node's payload shift p (0 … 15: payloads value · 2^(15 − p)) is the flags byte's bits 4–7. */
+export const CMPT_PAYLOAD_SHIFT_BIT = 4;
 export const GRADED_CONN_CODES = { dense: 1, oneToOne: 2, conv: 3, sparse: 4 } as const;
 export type GradedConnName = keyof typeof GRADED_CONN_CODES;
 export const decodeGradedConn = decoder<GradedConnName>(GRADED_CONN_CODES);

@@ -9,6 +9,8 @@ import { energyReport } from "../../compiler/report/energy.ts";
 import { loadTarget } from "../../compiler/target/load.ts";
 import { CodedError } from "../../runtime/errors.ts";
 import { crc32 } from "../../runtime/format/crc32.ts";
+import { loadNetwork } from "../../runtime/emulator/network.ts";
+import { emulate } from "../../runtime/emulator/run.ts";
 import { decodeBinary } from "../../runtime/format/reader.ts";
 import { HEADER_BYTES, SECTION, SECTION_ENTRY_BYTES } from "../../runtime/format/spec.ts";
 import { backEnd, emulateBinary, runGeneratedEmulator, scoreRows, tinyVitEcmt, verifiedBitExact } from "../helpers/backend.ts";
@@ -78,12 +80,37 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
     }
   });
 
-  it("the emulator runs the compute nodes bit-exact with the integer reference model (spikes, s16.15 payloads, scores)", () => {
+  it("the emulator runs the compute nodes bit-exact with the integer reference model (spikes, payloads, scores)", () => {
     verifiedBitExact(q, back.binary, data.images, 4, T);
     const run = emulateBinary(back.binary, data.images, 2, T);
     expect(run.counters.computeCycles).to.be.greaterThan(0);
     expect(run.counters.gradedPackets).to.be.greaterThan(0);
     expect(run.counters.computeBusiestCycles).to.be.at.most(run.counters.computeCycles);
+  });
+
+  it("compute-node payloads fit loihi2's 16-bit graded packets: a payload shift per node, every payload sent within ±32767", () => {
+    const nodes = decodeBinary(back.binary).compute?.nodes ?? [];
+    expect(nodes.map((n) => n.payloadBits)).to.deep.equal(nodes.map(() => 16));
+    expect(nodes.map((n) => n.payloadShift)).to.deep.equal(nodes.map((n) => q.populations[n.pop]?.compute?.payloadShift));
+    // LayerNorm's outputs reach beyond ±1 (ANN units), which s16.15 cannot carry in 16 bits
+    expect(nodes.filter((n) => n.op === "layerNorm").every((n) => n.payloadShift > 0)).to.equal(true);
+    for (const p of q.populations) {
+      for (const pr of p.inputs) {
+        const c = q.populations[pr.source]?.compute;
+        if (c) expect(pr.payloadShift).to.equal(15 - c.payloadShift);
+      }
+    }
+    let max = 0;
+    let sent = 0;
+    emulate(loadNetwork(decodeBinary(back.binary)), data.images, 4, {
+      timesteps: T,
+      onCompute: (_s, _t, _pop, _idx, payload, count) => {
+        for (let k = 0; k < count; k++) max = Math.max(max, Math.abs(payload[k] as number));
+        sent += count;
+      },
+    });
+    expect(sent).to.be.greaterThan(0);
+    expect(max).to.be.at.most(2 ** 15 - 1);
   });
 
   it("the generated standalone emulator runs the compute nodes: the runtime emulator's scores and counters", function () {
@@ -119,6 +146,11 @@ describe("ecmt: compute nodes in the binary and the emulator (loihi2)", () => {
     expect(codeAt(() => decodeBinary(patched(back.binary, 82, 9)))).to.deep.equal({ code: "SNNC508", byte: s.at + 82 });
     // first node's element count: SNNC509 at the node record
     expect(codeAt(() => decodeBinary(patched(back.binary, 84, 7, 4)))).to.deep.equal({ code: "SNNC509", byte: s.at + 84 });
+    // compute nodes' payload width 40 bits: SNNC509 at that byte
+    expect(codeAt(() => decodeBinary(patched(back.binary, 75, 40)))).to.deep.equal({ code: "SNNC509", byte: s.at + 75 });
+    // first node's payload shift (flags bits 4–7) no longer the payloadShift of the projections out of it: SNNC509
+    const flags = back.binary[s.at + 83] as number;
+    expect(codeAt(() => decodeBinary(patched(back.binary, 83, (flags & 0x0f) | ((((flags >> 4) + 1) & 15) << 4)))).code).to.equal("SNNC509");
     // a flipped byte without fixing the checksum: SNNC503
     const raw = back.binary.slice();
     raw[s.at + 90] = (raw[s.at + 90] as number) ^ 0xff;

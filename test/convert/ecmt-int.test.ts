@@ -1,6 +1,7 @@
 /**
  * ECMT's integer back end on the hand-made tiny ViT: quantise keeps the compute nodes (s16.15 operator and
- * LUTs, s16.15 input weights, payloadShift 15 out of them) and the integer reference model (simulate/int-snn.ts)
+ * LUTs, s16.15 input weights, payloads in loihi2's 16-bit packets with 15 − p fraction bits, and payloadShift
+ * 15 − p on every projection out of them) and the integer reference model (simulate/int-snn.ts)
  * runs the network end to end in integers; its scores agree with the float SNN whose compute nodes run in the
  * same fixed point (fixedCompute), within measured bounds (the remaining difference is the integer neurons'
  * rounding, docs/conversion.md).
@@ -23,11 +24,17 @@ describe("ecmt: integer compute nodes (quantise + integer reference model)", () 
   const float = simulateFloat(snn, data.images, data.count, { timesteps: Ts, fixedCompute: true, recordRanges: true });
   const { q } = quantise(snn, loadTarget("loihi2"), float, () => {});
 
-  it("quantise keeps every compute node with its fixed-point operator, s16.15 input weights and payloadShift 15 out of it", () => {
+  it("quantise keeps every compute node with its fixed-point operator, s16.15 input weights, 16-bit payloads and payloadShift 15 − p out of it", () => {
     const computes = q.populations.filter((p) => p.compute);
     expect(computes.map((p) => p.name)).to.deep.equal(snn.populations.filter((p) => p.neuron.kind === "compute").map((p) => p.name));
     for (const p of computes) {
       expect(p.scale).to.equal(ONE);
+      expect(p.compute?.payloadBits).to.equal(16);
+      // 1.5 × the node's largest measured payload fits 16 bits at 15 − p fraction bits, and not at one more
+      const m = 1.5 * (float.maxAbsV[p.id] as number);
+      const frac = 15 - (p.compute?.payloadShift as number);
+      expect(m * 2 ** frac).to.be.at.most(2 ** 15 - 1);
+      if (frac < 15) expect(m * 2 ** (frac + 1)).to.be.greaterThan(2 ** 15 - 1);
       const src = snn.populations[p.id];
       p.inputs.forEach((pr, k) => {
         expect([pr.posShift, pr.negShift]).to.deep.equal([0, 0]);
@@ -37,7 +44,7 @@ describe("ecmt: integer compute nodes (quantise + integer reference model)", () 
     for (const p of q.populations) {
       for (const pr of p.inputs) {
         const src = q.populations[pr.source];
-        expect(pr.payloadShift ?? 0).to.equal(src?.compute ? 15 : Math.log2(src?.params.mtPosPayload ?? 1));
+        expect(pr.payloadShift ?? 0).to.equal(src?.compute ? 15 - src.compute.payloadShift : Math.log2(src?.params.mtPosPayload ?? 1));
       }
     }
     // ecmt's signed quantisers keep their negative thresholds in steps of 2^-k (fc1/spikes: θn ≈ 0.079)
