@@ -7,6 +7,7 @@
  * before (top/left).
  */
 import { fail } from "../diagnostics.ts";
+import type { WindowWalk } from "../../runtime/window.ts";
 import { type AnnOp, type Padding, type Shape, shapeSize } from "./ann.ts";
 
 export interface Window1d {
@@ -26,19 +27,9 @@ export function window1d(inSize: number, k: number, stride: number, dilation: nu
 }
 
 /** Geometry of a 2-D windowed op on an NHWC tensor. */
-export interface Window2d {
-  readonly inH: number;
-  readonly inW: number;
+export interface Window2d extends WindowWalk {
   readonly outH: number;
   readonly outW: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly padTop: number;
-  readonly padLeft: number;
 }
 
 export function window2d(

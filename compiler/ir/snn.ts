@@ -21,23 +21,14 @@
  *     fires before its window.
  */
 import type { Shape } from "./ann.ts";
+import type { WindowWalk } from "../../runtime/window.ts";
 
 /** Explicit 2-D window geometry (padding resolved; zero-padding layers folded in). */
-export interface WindowGeometry {
-  readonly inH: number;
-  readonly inW: number;
+export interface WindowGeometry extends WindowWalk {
   readonly inC: number;
   readonly outH: number;
   readonly outW: number;
   readonly outC: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly padTop: number;
-  readonly padLeft: number;
 }
 
 export type Connectivity =
