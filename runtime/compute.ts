@@ -56,7 +56,7 @@ export function payloadFormat(shift: number, bits: number): PayloadFormat {
 /** One payload: C's gain since E (the cumulative output sent, a multiple of 2^shift), saturated; E advanced. */
 function emit(cum: number, E: Float64Array, i: number, payload: Int32Array | Float64Array, f: PayloadFormat): void {
   const sent = E[i] as number;
-  const d = f.shift === 0 ? cum - sent : shiftRound(cum, f.shift) - sent / 2 ** f.shift;
+  const d = shiftRound(cum, f.shift) - sent / 2 ** f.shift;
   const p = d > f.max ? f.max : d < -f.max ? -f.max : d;
   payload[i] = p;
   E[i] = sent + p * 2 ** f.shift;

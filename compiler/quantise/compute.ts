@@ -35,9 +35,12 @@ export function rsqrtLut(): Int32Array {
   return Int32Array.from({ length: RSQRT_LUT_SIZE + 1 }, (_, i) => Math.round((1 / Math.sqrt(0.25 + i / 256)) * 2 ** RSQRT_FRAC));
 }
 
-/** The payload format of s16.15 payloads in 32-bit packets (the fixed-point float model's, and any 32-bit target's
- * unless a node's payloads reach 2^16). */
-export const S16_15_PAYLOAD = { payloadShift: 0, payloadBits: 32 } as const;
+/** A node's payload shift and packet width (ir/quantised.ts QComputeNode). */
+export type ComputePayload = Pick<QComputeNode, "payloadShift" | "payloadBits">;
+
+/** s16.15 payloads in 32-bit packets: the fixed-point float model's, and what computePayloadShift gives on
+ * 32-bit packets unless 1.5 × a node's largest payload reaches 2^16. */
+const S16_15_PAYLOAD: ComputePayload = { payloadShift: 0, payloadBits: 32 };
 
 /**
  * A node's payload shift p (quantise rule 5): the most fraction bits F = 15 − p that keep 1.5 × its largest
@@ -49,7 +52,7 @@ export function computePayloadShift(maxAbsPayload: number, bits: number): number
   return FRAC_BITS - Math.max(0, frac);
 }
 
-export function quantiseComputeNode(neuron: ComputeNeuron, payload: { readonly payloadShift: number; readonly payloadBits: number } = S16_15_PAYLOAD): FixedComputeNode {
+export function quantiseComputeNode(neuron: ComputeNeuron, payload: ComputePayload = S16_15_PAYLOAD): FixedComputeNode {
   const offset = neuron.offset ? Int32Array.from(neuron.offset, toAccum) : null;
   return { ...fixedOp(neuron.op, offset), ...payload };
 }

@@ -30,7 +30,7 @@
  *    from quantise/compute.ts. Its payloads go out in the target's graded packets (payloadBits, 32 where the
  *    target declares none): value · 2^F, F ≤ 15 the most fraction bits that keep 1.5 × its largest payload
  *    measured on the calibration samples inside them (computePayloadShift; F = 15, s16.15, on 32-bit packets
- *    unless a payload reaches 2^15), saturated beyond (runtime/compute.ts carries the rest to later steps);
+ *    unless 1.5 × that payload reaches 2^16), saturated beyond (runtime/compute.ts carries the rest to later steps);
  *    every projection out of a compute node gets payloadShift F (ir/quantised.ts, payload scaling).
  * Weights that quantise to zero or lose precision are reported per layer (quantisation report), never
  * dropped silently.
@@ -44,7 +44,7 @@ import type { ComputeNeuron, Connectivity, Leak, Population, SnnGraph } from "..
 import type { Target } from "../target/schema.ts";
 import { checkInputBound } from "../verify/input-bound.ts";
 import { FRAC_BITS, ONE } from "../../runtime/compute.ts";
-import { computePayloadShift, quantiseComputeNode } from "./compute.ts";
+import { type ComputePayload, computePayloadShift, quantiseComputeNode } from "./compute.ts";
 import { connWeights, quantiseConn, type WeightFormat } from "./weights.ts";
 
 export interface PopulationRanges {
@@ -102,7 +102,7 @@ export function quantise(snn: SnnGraph, target: Target, ranges: PopulationRanges
   const gradedIn = gradedInput(snn, target, ranges);
   // Rule 5: a compute node's payloads fit the graded packets (computePayloadShift from its measured payloads).
   const payloadBits = ns.gradedSpikes.payloadBits?.value ?? 32;
-  const computePayload = (source: number) => ({ payloadShift: computePayloadShift(ranges.maxAbsV[source] ?? 0, payloadBits), payloadBits });
+  const computePayload = (source: number): ComputePayload => ({ payloadShift: computePayloadShift(ranges.maxAbsV[source] ?? 0, payloadBits), payloadBits });
   const payloadShiftOf = (source: number): { payloadShift?: number } =>
     (snn.populations[source] as Population).neuron.kind === "compute" ? { payloadShift: FRAC_BITS - computePayload(source).payloadShift }
       : gradedIn && source === snn.input.population ? { payloadShift: gradedIn.fracBits }
@@ -365,7 +365,7 @@ const COMPUTE_WEIGHTS: WeightFormat = { signMode: "mixed", posShift: 0, negShift
 
 /** Rule 5: a compute population in fixed point. `params` carry only size and scale (never stepped as neurons). */
 function quantiseComputePopulation(p: Population, neuron: ComputeNeuron, model: IntPopulationParams["model"], stateBits: number,
-  payloadShiftOf: (source: number) => { payloadShift?: number }, payload: { payloadShift: number; payloadBits: number }): { pop: QPopulation; layer: LayerQuantisation } {
+  payloadShiftOf: (source: number) => { payloadShift?: number }, payload: ComputePayload): { pop: QPopulation; layer: LayerQuantisation } {
   const loc = { layer: p.name };
   const projections: QProjection[] = [];
   const report: LayerQuantisation["projections"][number][] = [];

@@ -6,7 +6,7 @@
  * (runtime/compute.ts: inputs rounded to s16.15, S and E integers).
  */
 import type { Population, Projection } from "../ir/snn.ts";
-import { clampAccum, ecFixedMatmulStep, ecFixedStep, ONE, type PayloadFormat, payloadFormat } from "../../runtime/compute.ts";
+import { clampAccum, ecFixedMatmulStep, ecFixedStep, ONE, PAYLOAD_S16_15, type PayloadFormat, payloadFormat } from "../../runtime/compute.ts";
 import { type FixedComputeNode, quantiseComputeNode } from "../quantise/compute.ts";
 import { ecMatmulStep, ecUnaryStep, matmulSizes, matmulSops } from "./compute.ts";
 import { scatterProjection, type SpikeSlot } from "./scatter.ts";
@@ -35,7 +35,7 @@ export function computeState(p: Population, B: number, fixedCompute: boolean): C
   const op = p.neuron.op;
   const n = p.size;
   const fixed = fixedCompute ? quantiseComputeNode(p.neuron) : null;
-  const format = payloadFormat(fixed?.payloadShift ?? 0, fixed?.payloadBits ?? 32);
+  const format = fixed ? payloadFormat(fixed.payloadShift, fixed.payloadBits) : PAYLOAD_S16_15;
   const base = { E: new Float64Array(B * n), payload: new Float64Array(n), scratchA: new Float64Array(n), scratchB: new Float64Array(n), fixed, format, unit: 2 ** format.shift / ONE };
   if (op.kind !== "matmul") return { ...base, S: new Float64Array(B * n), SR: null, IL: null, IR: null };
   const sz = matmulSizes(op);
