@@ -8,7 +8,8 @@
  *   input     multi-threshold signed quantiser, θ = the input's max (as --method mt)
  *   quantise  ECMT's TwoSideNeuron: levels ±θp·2^k and ±θn·2^k (k < mtLevels), θp = the p-th percentile of all
  *             values (p = 99, ECMT's kthvalue at `percent`), θn = −(the (100−p)-th percentile); when that is not
- *             negative (softmax probabilities) θn = θp, as ECMT's softmax site uses one value for both sides
+ *             negative, θn = θp. Attention probabilities (the spikes of a softmax node) take ECMT's separate
+ *             softmax threshold scaled to the key count instead (SOFTMAX_KEYS_THRESHOLD), θn = θp as in its code
  *   relu      ECMT expectation-compensated ReLU (as --method mt)
  *   compute   θ = spike value = 1: inputs and graded payloads in ANN units
  *   readout   membrane readout, θ = max |logit|
@@ -40,6 +41,24 @@ export function convertEcmt(graph: AnnGraph, options: ConvertOptions, ctx: EcmtC
   return { raw, calibration, snn };
 }
 
+/**
+ * Threshold of the spikes of attention probabilities, times the number of keys N. ECMT's code sets these apart
+ * from the percentile rule: `--softmax_p` 0.0125 (run_class_finetuning.py), for every model it runs; for its
+ * ViT-S/B/L at 224 px with 16-pixel patches a row has 197 keys (196 patches + the class token), so 0.0125 is
+ * 2.46 × the mean probability 1/197. The scaling to other N is ours (ECMT keeps 0.0125 for EVA's 577 keys too):
+ * a row's probabilities sum to 1, so their mean is 1/N whatever the data, and θ = 0.0125·197/N keeps the level
+ * ladder where ECMT put it relative to that mean. The percentile rule gives θ = 0.6 on the 16-key example ViT
+ * (levels 0.6…77: six of the eight above the largest probability, 1).
+ */
+export const SOFTMAX_KEYS_THRESHOLD = 0.0125 * 197;
+
+/** The softmax compute node a quantise site spikes for (its one input is that node's output), else null. */
+function softmaxSource(raw: RawSnn, p: RawSnn["pops"][number]): { groupSize: number } | null {
+  if (p.terms.length !== 1) return null;
+  const op = raw.pops[(p.terms[0] as RawSnn["pops"][number]["terms"][number]).source]?.compute?.op;
+  return op?.kind === "softmax" ? { groupSize: op.groupSize } : null;
+}
+
 const filled = (n: number, v: number): Float32Array => new Float32Array(n).fill(v);
 const positive = (x: number, fallback: number): number => (Number.isFinite(x) && x > 1e-12 ? x : fallback);
 
@@ -58,6 +77,12 @@ export function ecmtParams(raw: RawSnn, cal: Calibration, options: ConvertOption
         neuron = { kind: "mt", levels, negThreshold: 0, relu: false };
         break;
       case "quantise": {
+        const softmax = softmaxSource(raw, p);
+        if (softmax !== null) {
+          threshold = filled(C, SOFTMAX_KEYS_THRESHOLD / softmax.groupSize);
+          neuron = { kind: "mt", levels, negThreshold: 1, relu: false };
+          break;
+        }
         const big = Math.max(Math.abs(s.max), Math.abs(s.min), 1e-6);
         const thetaP = positive(allValuesPercentile(s, percentile), big);
         const thetaN = positive(-allValuesPercentile(s, 100 - percentile), thetaP);
