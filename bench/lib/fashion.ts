@@ -19,15 +19,16 @@ export interface BenchData {
   readonly describe: string;
 }
 
-export function benchData(samples: number): BenchData {
+export function benchData(samples: number, offset = 0): BenchData {
   const full = existsSync(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`);
   const shape = [28, 28, 1];
   const test = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape });
   const calibration = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 1000 }) : sliceDataset(test, 500, 500);
-  const n = Math.min(samples, full ? test.count : 500);
-  const evalSet = sliceDataset(test, 0, n);
+  const from = Math.max(0, Math.min(offset, (full ? test.count : 500) - 1));
+  const n = Math.min(samples, (full ? test.count : 500) - from);
+  const evalSet = sliceDataset(test, from, n);
   return {
     full, calibration, evalSet, labels: evalSet.labels as Int32Array, n,
-    describe: `${n} Fashion-MNIST test images (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images`,
+    describe: `${n} Fashion-MNIST test images${from > 0 ? ` from image ${from}` : ""} (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images`,
   };
 }
