@@ -14,7 +14,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runCompile } from "../compiler/compile.ts";
 import { DEFAULT_CONVERT_OPTIONS } from "../compiler/convert/methods.ts";
-import { sliceDataset } from "../compiler/data/dataset.ts";
 import { writeNpy } from "../compiler/data/npy.ts";
 import { emitPynn, PYNN_SCRIPT } from "../compiler/pynn/emit.ts";
 import { simulateFloat } from "../compiler/simulate/float-snn.ts";
@@ -48,8 +47,7 @@ async function main(): Promise<void> {
   const chunk = Number(arg("chunk", "100"));
   const codegen = arg("codegen", "numpy");
   const offset = Number(arg("offset", "0"));
-  const all = benchData(samples + offset);
-  const data = offset === 0 ? all : { ...all, n: all.n - offset, labels: all.labels.subarray(offset), evalSet: sliceDataset(all.evalSet, offset, all.n - offset), describe: `${all.describe}, from image ${offset}` };
+  const data = benchData(samples, offset);
   console.log(`# --emit-pynn on pyNN.brian2 vs snnc, spinnaker, T = ${T}: ${data.describe}; budget ${budget} s per run, chunks of ${chunk}, Brian 2 codegen ${codegen}`);
   const per = 28 * 28;
   for (const model of models) {

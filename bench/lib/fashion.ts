@@ -24,8 +24,9 @@ export function benchData(samples: number, offset = 0): BenchData {
   const shape = [28, 28, 1];
   const test = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape });
   const calibration = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 1000 }) : sliceDataset(test, 500, 500);
-  const from = Math.max(0, Math.min(offset, (full ? test.count : 500) - 1));
-  const n = Math.min(samples, (full ? test.count : 500) - from);
+  const available = full ? test.count : 500;
+  const from = Math.max(0, Math.min(offset, available - 1));
+  const n = Math.min(samples, available - from);
   const evalSet = sliceDataset(test, from, n);
   return {
     full, calibration, evalSet, labels: evalSet.labels as Int32Array, n,

@@ -102,24 +102,33 @@ class Vit(nn.Module):
         return self.head(self.drop(self.final_ln(t).mean(1)))  # logits
 
 
+def tfjs_layout(model):
+    """The one correspondence between the torch parameters and the tfjs/Keras weights of the committed manifest:
+    (tfjs name, torch parameter, axes that turn the torch array into the tfjs one, or None). tfjs_weights and
+    read_tfjs both walk it, in opposite directions."""
+    conv, dense = (2, 3, 1, 0), (1, 0)  # [out,in,kh,kw] -> [kh,kw,in,out]; [out,in] -> [in,out]
+    rows = [("patch_embed/kernel", model.patch_embed.weight, conv), ("patch_embed/bias", model.patch_embed.bias, None),
+            ("pos_embed/embeddings", model.pos_embed, None)]
+    for i, b in enumerate(model.blocks, start=1):
+        p = f"block{i}_"
+        rows += [(p + "ln1/gamma", b.ln1.weight, None), (p + "ln1/beta", b.ln1.bias, None)]
+        for key, (k, bias) in {"query": (b.attn.q_k, b.attn.q_b), "key": (b.attn.k_k, b.attn.k_b), "value": (b.attn.v_k, b.attn.v_b)}.items():
+            rows += [(f"{p}attn/{key}/kernel", k, None), (f"{p}attn/{key}/bias", bias, None)]
+        rows += [(p + "attn/attention_output/kernel", b.attn.o_k, None), (p + "attn/attention_output/bias", b.attn.o_b, None),
+                 (p + "ln2/gamma", b.ln2.weight, None), (p + "ln2/beta", b.ln2.bias, None),
+                 (p + "mlp1/kernel", b.mlp1.weight, dense), (p + "mlp1/bias", b.mlp1.bias, None),
+                 (p + "mlp2/kernel", b.mlp2.weight, dense), (p + "mlp2/bias", b.mlp2.bias, None)]
+    rows += [("final_ln/gamma", model.final_ln.weight, None), ("final_ln/beta", model.final_ln.bias, None),
+             ("head/kernel", model.head.weight, dense), ("head/bias", model.head.bias, None)]
+    return rows
+
+
 def tfjs_weights(model):
     """name -> float32 array in the tfjs/Keras layout of the committed manifest."""
     out = {}
-    n = lambda t: t.detach().cpu().numpy().astype(np.float32)  # noqa: E731
-    out["patch_embed/kernel"] = n(model.patch_embed.weight).transpose(2, 3, 1, 0)  # [out,in,kh,kw] -> [kh,kw,in,out]
-    out["patch_embed/bias"] = n(model.patch_embed.bias)
-    out["pos_embed/embeddings"] = n(model.pos_embed)
-    for i, b in enumerate(model.blocks, start=1):
-        p = f"block{i}_"
-        out[p + "ln1/gamma"], out[p + "ln1/beta"] = n(b.ln1.weight), n(b.ln1.bias)
-        for key, (k, bias) in {"query": (b.attn.q_k, b.attn.q_b), "key": (b.attn.k_k, b.attn.k_b), "value": (b.attn.v_k, b.attn.v_b)}.items():
-            out[f"{p}attn/{key}/kernel"], out[f"{p}attn/{key}/bias"] = n(k), n(bias)
-        out[p + "attn/attention_output/kernel"], out[p + "attn/attention_output/bias"] = n(b.attn.o_k), n(b.attn.o_b)
-        out[p + "ln2/gamma"], out[p + "ln2/beta"] = n(b.ln2.weight), n(b.ln2.bias)
-        out[p + "mlp1/kernel"], out[p + "mlp1/bias"] = n(b.mlp1.weight).T, n(b.mlp1.bias)
-        out[p + "mlp2/kernel"], out[p + "mlp2/bias"] = n(b.mlp2.weight).T, n(b.mlp2.bias)
-    out["final_ln/gamma"], out["final_ln/beta"] = n(model.final_ln.weight), n(model.final_ln.bias)
-    out["head/kernel"], out["head/bias"] = n(model.head.weight).T, n(model.head.bias)
+    for name, param, axes in tfjs_layout(model):
+        a = param.detach().cpu().numpy().astype(np.float32)
+        out[name] = a if axes is None else a.transpose(axes)
     return out
 
 
@@ -150,35 +159,23 @@ def write_tfjs(model, out_dir):
 
 
 def read_tfjs(model, vit_dir):
-    """Loads a tfjs weights.bin (manifest order of vit_dir/model.json) into the torch model: the inverse of
-    tfjs_weights, used by --check to confirm the layout mapping on the committed weights."""
+    """Loads a tfjs weights.bin (manifest order of vit_dir/model.json) into the torch model: tfjs_layout walked
+    backwards, used by --check to confirm the layout mapping on the committed weights."""
     with open(os.path.join(vit_dir, "model.json")) as f:
         specs = json.load(f)["weightsManifest"][0]["weights"]
     raw = np.fromfile(os.path.join(vit_dir, "weights.bin"), dtype="<f4")
-    ref = tfjs_weights(model)
+    layout = tfjs_layout(model)
     off, arrays = 0, {}
     for spec in specs:
         size = int(np.prod(spec["shape"]))
         arrays[spec["name"]] = raw[off:off + size].reshape(spec["shape"])
         off += size
-    if off != raw.size or set(arrays) != set(ref):
+    if off != raw.size or set(arrays) != {name for name, _, _ in layout}:
         raise SystemExit("weights.bin does not match the manifest")
-    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
     with torch.no_grad():
-        model.patch_embed.weight.copy_(t(arrays["patch_embed/kernel"].transpose(3, 2, 0, 1)))
-        model.patch_embed.bias.copy_(t(arrays["patch_embed/bias"]))
-        model.pos_embed.copy_(t(arrays["pos_embed/embeddings"]))
-        for i, b in enumerate(model.blocks, start=1):
-            p = f"block{i}_"
-            b.ln1.weight.copy_(t(arrays[p + "ln1/gamma"])); b.ln1.bias.copy_(t(arrays[p + "ln1/beta"]))  # noqa: E702
-            for key, (k, bias) in {"query": (b.attn.q_k, b.attn.q_b), "key": (b.attn.k_k, b.attn.k_b), "value": (b.attn.v_k, b.attn.v_b)}.items():
-                k.copy_(t(arrays[f"{p}attn/{key}/kernel"])); bias.copy_(t(arrays[f"{p}attn/{key}/bias"]))  # noqa: E702
-            b.attn.o_k.copy_(t(arrays[p + "attn/attention_output/kernel"])); b.attn.o_b.copy_(t(arrays[p + "attn/attention_output/bias"]))  # noqa: E702
-            b.ln2.weight.copy_(t(arrays[p + "ln2/gamma"])); b.ln2.bias.copy_(t(arrays[p + "ln2/beta"]))  # noqa: E702
-            b.mlp1.weight.copy_(t(arrays[p + "mlp1/kernel"].T)); b.mlp1.bias.copy_(t(arrays[p + "mlp1/bias"]))  # noqa: E702
-            b.mlp2.weight.copy_(t(arrays[p + "mlp2/kernel"].T)); b.mlp2.bias.copy_(t(arrays[p + "mlp2/bias"]))  # noqa: E702
-        model.final_ln.weight.copy_(t(arrays["final_ln/gamma"])); model.final_ln.bias.copy_(t(arrays["final_ln/beta"]))  # noqa: E702
-        model.head.weight.copy_(t(arrays["head/kernel"].T)); model.head.bias.copy_(t(arrays["head/bias"]))  # noqa: E702
+        for name, param, axes in layout:
+            a = arrays[name] if axes is None else arrays[name].transpose(np.argsort(axes))
+            param.copy_(torch.from_numpy(np.ascontiguousarray(a)))
 
 
 def augment(x, g, shift, flip):

@@ -19,7 +19,7 @@ import type { AnnGraph } from "../../ir/ann.ts";
 import type { NeuronModel } from "../../ir/snn.ts";
 import type { Dataset } from "../../data/dataset.ts";
 import { allValuesPercentile, type Calibration, type SiteStats } from "../calibrate.ts";
-import type { RawSnn } from "../lower.ts";
+import type { RawPop, RawSnn } from "../lower.ts";
 import { type ConvertOptions, defaultPercentile } from "../methods.ts";
 import { normalise, type PopParams } from "../normalise.ts";
 import { calibrateRaw } from "./forward.ts";
@@ -53,9 +53,9 @@ export function convertEcmt(graph: AnnGraph, options: ConvertOptions, ctx: EcmtC
 export const SOFTMAX_KEYS_THRESHOLD = 0.0125 * 197;
 
 /** The softmax compute node a quantise site spikes for (its one input is that node's output), else null. */
-function softmaxSource(raw: RawSnn, p: RawSnn["pops"][number]): { groupSize: number } | null {
-  if (p.terms.length !== 1) return null;
-  const op = raw.pops[(p.terms[0] as RawSnn["pops"][number]["terms"][number]).source]?.compute?.op;
+function softmaxSource(raw: RawSnn, p: RawPop): { groupSize: number } | null {
+  const term = p.terms.length === 1 ? p.terms[0] : undefined;
+  const op = term === undefined ? undefined : raw.pops[term.source]?.compute?.op;
   return op?.kind === "softmax" ? { groupSize: op.groupSize } : null;
 }
 
