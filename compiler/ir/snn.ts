@@ -143,7 +143,8 @@ export interface Leak {
 
 /**
  * How pixels enter the network (the input population's behaviour; one case per coding):
- *   current  integrate-and-fire neurons with the pixel as a constant current (pixel · gain per step);
+ *   current  the input population's neurons (integrate-and-fire; multi-threshold under mt and ecmt) with the
+ *            pixel as a constant current (pixel · gain per step);
  *   poisson  a spike per step with probability min(pixel · gain, 1) (xorshift32, seeded per sample);
  *   graded   every step each nonzero pixel is sent as one graded payload of value pixel · gain (thresholds of
  *            the input population, so downstream weights are unchanged): the first layer receives the analog

@@ -182,7 +182,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
           if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
         };
         if (p.id === inputPop.id) {
-          if (arena && arena.owns(pixels) && arena.owns(st.v) && arena.owns(slot.idx)) {
+          if (arena && p.neuron.kind !== "mt" && arena.owns(pixels) && arena.owns(st.v) && arena.owns(slot.idx)) {
             arena.k.emitCurrent(st.v.byteOffset, pixels.byteOffset, snn.input.gain, p.size, B, slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset,
               p.neuron.kind === "if" && p.neuron.reset === "zero" ? 1 : 0, ranges ? 1 : 0, maxAbsV[p.id] as number, maxAbsInput[p.id] as number);
             if (ranges) {
@@ -190,7 +190,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
               maxAbsInput[p.id] = arena.k.lastRangeInput();
             }
           } else emitInput(st, pixels, B, snn, rngs, slot);
-          if (ranges && !(arena && arena.owns(pixels))) {
+          if (ranges && !(arena && p.neuron.kind !== "mt" && arena.owns(pixels))) {
             const gain = snn.input.gain;
             let mi = maxAbsInput[p.id] as number;
             let mv = maxAbsV[p.id] as number;
@@ -314,6 +314,14 @@ export function emitInput(st: PopState, pixels: Float32Array, B: number, snn: Sn
   const gain = snn.input.gain;
   const n = p.size;
   const encoding = snn.input.encoding;
+  if (encoding === "current" && p.neuron.kind === "mt") {
+    // Multi-threshold input neurons (ecmt, mt): the pixel current through the population's own rule, as the
+    // integer model steps them (runtime/neuron.ts), not the integrate-and-fire rule below.
+    const I = st.current;
+    for (let i = 0; i < B * n; i++) I[i] = (pixels[i] as number) * gain;
+    multiThresholdUpdate(st, biasOrZero(p), B, slot);
+    return;
+  }
   for (let b = 0; b < B; b++) {
     let k = 0;
     const base = b * n;

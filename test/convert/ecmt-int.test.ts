@@ -57,9 +57,19 @@ describe("ecmt: integer compute nodes (quantise + integer reference model)", () 
     expect(ln?.kind === "unary" && ln.op.kind === "layerNorm" && ln.op.lut.length > 0).to.equal(true);
   });
 
-  it("integer scores track the float SNN with fixed-point compute nodes: same class on ≥ 95%, |Δ| ≤ 30% (T = 8), 8% (T = 32) of the score range", () => {
+  it("the input population's multi-threshold neurons fire alike in the float and the integer model (pixel currents differ only by the bias rounding)", () => {
+    // Both runs last 32 + D steps. Measured: 72,934 integer and 72,930 float spikes; the float model stepping
+    // its input as integrate-and-fire neurons (its rule before stop 17) sent 71,408.
+    const int = simulateInt(q, data.images, data.count, { timesteps: 32 });
+    const i = int.spikes[q.input.population] as number;
+    const f = float.totalSpikes[q.input.population] as number;
+    expect(Math.abs(i - f)).to.be.at.most(0.001 * i);
+  });
+
+  it("integer scores track the float SNN with fixed-point compute nodes: same class on ≥ 95%, |Δ| ≤ 20% (T = 8), 6% (T = 32) of the score range", () => {
     const S = q.populations[q.output]?.scale as number;
-    for (const [T, bound] of [[8, 0.3], [32, 0.08]] as const) {
+    // measured 12.3% and 3.9%
+    for (const [T, bound] of [[8, 0.2], [32, 0.06]] as const) {
       const f = float.scores.get(T) as Float32Array;
       const int = simulateInt(q, data.images, data.count, { timesteps: T });
       const range = Math.max(...f.map(Math.abs));

@@ -216,9 +216,7 @@ describe("ecmt: conversion of a tiny ViT", () => {
 
   it("float SNN: the score error shrinks as T grows and the predictions match the ANN at T = 32", () => {
     const g = tinyVit({ approximateGelu: true });
-    // pinned at ECMT's own 99th percentile: the fixed-point bound below (2% of the score range) was set on it; the
-    // default 97th sends more payloads and its largest fixed-point deviation here is 2.08% of the range
-    const { snn } = convert(g, { ...options, percentile: 99 }, ctx);
+    const { snn } = convert(g, options, ctx);
     expect(snn.populations.some((p) => p.inputs.some((pr) => pr.operand === "left"))).to.equal(true);
     const Ts = [1, 2, 4, 8, 16, 32];
     const sim = simulateFloat(snn, data.images, data.count, { timesteps: Ts });
