@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/transformer.ts examples/fashion-mnist/vit/model.json [--samples 2000] [--calibration 256] [--targets loihi2,spinnaker2]
  *                                [--percentile 99] [--levels 8] [--out NAME] [--int loihi2[,spinnaker2] [--int-ts 4,8]]
- *                                [--offset K: the test images from K on] [--workers 2] [--chunk 200] [--fixed-compute] [--encoding current|poisson|graded] [--ts 1,2,4,8,16,32]
+ *                                [--offset K: the test images from K on] [--split train: training images instead, from K ≥ 1,000] [--workers 2] [--chunk 200] [--fixed-compute] [--encoding current|poisson|graded] [--ts 1,2,4,8,16,32]
  *   npx tsx bench/transformer.ts --tiny [--samples 200]     (the tests' hand-made tiny ViT on random 8×8
  *                                                           images: agreement with the ANN, not accuracy)
  *
@@ -89,7 +89,7 @@ if (TINY) {
 } else {
   // the stand-in ViT of bench/lib/train-vit-torch.py, or any model the importer reads
   graph = isBenchVitJson(MODEL as string) ? loadBenchVit(MODEL as string) : await importModel(MODEL as string);
-  const d = benchData(SAMPLES, Number(arg("--offset", "0")));
+  const d = benchData(SAMPLES, Number(arg("--offset", "0")), arg("--split", "test") === "train" ? "train" : "test");
   calibration = d.calibration;
   evalSet = d.evalSet;
   labels = d.labels;

@@ -19,17 +19,26 @@ export interface BenchData {
   readonly describe: string;
 }
 
-export function benchData(samples: number, offset = 0): BenchData {
+/**
+ * The images to evaluate: `split` "test" (default) or "train", from image `offset` on. Training images are for
+ * choosing options without looking at the test set (a threshold rule, a percentile); those below 1,000 are the
+ * calibration images, so a "train" offset starts at 1,000 at the least. "train" needs the full dataset.
+ */
+export function benchData(samples: number, offset = 0, split: "test" | "train" = "test"): BenchData {
   const full = existsSync(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`);
   const shape = [28, 28, 1];
-  const test = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape });
-  const calibration = full ? loadDataset(`${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`, { inputShape: shape, limit: 1000 }) : sliceDataset(test, 500, 500);
-  const available = full ? test.count : 500;
-  const from = Math.max(0, Math.min(offset, available - 1));
+  const trainFile = `${SYSTEM_FASHION_MNIST}/train-images-idx3-ubyte.gz`;
+  if (split === "train" && !full) throw new Error(`benchData: the training split needs Debian's dataset-fashion-mnist (${trainFile})`);
+  const train = split === "train" ? loadDataset(trainFile, { inputShape: shape }) : null;
+  const pool = train ?? (full ? loadDataset(`${SYSTEM_FASHION_MNIST}/t10k-images-idx3-ubyte.gz`, { inputShape: shape }) : loadDataset("examples/fashion-mnist/data", { inputShape: shape }));
+  const calibration = train ? sliceDataset(train, 0, 1000) : full ? loadDataset(trainFile, { inputShape: shape, limit: 1000 }) : sliceDataset(pool, 500, 500);
+  const available = full ? pool.count : 500;
+  const from = Math.max(train ? 1000 : 0, Math.min(offset, available - 1));
   const n = Math.min(samples, available - from);
-  const evalSet = sliceDataset(test, from, n);
+  const evalSet = sliceDataset(pool, from, n);
+  const what = train ? "training images (not calibration images)" : "test images";
   return {
     full, calibration, evalSet, labels: evalSet.labels as Int32Array, n,
-    describe: `${n} Fashion-MNIST test images${from > 0 ? ` from image ${from}` : ""} (${full ? "full test set available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images`,
+    describe: `${n} Fashion-MNIST ${what}${from > 0 ? ` from image ${from}` : ""} (${full ? "full dataset available" : "shipped sample"}), calibration ${calibration.count} ${full ? "training" : "held-out"} images`,
   };
 }

@@ -74,9 +74,10 @@ export function defaultPercentile(method: Method): number {
   switch (method) {
     case "ecc": return 100;
     case "mt": return 99;
-    // ECMT's code default is 99 (`--percent 0.99`); on the example ViT (16 keys, T = 4 goal) the 97th percentile
-    // gave the integer model 1 to 1.7 points more at T = 4 for +11% synaptic events (README "Spiking transformers").
-    case "ecmt": return 97;
+    // ECMT's code default is 99 (`--percent 0.99`). Ours was chosen on the example ViT (16 keys, T = 4 goal) on
+    // training images 1,000-1,999 (not the calibration images, no test image): the integer loihi2 model at T = 4
+    // scored best at the 95th among the 94th-99th with E_SNN/E_ANN <= 0.49 (README "Spiking transformers").
+    case "ecmt": return 95;
     default: return 99.9;
   }
 }

@@ -191,12 +191,12 @@ describe("ecmt: conversion of a tiny ViT", () => {
     // 0.0125 · 197 / 5 = 0.4925: ECMT's 0.0125 at 197 keys, i.e. 2.4625 × the mean probability 1/5
     for (const th of spikes.threshold) expect(th).to.be.closeTo(0.4925, 1e-6);
     expect(SOFTMAX_KEYS_THRESHOLD).to.be.closeTo(2.4625, 1e-12);
-    // a quantise site that reads no softmax keeps the method's percentile of its calibration values (97)
-    expect(defaultPercentile("ecmt")).to.equal(97);
+    // a quantise site that reads no softmax keeps the method's percentile of its calibration values (95)
+    expect(defaultPercentile("ecmt")).to.equal(95);
     const q = byName("mha/query");
     const stats = calibration.get("mha/query");
     if (!stats) throw new Error("no calibration stats for mha/query");
-    expect(q.threshold[0]).to.be.closeTo(allValuesPercentile(stats, 97), 1e-6);
+    expect(q.threshold[0]).to.be.closeTo(allValuesPercentile(stats, 95), 1e-6);
   });
 
   it("sum node: the EC step emits each step's input (O(τ) = S(τ) − S(τ−1))", () => {
@@ -240,18 +240,26 @@ describe("ecmt: conversion of a tiny ViT", () => {
     expect(at(32).meanAbs).to.be.lessThan(at(1).meanAbs);
     expect(at(32).meanAbs).to.be.lessThan(at(4).meanAbs);
     expect(at(32).agree).to.be.greaterThanOrEqual(0.9);
-    // the same network with its compute nodes in the processors' fixed point: scores within 2% of the float
-    // ones' range at T = 32, and the same predictions on at least 95% of the images
+    // the same network with its compute nodes in the processors' fixed point: mean |Δ score| within 0.5% and
+    // every score within 4% of the float ones' range at T = 32, the same predictions on at least 95% of the
+    // images. Measured at the 95th-99th percentiles: mean 0.12-0.26%, largest 1.3-2.8% (the largest is one
+    // payload rounding that moves a threshold crossing, so it does not fall monotonically with the percentile)
     const fixed = simulateFloat(snn, data.images, data.count, { timesteps: [32], fixedCompute: true });
     const a = sim.scores.get(32) as Float32Array;
     const f = fixed.scores.get(32) as Float32Array;
     const range = Math.max(...a.map(Math.abs));
     let same = 0;
+    let sum = 0;
     for (let b = 0; b < data.count; b++) {
-      for (let j = 0; j < 3; j++) expect(Math.abs((f[b * 3 + j] as number) - (a[b * 3 + j] as number))).to.be.lessThan(0.02 * range);
+      for (let j = 0; j < 3; j++) {
+        const d = Math.abs((f[b * 3 + j] as number) - (a[b * 3 + j] as number));
+        expect(d).to.be.lessThan(0.04 * range);
+        sum += d;
+      }
       const am = (x: Float32Array): number => [0, 1, 2].reduce((best, j) => ((x[b * 3 + j] as number) > (x[b * 3 + best] as number) ? j : best), 0);
       if (am(a) === am(f)) same++;
     }
+    expect(sum / a.length).to.be.lessThan(0.005 * range);
     expect(same / data.count).to.be.at.least(0.95);
   });
 
