@@ -182,7 +182,9 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
           if (pr.source === inputPop.id) inputByLocal[t - p.depth + D] = (inputByLocal[t - p.depth + D] as number) + ev;
         };
         if (p.id === inputPop.id) {
-          if (arena && p.neuron.kind !== "mt" && arena.owns(pixels) && arena.owns(st.v) && arena.owns(slot.idx)) {
+          // the kernel's rule is integrate-and-fire; multi-threshold inputs take emitInput's
+          const kernelPixels = arena !== null && p.neuron.kind !== "mt" && arena.owns(pixels);
+          if (arena && kernelPixels && arena.owns(st.v) && arena.owns(slot.idx)) {
             arena.k.emitCurrent(st.v.byteOffset, pixels.byteOffset, snn.input.gain, p.size, B, slot.idx.byteOffset, slot.val.byteOffset, slot.n.byteOffset,
               p.neuron.kind === "if" && p.neuron.reset === "zero" ? 1 : 0, ranges ? 1 : 0, maxAbsV[p.id] as number, maxAbsInput[p.id] as number);
             if (ranges) {
@@ -190,7 +192,7 @@ export function simulateFloat(snn: SnnGraph, images: Float32Array, count: number
               maxAbsInput[p.id] = arena.k.lastRangeInput();
             }
           } else emitInput(st, pixels, B, snn, rngs, slot);
-          if (ranges && !(arena && p.neuron.kind !== "mt" && arena.owns(pixels))) {
+          if (ranges && !kernelPixels) {
             const gain = snn.input.gain;
             let mi = maxAbsInput[p.id] as number;
             let mv = maxAbsV[p.id] as number;
