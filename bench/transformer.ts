@@ -89,7 +89,12 @@ if (TINY) {
 } else {
   // the stand-in ViT of bench/lib/train-vit-torch.py, or any model the importer reads
   graph = isBenchVitJson(MODEL as string) ? loadBenchVit(MODEL as string) : await importModel(MODEL as string);
-  const d = benchData(SAMPLES, Number(arg("--offset", "0")), arg("--split", "test") === "train" ? "train" : "test");
+  const split = arg("--split", "test");
+  if (split !== "test" && split !== "train") {
+    console.error(`--split: test or train, not ${split}`);
+    process.exit(2);
+  }
+  const d = benchData(SAMPLES, Number(arg("--offset", "0")), split);
   calibration = d.calibration;
   evalSet = d.evalSet;
   labels = d.labels;

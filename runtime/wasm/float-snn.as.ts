@@ -314,7 +314,9 @@ export function addCounts(idx: usize, val: usize, nArr: usize, stride: i32, B: i
 }
 
 /**
- * The input population's step under current encoding for a batch (float-snn.ts's emitInput): x = v + pixel × gain
+ * The input population's step under current encoding for a batch, for integrate-and-fire input populations only
+ * (float-snn.ts calls it when the population is not multi-threshold; ecmt and mt inputs take emitInput's
+ * multi-threshold rule): x = v + pixel × gain
  * in float64; x ≥ 1 fires (spike (j, 1) appended; x ← 0 with reset to zero, else x − 1); v ← f32(x). With
  * `ranges`, then folds max(|pixel × gain|) and max(|v| + |pixel × gain|) (the new v) into mi and mv (float-snn.ts's input
  * ranges: f64.max is Math.max on these non-negative values), read back with lastRangeV / lastRangeInput.
