@@ -1,7 +1,8 @@
 /**
  * @fileoverview Pools `bench/transformer.ts` results over disjoint image ranges into one table: accuracies and
  * energy ratios weighted by each file's image count. The files must be complete runs of one model with the same
- * percentile, levels and encoding, on the same split, with ranges (--offset, samples) that do not overlap;
+ * percentile, input finest level (results from before stop 18 carry it as an annotation, or not at all), levels and
+ * encoding, on the same split, with ranges (--offset, samples) that do not overlap;
  * anything else exits 2 naming the file.
  *
  *   npx tsx bench/transformer-pool.ts bench/results/A.json bench/results/B.json ... [--ts 4,8]
@@ -12,7 +13,7 @@ interface Row { readonly T: number; readonly accuracy: number; readonly energyRa
 interface IntRow { readonly target: string; readonly T: number; readonly accuracy: number }
 interface Result {
   readonly describe: string; readonly model: string; readonly command: string; readonly samples: number; readonly partial: boolean;
-  readonly percentile: number; readonly levels: number; readonly encoding: string; readonly ann: number;
+  readonly percentile: number; readonly inputFinestLevel?: number; readonly levels: number; readonly encoding: string; readonly ann: number;
   readonly rows: readonly Row[]; readonly intRows: readonly IntRow[];
 }
 
@@ -39,7 +40,7 @@ const results = files.map((f) => {
 });
 const first = results[0] as (typeof results)[number];
 for (const x of results) {
-  for (const key of ["model", "percentile", "levels", "encoding"] as const) {
+  for (const key of ["model", "percentile", "inputFinestLevel", "levels", "encoding"] as const) {
     if (x.r[key] !== first.r[key]) die(`${x.f}: ${key} ${String(x.r[key])}, not ${String(first.r[key])} as in ${first.f}`);
   }
   if (x.split !== first.split) die(`${x.f}: split ${x.split}, not ${first.split}`);
@@ -65,7 +66,7 @@ const ts = wanted ?? first.r.rows.map((r) => r.T);
 const targets = [...new Set(first.r.intRows.map((r) => r.target))];
 const ann = pooled((r) => r.ann, "ANN accuracy");
 const ranges = sorted.map((x) => `${x.from}–${x.from + x.r.samples - 1}`).join(", ");
-console.log(`# ${n} ${first.split} images (${ranges}) from ${results.length} runs; percentile ${first.r.percentile}, levels ${first.r.levels}, encoding ${first.r.encoding}`);
+console.log(`# ${n} ${first.split} images (${ranges}) from ${results.length} runs; percentile ${first.r.percentile}, input finest level ${first.r.inputFinestLevel ?? "not recorded"}, levels ${first.r.levels}, encoding ${first.r.encoding}`);
 console.log(`ANN ${ann.toFixed(2)} %\n`);
 const fmt = (v: number): string => `${v.toFixed(2)} | ${v - ann >= 0 ? "+" : "−"}${Math.abs(v - ann).toFixed(2)}`;
 console.log(`| T | float SNN | Δ |${targets.map((t) => ` integer ${t} | Δ |`).join("")} E_SNN / E_ANN |`);

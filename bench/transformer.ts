@@ -28,6 +28,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { convert } from "../compiler/convert/index.ts";
 import { forwardRaw } from "../compiler/convert/ecmt/forward.ts";
 import { DEFAULT_CONVERT_OPTIONS, defaultPercentile } from "../compiler/convert/methods.ts";
+import { INPUT_FINEST_LEVEL } from "../compiler/convert/ecmt/index.ts";
 import type { Dataset } from "../compiler/data/dataset.ts";
 import { importModel } from "../compiler/import/index.ts";
 import type { AnnGraph } from "../compiler/ir/ann.ts";
@@ -223,7 +224,7 @@ function report(m: number, partial: boolean): void {
   const outName = arg("--out", `transformer${TINY ? "-tiny" : ""}`);
   writeFileSync(`bench/results/${outName}.json`, `${JSON.stringify({
     describe, model: TINY ? "tiny" : MODEL, command: `npx tsx bench/transformer.ts ${process.argv.slice(2).join(" ")}`, samples: m, planned: n, partial,
-    percentile: PERCENTILE ?? defaultPercentile("ecmt"), levels: LEVELS, encoding: ENCODING, ann: annM, macs, rows, intRows, intErrors, plans, seconds,
+    percentile: PERCENTILE ?? defaultPercentile("ecmt"), inputFinestLevel: INPUT_FINEST_LEVEL, levels: LEVELS, encoding: ENCODING, ann: annM, macs, rows, intRows, intErrors, plans, seconds,
   }, null, 2)}\n`);
 }
 console.log("\ncompute nodes on the processor cores (worst case: every input active):");
