@@ -39,6 +39,7 @@ const results = files.map((f) => {
   return { f, r, from: Number(offset ?? 0), split };
 });
 const first = results[0] as (typeof results)[number];
+const span = (x: (typeof results)[number]): string => `${x.from}–${x.from + x.r.samples - 1}`;
 for (const x of results) {
   for (const key of ["model", "percentile", "inputFinestLevel", "levels", "encoding"] as const) {
     if (x.r[key] !== first.r[key]) die(`${x.f}: ${key} ${String(x.r[key])}, not ${String(first.r[key])} as in ${first.f}`);
@@ -49,10 +50,12 @@ const sorted = [...results].sort((a, b) => a.from - b.from);
 for (let i = 1; i < sorted.length; i++) {
   const a = sorted[i - 1] as (typeof sorted)[number];
   const b = sorted[i] as (typeof sorted)[number];
-  if (a.from + a.r.samples > b.from) die(`${b.f}: images from ${b.from} overlap ${a.f} (${a.from}–${a.from + a.r.samples - 1})`);
+  if (a.from + a.r.samples > b.from) die(`${b.f}: images from ${b.from} overlap ${a.f} (${span(a)})`);
 }
 
 const n = results.reduce((s, x) => s + x.r.samples, 0);
+const floatRow = (r: Result, T: number): Row | undefined => r.rows.find((y) => y.T === T);
+const intAccuracy = (r: Result, target: string, T: number): number | undefined => r.intRows.find((y) => y.target === target && y.T === T)?.accuracy;
 const pooled = (get: (r: Result) => number | undefined, what: string): number => {
   let s = 0;
   for (const x of results) {
@@ -65,20 +68,20 @@ const pooled = (get: (r: Result) => number | undefined, what: string): number =>
 const ts = wanted ?? first.r.rows.map((r) => r.T);
 const targets = [...new Set(first.r.intRows.map((r) => r.target))];
 const ann = pooled((r) => r.ann, "ANN accuracy");
-const ranges = sorted.map((x) => `${x.from}–${x.from + x.r.samples - 1}`).join(", ");
+const ranges = sorted.map(span).join(", ");
 console.log(`# ${n} ${first.split} images (${ranges}) from ${results.length} runs; percentile ${first.r.percentile}, input finest level ${first.r.inputFinestLevel ?? "not recorded"}, levels ${first.r.levels}, encoding ${first.r.encoding}`);
 console.log(`ANN ${ann.toFixed(2)} %\n`);
 const fmt = (v: number): string => `${v.toFixed(2)} | ${v - ann >= 0 ? "+" : "−"}${Math.abs(v - ann).toFixed(2)}`;
 console.log(`| T | float SNN | Δ |${targets.map((t) => ` integer ${t} | Δ |`).join("")} E_SNN / E_ANN |`);
 console.log(`|---|---|---|${targets.map(() => "---|---|").join("")}---|`);
 for (const T of ts) {
-  const fl = pooled((r) => r.rows.find((y) => y.T === T)?.accuracy, `float SNN row at T = ${T}`);
-  const cells = targets.map((t) => ` ${fmt(pooled((r) => r.intRows.find((y) => y.target === t && y.T === T)?.accuracy, `integer ${t} at T = ${T}`))} |`).join("");
-  const e = pooled((r) => r.rows.find((y) => y.T === T)?.energyRatio, `energy at T = ${T}`);
+  const fl = pooled((r) => floatRow(r, T)?.accuracy, `float SNN row at T = ${T}`);
+  const cells = targets.map((t) => ` ${fmt(pooled((r) => intAccuracy(r, t, T), `integer ${t} at T = ${T}`))} |`).join("");
+  const e = pooled((r) => floatRow(r, T)?.energyRatio, `energy at T = ${T}`);
   console.log(`| ${T} | ${fmt(fl)} |${cells} ${e.toFixed(3)} |`);
 }
 console.log("\nper run:");
 for (const x of sorted) {
-  const cells = ts.map((T) => `T=${T}: ${targets.map((t) => `${t} ${((x.r.intRows.find((y) => y.target === t && y.T === T)?.accuracy ?? Number.NaN) - x.r.ann).toFixed(2)}`).join(", ")}`).join("; ");
-  console.log(`  ${x.from}–${x.from + x.r.samples - 1} (ANN ${x.r.ann.toFixed(2)}): ${cells}`);
+  const cells = ts.map((T) => `T=${T}: ${targets.map((t) => `${t} ${((intAccuracy(x.r, t, T) ?? Number.NaN) - x.r.ann).toFixed(2)}`).join(", ")}`).join("; ");
+  console.log(`  ${span(x)} (ANN ${x.r.ann.toFixed(2)}): ${cells}`);
 }
